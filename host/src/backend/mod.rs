@@ -1,0 +1,98 @@
+//! The single seam between the charm's host functions and Juju.
+//!
+//! Every host function of the contract reaches Juju through [`Backend`]. Its implementations
+//! are [`hook_tools::HookToolBackend`] (production: Juju's hook commands on `PATH`) and the
+//! in-process model of Juju used by tests and demos. Inputs arrive already validated by the
+//! interface layer, so a backend only carries out what it is asked.
+
+pub mod hook_tools;
+
+use crate::bindings::juju::charm::{config, logging, relations, secrets, status};
+use crate::error::HostError;
+use crate::juju::{SecretContent, SecretId};
+
+pub use secrets::{AddOptions, Grantee, ReadMode, SecretInfo, SetOptions};
+
+/// How a secret is named in a read or a metadata query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    Id(SecretId),
+    Label(String),
+}
+
+/// What a charm can ask of Juju. One call = one hook command in production.
+pub trait Backend: Send {
+    /// `secret-add`: returns the new id as Juju printed it.
+    fn secret_add(
+        &mut self,
+        content: &SecretContent,
+        options: &AddOptions,
+    ) -> Result<String, HostError>;
+    /// `secret-get`: the whole content of the revision `mode` selects. With `attach_label`
+    /// (only with an id) the label is recorded as Juju does.
+    fn secret_get(
+        &mut self,
+        lookup: &Lookup,
+        mode: ReadMode,
+        attach_label: Option<&str>,
+    ) -> Result<SecretContent, HostError>;
+    /// `secret-info-get`.
+    fn secret_info(&mut self, lookup: &Lookup) -> Result<SecretInfo, HostError>;
+    /// `secret-set`.
+    fn secret_set(
+        &mut self,
+        id: &SecretId,
+        content: Option<&SecretContent>,
+        options: &SetOptions,
+    ) -> Result<(), HostError>;
+    /// `secret-grant`.
+    fn secret_grant(
+        &mut self,
+        id: &SecretId,
+        relation_id: u32,
+        unit: Option<&str>,
+    ) -> Result<(), HostError>;
+    /// `secret-revoke`.
+    fn secret_revoke(&mut self, id: &SecretId, grantee: &Grantee) -> Result<(), HostError>;
+    /// `secret-remove`; `None` removes every revision.
+    fn secret_remove(&mut self, id: &SecretId, revision: Option<u32>) -> Result<(), HostError>;
+    /// `secret-ids`.
+    fn secret_ids(&mut self) -> Result<Vec<String>, HostError>;
+
+    /// `is-leader`.
+    fn is_leader(&mut self) -> Result<bool, HostError>;
+
+    /// `relation-ids <endpoint>`.
+    fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<u32>, HostError>;
+    /// `relation-list -r <id>`.
+    fn relation_units(&mut self, relation_id: u32) -> Result<Vec<String>, HostError>;
+    /// `relation-list -r <id> --app`.
+    fn relation_remote_app(&mut self, relation_id: u32) -> Result<String, HostError>;
+    /// `relation-get -r <id> - <unit-or-app>`.
+    fn relation_get(
+        &mut self,
+        relation_id: u32,
+        bag: &relations::Databag,
+    ) -> Result<Vec<(String, String)>, HostError>;
+    /// `relation-set -r <id>`: an empty value deletes the key.
+    fn relation_set(
+        &mut self,
+        relation_id: u32,
+        scope: relations::Scope,
+        data: &[(String, String)],
+    ) -> Result<(), HostError>;
+
+    /// `config-get`.
+    fn config_get(&mut self) -> Result<Vec<(String, config::Value)>, HostError>;
+
+    /// `juju-log`.
+    fn log(&mut self, level: logging::Level, message: &str) -> Result<(), HostError>;
+
+    /// `status-set`.
+    fn status_set(
+        &mut self,
+        state: status::State,
+        message: &str,
+        application: bool,
+    ) -> Result<(), HostError>;
+}

@@ -1,0 +1,138 @@
+//! Resource limits for one hook, with safe defaults and human-readable names.
+
+use std::fmt;
+use std::time::Duration;
+
+/// What one hook may consume. Each limit is reported by name when a charm exceeds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall time the charm's own code may run (enforced by epoch interruption).
+    pub wall_time: Duration,
+    /// Linear memory, summed over every memory of the component.
+    pub memory: usize,
+    /// Native stack the charm's wasm code may use.
+    pub wasm_stack: usize,
+    /// Bytes of stdout and of stderr kept from the charm.
+    pub output: usize,
+    /// How long any one hook command may run before it is killed.
+    pub hook_command_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            wall_time: Duration::from_secs(120),
+            memory: 256 << 20,
+            wasm_stack: 1 << 20,
+            output: 1 << 20,
+            hook_command_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A byte count shown the way people write it: `256 MiB`, `512 KiB`, `100 bytes`.
+pub struct Bytes(pub usize);
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0;
+        for (unit, size) in [("GiB", 1usize << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
+            if n >= size && n % size == 0 {
+                return write!(f, "{} {unit}", n / size);
+            }
+        }
+        write!(f, "{n} bytes")
+    }
+}
+
+/// A duration shown in seconds: `120 s`, `0.5 s`.
+pub struct Seconds(pub Duration);
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} s", self.0.as_secs_f64())
+    }
+}
+
+/// Parses `256MiB`, `512 KiB`, `1GiB`, `4096` (bytes).
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("size {s:?} not valid: expected a number such as 256MiB"))?;
+    let scale = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" | "K" => 1 << 10,
+        "MiB" | "M" => 1 << 20,
+        "GiB" | "G" => 1 << 30,
+        other => {
+            return Err(format!(
+                "size unit {other:?} not valid: use B, KiB, MiB or GiB"
+            ));
+        }
+    };
+    n.checked_mul(scale)
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("size {s:?} not valid: must be above zero and fit in memory"))
+}
+
+/// Parses `120s`, `500ms`, `2m`, `1h`, `30` (seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("duration {s:?} not valid: expected a number such as 30s"))?;
+    let d = match unit.trim() {
+        "ms" => Duration::from_millis(n),
+        "" | "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n.saturating_mul(60)),
+        "h" => Duration::from_secs(n.saturating_mul(3600)),
+        other => {
+            return Err(format!(
+                "duration unit {other:?} not valid: use ms, s, m or h"
+            ));
+        }
+    };
+    if d.is_zero() {
+        return Err(format!("duration {s:?} not valid: must be above zero"));
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_size("256MiB"), Ok(256 << 20));
+        assert_eq!(parse_size("512 KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12 parsecs").unwrap_err().contains("parsecs"));
+        assert!(parse_size("lots").is_err());
+    }
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("120s"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("3 days").is_err());
+    }
+
+    #[test]
+    fn limits_are_named_in_human_units() {
+        assert_eq!(Bytes(256 << 20).to_string(), "256 MiB");
+        assert_eq!(Bytes(1536).to_string(), "1536 bytes");
+        assert_eq!(Bytes(512 << 10).to_string(), "512 KiB");
+        assert_eq!(Seconds(Duration::from_millis(1500)).to_string(), "1.5 s");
+    }
+}

@@ -1,0 +1,288 @@
+//! Loading a charm component and running one hook in a sandbox.
+//!
+//! One [`Runtime`] (engine, linker, epoch ticker) per process; one [`Charm`] (a type-checked
+//! `InstancePre`) per component; a fresh `Store` per hook, with WASI linked whole but denied
+//! through `WasiCtx`: no environment, arguments, files, sockets or inherited stdio. The
+//! charm's stdout and stderr are captured (bounded) for the caller to forward to juju-log.
+
+mod limits;
+mod state;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store, Trap};
+use wasmtime_wasi::WasiCtx;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+
+pub use limits::{Bytes, Limits, Seconds, parse_duration, parse_size};
+pub use state::{HostState, MemoryLimiter};
+
+use crate::backend::Backend;
+use crate::bindings::juju::charm::events::Event;
+use crate::bindings::{Charm as CharmBindings, CharmPre};
+use crate::error::HostError;
+
+/// How often the epoch ticker advances; the wall-time limit's resolution.
+const TICK: Duration = Duration::from_millis(10);
+
+/// Why a component could not be loaded. Each message names the file and the problem.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read charm component {path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("{path} is not a WebAssembly file")]
+    NotWasm { path: String },
+    #[error(
+        "{path} is a core WebAssembly module, not a component: build the charm for wasm32-wasip2"
+    )]
+    CoreModule { path: String },
+    #[error("{path} is not a valid WebAssembly component: {reason}")]
+    Invalid { path: String, reason: String },
+    #[error("{path} cannot run on this host: {reason}")]
+    Link { path: String, reason: String },
+    #[error(
+        "{path} is not a charm: it does not export `handle` of world juju:charm/charm@0.1.0 ({reason})"
+    )]
+    NotACharm { path: String, reason: String },
+}
+
+/// Why a hook failed. The `Display` text is the one line shown on stderr and in juju-log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HookFailure {
+    #[error("charm returned an error: {0}")]
+    CharmError(String),
+    #[error("charm exceeded its {} wall-time limit", Seconds(*.0))]
+    WallTime(Duration),
+    #[error("charm exceeded its {} memory limit", Bytes(*.0))]
+    Memory(usize),
+    #[error("charm exceeded its {} wasm stack limit", Bytes(*.0))]
+    Stack(usize),
+    #[error("charm exceeded its {} output limit", Bytes(*.0))]
+    Output(usize),
+    #[error("charm crashed: {0}")]
+    Crashed(String),
+    #[error("{0}")]
+    Host(String),
+}
+
+/// The result of one hook, with everything the caller needs afterwards.
+pub struct HookReport {
+    pub outcome: Result<(), HookFailure>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// The backend the hook ran against, handed back for forwarding logs or inspection.
+    pub backend: Box<dyn Backend>,
+}
+
+/// The engine, the linker with every host interface, and the epoch ticker.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<HostState>,
+    limits: Limits,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Runtime {
+    pub fn new(limits: Limits) -> anyhow::Result<Self> {
+        let mut config = Config::new();
+        config
+            .epoch_interruption(true)
+            .max_wasm_stack(limits.wasm_stack)
+            .async_stack_size(limits.wasm_stack + (1 << 20));
+        let engine = Engine::new(&config)?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        CharmBindings::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(
+            &mut linker,
+            |state| state,
+        )?;
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        let weak = engine.weak();
+        let stop = ticker_stop.clone();
+        std::thread::Builder::new()
+            .name("epoch-ticker".into())
+            .spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(TICK);
+                    match weak.upgrade() {
+                        Some(engine) => engine.increment_epoch(),
+                        None => break,
+                    }
+                }
+            })?;
+        Ok(Runtime {
+            engine,
+            linker,
+            limits,
+            ticker_stop,
+        })
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Loads and type-checks a component file.
+    pub fn load_file(&self, path: &Path) -> Result<Charm, LoadError> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| LoadError::Unreadable {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        self.load_bytes(&bytes, &shown)
+    }
+
+    /// Loads and type-checks a component; `name` is how errors refer to it.
+    pub fn load_bytes(&self, bytes: &[u8], name: &str) -> Result<Charm, LoadError> {
+        let path = name.to_string();
+        if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
+            return Err(LoadError::NotWasm { path });
+        }
+        if bytes[4..8] == [1, 0, 0, 0] {
+            return Err(LoadError::CoreModule { path });
+        }
+        let component = Component::new(&self.engine, bytes).map_err(|e| LoadError::Invalid {
+            path: path.clone(),
+            reason: root_cause(&e),
+        })?;
+        self.prepare(component, path)
+    }
+
+    fn prepare(&self, component: Component, path: String) -> Result<Charm, LoadError> {
+        let instance_pre =
+            self.linker
+                .instantiate_pre(&component)
+                .map_err(|e| LoadError::Link {
+                    path: path.clone(),
+                    reason: root_cause(&e),
+                })?;
+        let pre = CharmPre::new(instance_pre).map_err(|e| LoadError::NotACharm {
+            path: path.clone(),
+            reason: root_cause(&e),
+        })?;
+        Ok(Charm {
+            pre,
+            engine: self.engine.clone(),
+            limits: self.limits,
+        })
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The innermost message of an error chain, without wasm backtraces.
+fn root_cause(e: &wasmtime::Error) -> String {
+    e.chain()
+        .last()
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| e.to_string())
+}
+
+/// A loaded, type-checked charm, ready to run hooks.
+pub struct Charm {
+    pre: CharmPre<HostState>,
+    engine: Engine,
+    limits: Limits,
+}
+
+impl Charm {
+    /// Runs one hook in a fresh store. Never panics on anything the guest does.
+    pub fn run(&self, event: &Event, backend: Box<dyn Backend>) -> HookReport {
+        let limits = self.limits;
+        let stdout = MemoryOutputPipe::new(limits.output);
+        let stderr = MemoryOutputPipe::new(limits.output);
+        let wasi = WasiCtx::builder()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        let state = HostState {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: MemoryLimiter::new(limits.memory),
+            backend,
+        };
+        // Wasm runs on the calling thread's stack: give it a thread with room for the wasm
+        // stack limit plus the host functions it calls.
+        let (outcome, state) = std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("charm-hook".into())
+                .stack_size(limits.wasm_stack + (8 << 20))
+                .spawn_scoped(scope, || self.call(event, state))
+                .expect("spawning the hook thread")
+                .join()
+                .expect("the hook thread does not panic")
+        });
+        let (stdout, stderr) = (stdout.contents().to_vec(), stderr.contents().to_vec());
+        let outcome = outcome.map_err(|failure| match failure {
+            HookFailure::Crashed(_)
+                if stdout.len() >= limits.output || stderr.len() >= limits.output =>
+            {
+                HookFailure::Output(limits.output)
+            }
+            HookFailure::Crashed(reason) => HookFailure::Crashed(describe_crash(reason, &stderr)),
+            other => other,
+        });
+        HookReport {
+            outcome,
+            stdout,
+            stderr,
+            backend: state.backend,
+        }
+    }
+
+    fn call(&self, event: &Event, state: HostState) -> (Result<(), HookFailure>, HostState) {
+        let limits = self.limits;
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limiter);
+        store.set_epoch_deadline(limits.wall_time.as_millis().div_ceil(TICK.as_millis()) as u64);
+        store.epoch_deadline_trap();
+        let result = self
+            .pre
+            .instantiate(&mut store)
+            .and_then(|charm| charm.call_handle(&mut store, event));
+        let outcome = match result {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(message)) => Err(HookFailure::CharmError(message)),
+            Err(e) => Err(classify(&e, &limits, store.data().limiter.exceeded)),
+        };
+        (outcome, store.into_data())
+    }
+}
+
+fn classify(e: &wasmtime::Error, limits: &Limits, memory_exceeded: bool) -> HookFailure {
+    if memory_exceeded {
+        return HookFailure::Memory(limits.memory);
+    }
+    if let Some(host) = e.downcast_ref::<HostError>() {
+        return HookFailure::Host(host.to_string());
+    }
+    if let Some(exit) = e.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        return HookFailure::Crashed(format!("it called exit({}) instead of returning", exit.0));
+    }
+    match e.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => HookFailure::WallTime(limits.wall_time),
+        Some(Trap::StackOverflow) => HookFailure::Stack(limits.wasm_stack),
+        Some(trap) => HookFailure::Crashed(format!("wasm trap: {trap}")),
+        None => HookFailure::Crashed(root_cause(e)),
+    }
+}
+
+/// Adds the charm's own last words (a panic message, say) from its stderr.
+fn describe_crash(reason: String, stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    match text.lines().rev().find(|l| !l.trim().is_empty()) {
+        Some(last) => format!("{reason} ({})", last.trim()),
+        None => reason,
+    }
+}

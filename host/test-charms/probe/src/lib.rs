@@ -1,0 +1,208 @@
+//! A test charm for the host's own tests: `install` exercises every host interface in a fixed
+//! order; `probe-*` hooks misbehave on purpose (panic, loop, memory bomb, ...).
+
+wit_bindgen::generate!({ world: "charm", path: "../../../wit" });
+
+use juju::charm::events::Kind;
+use juju::charm::secrets::{
+    self, AddOptions, AddOwner, Expiry, GetOptions, Grantee, ReadMode, RotatePolicy, SecretRef,
+    SetOptions,
+};
+use juju::charm::{config, leadership, logging, relations, status};
+
+struct Probe;
+
+fn step<T, E: std::fmt::Debug>(name: &str, r: Result<T, E>) -> Result<T, String> {
+    r.map_err(|e| format!("{name}: {e:?}"))
+}
+
+fn no_meta() -> SetOptions {
+    SetOptions {
+        label: None,
+        description: None,
+        expire: None,
+        rotate: None,
+    }
+}
+
+fn everything() -> Result<(), String> {
+    let leader = step("is-leader", leadership::is_leader())?;
+    let id = step(
+        "add",
+        secrets::add(
+            &[
+                ("username".into(), "admin".into()),
+                ("password".into(), "probe-s3cret-value".into()),
+            ],
+            &AddOptions {
+                owner: AddOwner::Application,
+                label: Some("probe-secret".into()),
+                description: Some("probe credentials".into()),
+                expire: Some(Expiry::AfterSeconds(3600)),
+                rotate: Some(RotatePolicy::Daily),
+            },
+        ),
+    )?;
+    let tracked = step(
+        "get",
+        secrets::get(
+            &SecretRef::Id(id.clone()),
+            &GetOptions {
+                mode: ReadMode::Tracked,
+                key: None,
+                attach_label: None,
+            },
+        ),
+    )?;
+    let peeked = step(
+        "get-by-label",
+        secrets::get(
+            &SecretRef::Label("probe-secret".into()),
+            &GetOptions {
+                mode: ReadMode::Peek,
+                key: Some("password".into()),
+                attach_label: None,
+            },
+        ),
+    )?;
+    let info = step(
+        "info",
+        secrets::info(&SecretRef::Label("probe-secret".into())),
+    )?;
+    step(
+        "set-content",
+        secrets::set(
+            &id,
+            Some(&[("password".into(), "probe-s3cret-rotated".into())]),
+            &no_meta(),
+        ),
+    )?;
+    step(
+        "set-metadata",
+        secrets::set(
+            &id,
+            None,
+            &SetOptions {
+                description: Some("rotated".into()),
+                ..no_meta()
+            },
+        ),
+    )?;
+    step("grant", secrets::grant(&id, 3, Some("webserver/0")))?;
+    step("revoke", secrets::revoke(&id, &Grantee::Relation(3)))?;
+    step("remove-revision", secrets::remove(&id, Some(1)))?;
+    let ids = step("ids", secrets::ids())?;
+    let relation_ids = step("relation-ids", relations::ids("database"))?;
+    let rel = *relation_ids.first().ok_or("no database relation")?;
+    let units = step("relation-units", relations::units(rel))?;
+    let remote = step("relation-remote-app", relations::remote_app(rel))?;
+    let bag = step(
+        "relation-get",
+        relations::get(rel, &relations::Databag::App(remote.clone())),
+    )?;
+    step(
+        "relation-set",
+        relations::set(
+            rel,
+            relations::Scope::App,
+            &[("secret-id".into(), id.clone())],
+        ),
+    )?;
+    let config = step("config-get", config::get_all())?;
+    step(
+        "log",
+        logging::log(
+            logging::Level::Info,
+            &format!(
+                "probe: leader={leader} keys={} peeked={} revision={} owner={:?} ids={} relation={rel} units={} remote={remote} bag={} config={}",
+                tracked.len(),
+                peeked.len(),
+                info.revision,
+                info.owner,
+                ids.len(),
+                units.len(),
+                bag.len(),
+                config.len(),
+            ),
+        ),
+    )?;
+    step(
+        "status-set",
+        status::set(status::State::Active, "probe ok", false),
+    )?;
+    println!("probe finished");
+    Ok(())
+}
+
+fn recurse(n: u64) -> u64 {
+    if n == 0 {
+        0
+    } else {
+        1 + recurse(std::hint::black_box(n - 1))
+    }
+}
+
+fn get_example() -> Result<Vec<(String, String)>, secrets::Error> {
+    secrets::get(
+        &SecretRef::Id("secret:cid6tkuffbas7af0e0eg".into()),
+        &GetOptions {
+            mode: ReadMode::Tracked,
+            key: None,
+            attach_label: None,
+        },
+    )
+}
+
+impl Guest for Probe {
+    fn handle(event: Event) -> Result<(), String> {
+        match event.kind {
+            Kind::Install => everything(),
+            Kind::Other(name) => match name.as_str() {
+                "probe-error" => Err("probe asked to fail".into()),
+                "probe-panic" => panic!("probe panicked on purpose"),
+                "probe-loop" => loop {
+                    std::hint::black_box(());
+                },
+                "probe-memory-bomb" => {
+                    let mut hoard: Vec<Vec<u8>> = Vec::new();
+                    loop {
+                        hoard.push(vec![1u8; 1 << 20]);
+                        std::hint::black_box(&hoard);
+                    }
+                }
+                "probe-recursion" => {
+                    std::hint::black_box(recurse(u64::MAX));
+                    Ok(())
+                }
+                "probe-print" => {
+                    for _ in 0..100_000 {
+                        println!("{}", "x".repeat(100));
+                    }
+                    Ok(())
+                }
+                "probe-exit" => std::process::exit(3),
+                "probe-get" => get_example().map(|_| ()).map_err(|e| format!("{e:?}")),
+                "probe-get-ignore-errors" => {
+                    let _ = get_example();
+                    Ok(())
+                }
+                "probe-sandbox" => {
+                    let env: Vec<_> = std::env::vars().collect();
+                    let args: Vec<_> = std::env::args().collect();
+                    let root = std::fs::read_dir("/").is_ok();
+                    let net = std::net::TcpStream::connect("127.0.0.1:9").is_ok();
+                    let line = format!(
+                        "env={} args={} root={root} net={net}",
+                        env.len(),
+                        args.len()
+                    );
+                    step("log", logging::log(logging::Level::Info, &line))
+                }
+                other => Err(format!("probe does not know hook {other}")),
+            },
+            _ => Ok(()),
+        }
+    }
+}
+
+export!(Probe);
