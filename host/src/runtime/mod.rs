@@ -267,21 +267,27 @@ fn classify(e: &wasmtime::Error, limits: &Limits, memory_exceeded: bool) -> Hook
     if let Some(host) = e.downcast_ref::<HostError>() {
         return HookFailure::Host(host.to_string());
     }
-    if let Some(exit) = e.downcast_ref::<wasmtime_wasi::I32Exit>() {
-        return HookFailure::Crashed(format!("it called exit({}) instead of returning", exit.0));
+    // WASI p2's exit carries only success or failure, so the status is not worth showing.
+    if e.downcast_ref::<wasmtime_wasi::I32Exit>().is_some() {
+        return HookFailure::Crashed("it called exit instead of returning".into());
     }
     match e.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => HookFailure::WallTime(limits.wall_time),
         Some(Trap::StackOverflow) => HookFailure::Stack(limits.wasm_stack),
-        Some(trap) => HookFailure::Crashed(format!("wasm trap: {trap}")),
+        Some(trap) => HookFailure::Crashed(trap.to_string()),
         None => HookFailure::Crashed(root_cause(e)),
     }
 }
 
-/// Adds the charm's own last words (a panic message, say) from its stderr.
+/// Adds the charm's own last words (a panic message, say) from its stderr, skipping the
+/// `note: run with RUST_BACKTRACE=1` hint Rust guests print after a panic.
 fn describe_crash(reason: String, stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
-    match text.lines().rev().find(|l| !l.trim().is_empty()) {
+    match text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty() && !l.starts_with("note: "))
+    {
         Some(last) => format!("{reason} ({})", last.trim()),
         None => reason,
     }

@@ -2,7 +2,7 @@
 
 use std::fs::OpenOptions;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 
 use tempfile::TempDir;
 
@@ -25,6 +25,7 @@ impl ContentFiles {
         };
         let dir = tempfile::Builder::new()
             .prefix("charm-host-")
+            .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir()
             .map_err(io)?;
         let mut args = Vec::with_capacity(content.len());

@@ -574,3 +574,6 @@ impl<R: Runner> Backend for HookToolBackend<R> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

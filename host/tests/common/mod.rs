@@ -1,0 +1,226 @@
+//! Shared by the integration tests: test components built from source, and stub hook commands.
+#![allow(dead_code)]
+
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub const XID: &str = "cid6tkuffbas7af0e0eg";
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// Builds a guest crate of the workspace for wasm32-wasip2 (once per test process; cargo
+/// makes concurrent processes wait for each other) and returns its component.
+pub fn component(package: &str) -> PathBuf {
+    static BUILT: OnceLock<std::sync::Mutex<Vec<String>>> = OnceLock::new();
+    let built = BUILT.get_or_init(Default::default);
+    let mut built = built.lock().unwrap();
+    let path = target_dir()
+        .join("wasm32-wasip2/release")
+        .join(format!("{}.wasm", package.replace('-', "_")));
+    if !built.iter().any(|p| p == package) {
+        let status = Command::new(env!("CARGO"))
+            .current_dir(workspace_root())
+            .args([
+                "build",
+                "--quiet",
+                "--release",
+                "--target",
+                "wasm32-wasip2",
+                "-p",
+                package,
+            ])
+            .status()
+            .expect("running cargo to build a test component");
+        assert!(
+            status.success(),
+            "building {package} for wasm32-wasip2 failed"
+        );
+        built.push(package.to_string());
+    }
+    path
+}
+
+pub fn probe() -> PathBuf {
+    component("probe-charm")
+}
+
+/// Every hook command the host may run.
+pub const ALL_TOOLS: &[&str] = &[
+    "secret-add",
+    "secret-get",
+    "secret-info-get",
+    "secret-set",
+    "secret-grant",
+    "secret-revoke",
+    "secret-remove",
+    "secret-ids",
+    "is-leader",
+    "relation-ids",
+    "relation-list",
+    "relation-get",
+    "relation-set",
+    "config-get",
+    "juju-log",
+    "status-set",
+];
+
+/// A directory of stub hook commands and the state they record.
+pub struct StubTools {
+    pub dir: tempfile::TempDir,
+}
+
+impl StubTools {
+    pub fn new(tools: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("bin")).unwrap();
+        std::fs::create_dir(dir.path().join("state")).unwrap();
+        let stub = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/stub-hook-tool");
+        for tool in tools {
+            symlink(&stub, dir.path().join("bin").join(tool)).unwrap();
+        }
+        StubTools { dir }
+    }
+
+    pub fn all() -> Self {
+        Self::new(ALL_TOOLS)
+    }
+
+    pub fn state(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    /// What `tool` prints on stdout (every call, or call `n` when given).
+    pub fn out(&self, tool: &str, n: Option<u32>, stdout: &str) -> &Self {
+        self.write(tool, n, "out", stdout)
+    }
+
+    /// Makes `tool` fail with `ERROR <message>` and `code`.
+    pub fn fail(&self, tool: &str, code: i32, message: &str) -> &Self {
+        self.write(tool, None, "err", &format!("ERROR {message}\n"));
+        self.write(tool, None, "code", &code.to_string())
+    }
+
+    pub fn hang(&self, tool: &str, seconds: u32) -> &Self {
+        std::fs::write(
+            self.state().join(format!("{tool}.sleep")),
+            seconds.to_string(),
+        )
+        .unwrap();
+        self
+    }
+
+    fn write(&self, tool: &str, n: Option<u32>, what: &str, text: &str) -> &Self {
+        let name = match n {
+            Some(n) => format!("{tool}.{n}.{what}"),
+            None => format!("{tool}.{what}"),
+        };
+        std::fs::write(self.state().join(name), text).unwrap();
+        self
+    }
+
+    /// Every call so far: the tool name followed by its arguments.
+    pub fn calls(&self) -> Vec<Vec<String>> {
+        std::fs::read_to_string(self.state().join("calls.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| l.split('\x1f').map(String::from).collect())
+            .collect()
+    }
+
+    pub fn calls_to(&self, tool: &str) -> Vec<Vec<String>> {
+        self.calls().into_iter().filter(|c| c[0] == tool).collect()
+    }
+
+    /// The messages logged through juju-log, as `LEVEL message`.
+    pub fn logs(&self) -> Vec<String> {
+        self.calls_to("juju-log")
+            .into_iter()
+            .map(|c| {
+                let level = c[1].trim_start_matches("--log-level=").to_string();
+                format!("{level} {}", c.last().unwrap())
+            })
+            .collect()
+    }
+
+    pub fn files_log(&self) -> String {
+        std::fs::read_to_string(self.state().join("files.log")).unwrap_or_default()
+    }
+
+    pub fn read_state(&self, name: &str) -> String {
+        std::fs::read_to_string(self.state().join(name)).unwrap_or_default()
+    }
+
+    /// Answers for the probe charm's `install` sequence.
+    pub fn answer_probe_install(&self) -> &Self {
+        self.out("is-leader", None, "true\n")
+            .out(
+                "secret-add",
+                None,
+                &format!("secret://42022b73-9739-4a66-890d-f4df231ce55f/{XID}\n"),
+            )
+            .out(
+                "secret-get",
+                None,
+                r#"{"password":"probe-s3cret-value","username":"admin"}"#,
+            )
+            .out(
+                "secret-info-get",
+                None,
+                &format!(
+                    r#"{{"{XID}":{{"revision":1,"label":"probe-secret","owner":"application","description":"probe credentials","rotation":"daily"}}}}"#
+                ),
+            )
+            .out("secret-ids", None, &format!("[\"{XID}\"]\n"))
+            .out("relation-ids", None, "[\"database:3\"]\n")
+            .out("relation-list", Some(1), "[\"webserver/0\"]\n")
+            .out("relation-list", Some(2), "\"webserver\"\n")
+            .out("relation-get", None, r#"{"ready":"true"}"#)
+            .out("config-get", None, r#"{"port":8080,"name":"db"}"#)
+    }
+}
+
+/// Runs `charm-host run` for `hook` on unit `database/0`, with only the stubs on PATH and a
+/// clean environment, plus `env` and `args`.
+pub fn run_hook(
+    stubs: &StubTools,
+    component: &Path,
+    hook: &str,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> Output {
+    let path = format!("{}:/usr/bin:/bin", stubs.dir.path().join("bin").display());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_charm-host"));
+    cmd.env_clear()
+        .env("PATH", path)
+        .env("STUB_STATE", stubs.state())
+        .env("JUJU_DISPATCH_PATH", format!("hooks/{hook}"))
+        .env("JUJU_HOOK_NAME", hook)
+        .env("JUJU_UNIT_NAME", "database/0")
+        .env("JUJU_MODEL_NAME", "test")
+        .env("JUJU_MODEL_UUID", "42022b73-9739-4a66-890d-f4df231ce55f")
+        .arg("run")
+        .arg("--component")
+        .arg(component)
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("running charm-host")
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
