@@ -8,4 +8,6 @@ wasmtime::component::bindgen!({
     path: "../wit",
     imports: { default: trappable },
     trappable_error_type: { "juju:charm/types.error" => crate::error::HostError },
+    // The mock model keeps these types in its serialisable state.
+    additional_derives: [serde::Serialize, serde::Deserialize],
 });

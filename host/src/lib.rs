@@ -10,7 +10,9 @@ pub mod backend;
 pub mod bindings;
 pub mod error;
 pub mod event;
+pub mod harness;
 pub mod juju;
+pub mod model;
 
 pub use error::HostError;
 pub mod interfaces;

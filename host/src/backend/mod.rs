@@ -6,6 +6,7 @@
 //! interface layer, so a backend only carries out what it is asked.
 
 pub mod hook_tools;
+pub mod mock;
 
 use crate::bindings::juju::charm::{config, logging, relations, secrets, status};
 use crate::error::HostError;

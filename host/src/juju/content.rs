@@ -11,7 +11,8 @@ pub const MAX_ENCODED_BYTES: usize = 1_000_000;
 /// Validated secret content.
 ///
 /// Its `Debug` shows the keys only, so logging a request or an error can never print a value.
-#[derive(Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct SecretContent(BTreeMap<String, String>);
 
 /// Juju's key rule, `^([a-z](?:-?[a-z0-9]){2,})$`: a letter first, at least three characters,

@@ -1,0 +1,183 @@
+//! The hooks Juju queues for a unit, and the environment it dispatches them with.
+
+use serde::{Deserialize, Serialize};
+
+use super::Model;
+
+/// A hook for one unit, as the model queues it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HookKind {
+    Install,
+    Start,
+    Stop,
+    Remove,
+    UpgradeCharm,
+    ConfigChanged,
+    UpdateStatus,
+    LeaderElected,
+    RelationCreated {
+        relation_id: u32,
+    },
+    RelationJoined {
+        relation_id: u32,
+        remote_unit: String,
+    },
+    /// `remote_unit` is `None` when the remote application's databag changed.
+    RelationChanged {
+        relation_id: u32,
+        remote_unit: Option<String>,
+    },
+    RelationDeparted {
+        relation_id: u32,
+        remote_unit: String,
+        departing_unit: String,
+    },
+    RelationBroken {
+        relation_id: u32,
+    },
+    SecretChanged {
+        xid: String,
+    },
+    SecretRotate {
+        xid: String,
+    },
+    SecretExpired {
+        xid: String,
+        revision: u32,
+    },
+    SecretRemove {
+        xid: String,
+        revision: u32,
+    },
+    Other(String),
+}
+
+impl HookKind {
+    /// The relation the hook is about, if any.
+    pub fn relation_id(&self) -> Option<u32> {
+        match self {
+            HookKind::RelationCreated { relation_id }
+            | HookKind::RelationJoined { relation_id, .. }
+            | HookKind::RelationChanged { relation_id, .. }
+            | HookKind::RelationDeparted { relation_id, .. }
+            | HookKind::RelationBroken { relation_id } => Some(*relation_id),
+            _ => None,
+        }
+    }
+
+    /// The secret the hook is about, if any.
+    pub fn secret_xid(&self) -> Option<&str> {
+        match self {
+            HookKind::SecretChanged { xid }
+            | HookKind::SecretRotate { xid }
+            | HookKind::SecretExpired { xid, .. }
+            | HookKind::SecretRemove { xid, .. } => Some(xid),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a queued hook still makes sense: its secret (and revision) and relation exist.
+/// Relation-departed and -broken are exempt: they fire after the relation is gone.
+pub(super) fn still_relevant(model: &Model, kind: &HookKind) -> bool {
+    match kind {
+        HookKind::SecretRemove { xid, revision } | HookKind::SecretExpired { xid, revision } => {
+            model
+                .secrets
+                .get(xid)
+                .is_some_and(|s| s.revisions.contains_key(revision))
+        }
+        HookKind::SecretChanged { xid } | HookKind::SecretRotate { xid } => {
+            model.secrets.contains_key(xid)
+        }
+        HookKind::RelationDeparted { .. } | HookKind::RelationBroken { .. } => true,
+        other => other
+            .relation_id()
+            .is_none_or(|id| model.relations.get(&id).is_some_and(|r| !r.dying)),
+    }
+}
+
+impl Model {
+    /// The environment Juju's unit agent gives `unit`'s dispatch for this hook: the same
+    /// variables a real deployment sets, so the host reads mock and real hooks alike.
+    pub fn hook_env(&self, unit: &str, kind: &HookKind) -> Vec<(String, String)> {
+        let app = Model::app_of(unit);
+        let mut env: Vec<(String, String)> = Vec::new();
+        let mut set = |k: &str, v: String| env.push((k.to_string(), v));
+        let relation = kind
+            .relation_id()
+            .and_then(|id| self.relations.get(&id).map(|r| (id, r)));
+        let endpoint = relation
+            .and_then(|(_, r)| r.sides(app))
+            .map(|(mine, _)| mine.endpoint.clone())
+            .unwrap_or_default();
+        let name = match kind {
+            HookKind::Install => "install".to_string(),
+            HookKind::Start => "start".into(),
+            HookKind::Stop => "stop".into(),
+            HookKind::Remove => "remove".into(),
+            HookKind::UpgradeCharm => "upgrade-charm".into(),
+            HookKind::ConfigChanged => "config-changed".into(),
+            HookKind::UpdateStatus => "update-status".into(),
+            HookKind::LeaderElected => "leader-elected".into(),
+            HookKind::RelationCreated { .. } => format!("{endpoint}-relation-created"),
+            HookKind::RelationJoined { .. } => format!("{endpoint}-relation-joined"),
+            HookKind::RelationChanged { .. } => format!("{endpoint}-relation-changed"),
+            HookKind::RelationDeparted { .. } => format!("{endpoint}-relation-departed"),
+            HookKind::RelationBroken { .. } => format!("{endpoint}-relation-broken"),
+            HookKind::SecretChanged { .. } => "secret-changed".into(),
+            HookKind::SecretRotate { .. } => "secret-rotate".into(),
+            HookKind::SecretExpired { .. } => "secret-expired".into(),
+            HookKind::SecretRemove { .. } => "secret-remove".into(),
+            HookKind::Other(name) => name.clone(),
+        };
+        set("JUJU_HOOK_NAME", name.clone());
+        set("JUJU_DISPATCH_PATH", format!("hooks/{name}"));
+        set("JUJU_UNIT_NAME", unit.to_string());
+        set("JUJU_MODEL_NAME", self.name.clone());
+        set("JUJU_MODEL_UUID", self.uuid.clone());
+        if let Some(id) = kind.relation_id() {
+            set("JUJU_RELATION", endpoint.clone());
+            set("JUJU_RELATION_ID", format!("{endpoint}:{id}"));
+            // A broken relation may be gone from the model already; Juju still names the app.
+            let remote_app = relation
+                .and_then(|(_, r)| r.sides(app))
+                .map(|(_, other)| other.app.clone());
+            if let Some(remote_app) = remote_app {
+                set("JUJU_REMOTE_APP", remote_app);
+            }
+        }
+        match kind {
+            HookKind::RelationJoined { remote_unit, .. }
+            | HookKind::RelationChanged {
+                remote_unit: Some(remote_unit),
+                ..
+            } => set("JUJU_REMOTE_UNIT", remote_unit.clone()),
+            HookKind::RelationDeparted {
+                remote_unit,
+                departing_unit,
+                ..
+            } => {
+                set("JUJU_REMOTE_APP", Model::app_of(remote_unit).to_string());
+                set("JUJU_REMOTE_UNIT", remote_unit.clone());
+                set("JUJU_DEPARTING_UNIT", departing_unit.clone());
+            }
+            _ => {}
+        }
+        if let Some(xid) = kind.secret_xid() {
+            set("JUJU_SECRET_ID", format!("secret:{xid}"));
+            let label = self
+                .secrets
+                .get(xid)
+                .and_then(|s| s.label_for(unit))
+                .unwrap_or_default();
+            set("JUJU_SECRET_LABEL", label.to_string());
+        }
+        if let HookKind::SecretExpired { revision, .. } | HookKind::SecretRemove { revision, .. } =
+            kind
+        {
+            set("JUJU_SECRET_REVISION", revision.to_string());
+        }
+        env
+    }
+}

@@ -1,0 +1,121 @@
+//! A secret as Juju's controller stores it: owner, labels, revisions, grants and consumers.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Months, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::bindings::juju::charm::secrets::RotatePolicy;
+use crate::juju::SecretContent;
+
+/// Who owns a secret. Model-owned secrets are user secrets, added by the operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Owner {
+    App(String),
+    Unit(String),
+    Model,
+}
+
+/// Who a grant lets view a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Subject {
+    App(String),
+    Unit(String),
+}
+
+/// A `view` grant: over a relation (charm grants), or model-wide (operator grants of user
+/// secrets, which have no relation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub subject: Subject,
+    pub relation_id: Option<u32>,
+}
+
+/// One revision's content and expiry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    pub content: SecretContent,
+    pub expires: Option<DateTime<Utc>>,
+    /// When `secret-expired` fires (again) for this revision, once it has expired.
+    pub expiry_due: Option<DateTime<Utc>>,
+}
+
+/// A unit's consumer record: the revision it tracks, its label, and the latest revision it
+/// has been told about (`secret-changed` fires once per newer latest revision).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consumer {
+    pub tracked: u32,
+    pub label: Option<String>,
+    pub notified: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Secret {
+    pub xid: String,
+    pub owner: Owner,
+    /// The owner label (for user secrets: the name the operator gave it).
+    pub label: Option<String>,
+    pub description: Option<String>,
+    pub rotate: Option<RotatePolicy>,
+    pub next_rotation: Option<DateTime<Utc>>,
+    pub revisions: BTreeMap<u32, Revision>,
+    pub latest: u32,
+    pub grants: Vec<Grant>,
+    pub consumers: BTreeMap<String, Consumer>,
+    /// Revisions whose `secret-remove` has been queued: it fires once per revision.
+    pub removal_queued: BTreeSet<u32>,
+}
+
+/// Whether a policy rotates at all.
+pub fn rotates(policy: Option<RotatePolicy>) -> bool {
+    !matches!(policy, None | Some(RotatePolicy::Never))
+}
+
+/// The next rotation after `from`, as Juju's `NextRotateTime` computes it.
+pub fn next_rotation(policy: RotatePolicy, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    match policy {
+        RotatePolicy::Never => None,
+        RotatePolicy::Hourly => Some(from + TimeDelta::hours(1)),
+        RotatePolicy::Daily => Some(from + TimeDelta::days(1)),
+        RotatePolicy::Weekly => Some(from + TimeDelta::days(7)),
+        RotatePolicy::Monthly => from.checked_add_months(Months::new(1)),
+        RotatePolicy::Quarterly => from.checked_add_months(Months::new(3)),
+        RotatePolicy::Yearly => from.checked_add_months(Months::new(12)),
+    }
+}
+
+/// Juju re-fires `secret-rotate` and `secret-expired` this long after a hook that did not
+/// deal with them (`RotateRetryDelay`, `ExpireRetryDelay`).
+pub const RETRY_DELAY: TimeDelta = TimeDelta::minutes(5);
+
+impl Secret {
+    /// The `secret://<model-uuid>/<xid>` form `secret-add` prints.
+    pub fn uri(&self, model_uuid: &str) -> String {
+        format!("secret://{model_uuid}/{}", self.xid)
+    }
+
+    pub fn is_user_secret(&self) -> bool {
+        self.owner == Owner::Model
+    }
+
+    pub fn latest_content(&self) -> &SecretContent {
+        &self.revisions[&self.latest].content
+    }
+
+    /// Revisions no consumer tracks and that are not the latest: Juju's obsolete revisions.
+    pub fn obsolete_revisions(&self) -> Vec<u32> {
+        self.revisions
+            .keys()
+            .copied()
+            .filter(|&r| r != self.latest && !self.consumers.values().any(|c| c.tracked == r))
+            .collect()
+    }
+
+    /// The label `unit` knows this secret by: its consumer label, else the owner label.
+    pub fn label_for(&self, unit: &str) -> Option<&str> {
+        self.consumers
+            .get(unit)
+            .and_then(|c| c.label.as_deref())
+            .or(self.label.as_deref())
+    }
+}
