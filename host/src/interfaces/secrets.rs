@@ -5,12 +5,12 @@ use crate::bindings::juju::charm::secrets::{
 use crate::error::HostError;
 use crate::juju::content::is_valid_key;
 use crate::juju::names::{check_app, check_label, check_text, check_unit};
-use crate::juju::{SecretContent, SecretId};
+use crate::juju::{SecretContent, secret_id};
 use crate::runtime::HostState;
 
 fn lookup(secret: SecretRef) -> Result<Lookup, HostError> {
     Ok(match secret {
-        SecretRef::Id(id) => Lookup::Id(SecretId::parse(&id)?),
+        SecretRef::Id(id) => Lookup::Id(secret_id::parse(&id)?),
         SecretRef::Label(label) => Lookup::Label(check_label(&label)?.to_string()),
     })
 }
@@ -85,7 +85,7 @@ impl secrets::Host for HostState {
         content: Option<Vec<(String, String)>>,
         options: SetOptions,
     ) -> Result<(), HostError> {
-        let id = SecretId::parse(&id)?;
+        let id = secret_id::parse(&id)?;
         let content = content.map(SecretContent::new).transpose()?;
         check_metadata(&options.label, &options.description, &options.expire)?;
         self.backend.secret_set(&id, content.as_ref(), &options)
@@ -97,7 +97,7 @@ impl secrets::Host for HostState {
         relation_id: u32,
         unit: Option<String>,
     ) -> Result<(), HostError> {
-        let id = SecretId::parse(&id)?;
+        let id = secret_id::parse(&id)?;
         if let Some(unit) = &unit {
             check_unit(unit)?;
         }
@@ -105,7 +105,7 @@ impl secrets::Host for HostState {
     }
 
     fn revoke(&mut self, id: String, grantee: Grantee) -> Result<(), HostError> {
-        let id = SecretId::parse(&id)?;
+        let id = secret_id::parse(&id)?;
         match &grantee {
             Grantee::Relation(_) => {}
             Grantee::RelationUnit(ru) => {
@@ -122,7 +122,7 @@ impl secrets::Host for HostState {
     }
 
     fn remove(&mut self, id: String, revision: Option<u32>) -> Result<(), HostError> {
-        let id = SecretId::parse(&id)?;
+        let id = secret_id::parse(&id)?;
         if revision == Some(0) {
             return Err(HostError::InvalidArgument(
                 "revision 0 not valid: revisions start at 1 (pass none to remove every revision)"

@@ -5,8 +5,7 @@ use std::fmt;
 
 use crate::error::HostError;
 
-/// Juju's limit on one value and on the whole content, measured base64-encoded (1 MB).
-pub const MAX_ENCODED_BYTES: usize = 1_000_000;
+pub use juju_rules::{MAX_ENCODED_BYTES, is_valid_key};
 
 /// Validated secret content.
 ///
@@ -15,67 +14,12 @@ pub const MAX_ENCODED_BYTES: usize = 1_000_000;
 #[serde(transparent)]
 pub struct SecretContent(BTreeMap<String, String>);
 
-/// Juju's key rule, `^([a-z](?:-?[a-z0-9]){2,})$`: a letter first, at least three characters,
-/// single hyphens between alphanumerics.
-pub fn is_valid_key(key: &str) -> bool {
-    let bytes = key.as_bytes();
-    let Some((first, rest)) = bytes.split_first() else {
-        return false;
-    };
-    if !first.is_ascii_lowercase() {
-        return false;
-    }
-    let mut alnum_after_first = 0;
-    let mut previous_hyphen = false;
-    for &b in rest {
-        match b {
-            b'-' if !previous_hyphen => previous_hyphen = true,
-            b'a'..=b'z' | b'0'..=b'9' => {
-                previous_hyphen = false;
-                alnum_after_first += 1;
-            }
-            _ => return false,
-        }
-    }
-    !previous_hyphen && alnum_after_first >= 2
-}
-
-/// The length of `n` bytes once base64-encoded with padding.
-pub fn base64_len(n: usize) -> usize {
-    n.div_ceil(3) * 4
-}
-
 impl SecretContent {
     /// Validates pairs as Juju's `secret-add`/`secret-set` would, with Juju's messages.
     pub fn new(pairs: Vec<(String, String)>) -> Result<Self, HostError> {
-        if pairs.is_empty() {
-            return Err(HostError::InvalidContent(
-                "empty secret value not valid".into(),
-            ));
-        }
-        let mut map = BTreeMap::new();
-        let mut total = 0;
-        for (key, value) in pairs {
-            if !is_valid_key(&key) {
-                return Err(HostError::InvalidContent(format!("key {key:?} not valid")));
-            }
-            let encoded = base64_len(value.len());
-            if encoded > MAX_ENCODED_BYTES {
-                return Err(HostError::InvalidContent(format!(
-                    "base64 encoded secret content for key {key:?} too large: {encoded} bytes"
-                )));
-            }
-            total += encoded;
-            if map.insert(key.clone(), value).is_some() {
-                return Err(HostError::InvalidContent(format!("duplicate key {key:?}")));
-            }
-        }
-        if total > MAX_ENCODED_BYTES {
-            return Err(HostError::InvalidContent(format!(
-                "base64 encoded secret content too large: {total} bytes"
-            )));
-        }
-        Ok(SecretContent(map))
+        juju_rules::check_content(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map_err(|e| HostError::InvalidContent(e.to_string()))?;
+        Ok(SecretContent(pairs.into_iter().collect()))
     }
 
     /// Content exactly as Juju returned it; Juju already enforced its rules on the way in.
@@ -139,67 +83,6 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
-    }
-
-    #[test]
-    fn keys_follow_the_juju_key_regex() {
-        for good in ["abc", "password", "tls-key", "a1b", "ca-cert-2", "a-b-c"] {
-            assert!(is_valid_key(good), "{good} should be valid");
-        }
-        for bad in [
-            "", "ab", "a-b", "Abc", "1abc", "-abc", "abc-", "ab--c", "a_bc", "ab c", "ab.c", "é-ab",
-        ] {
-            assert!(!is_valid_key(bad), "{bad} should be invalid");
-        }
-    }
-
-    #[test]
-    fn empty_content_is_refused() {
-        assert_eq!(
-            SecretContent::new(vec![]),
-            Err(HostError::InvalidContent(
-                "empty secret value not valid".into()
-            ))
-        );
-    }
-
-    #[test]
-    fn an_invalid_key_is_named_in_the_error() {
-        assert_eq!(
-            SecretContent::new(pairs(&[("password", "x"), ("Bad_Key", "y")])),
-            Err(HostError::InvalidContent(
-                "key \"Bad_Key\" not valid".into()
-            ))
-        );
-    }
-
-    #[test]
-    fn a_value_over_one_megabyte_base64_encoded_is_too_large() {
-        let at_limit = "x".repeat(750_000);
-        assert!(SecretContent::new(vec![("big".into(), at_limit)]).is_ok());
-        let over = "x".repeat(750_001);
-        assert_eq!(
-            SecretContent::new(vec![("big".into(), over)]),
-            Err(HostError::InvalidContent(
-                "base64 encoded secret content for key \"big\" too large: 1000004 bytes".into()
-            ))
-        );
-    }
-
-    #[test]
-    fn total_content_over_one_megabyte_base64_encoded_is_too_large() {
-        let half = "x".repeat(400_000);
-        let err = SecretContent::new(vec![
-            ("one".into(), half.clone()),
-            ("two".into(), half.clone()),
-        ])
-        .unwrap_err();
-        assert_eq!(
-            err,
-            HostError::InvalidContent(
-                "base64 encoded secret content too large: 1066672 bytes".into()
-            )
-        );
     }
 
     #[test]

@@ -1,0 +1,161 @@
+//! The event a hook handles, as a Rust enum carrying its data.
+
+use crate::bindings::juju::charm::events::{self as wit, Kind};
+use crate::model::Relation;
+use crate::secret::{Secret, SecretOwner};
+
+/// Who is handling the event: this unit, its application, the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    /// The hook Juju dispatched, e.g. `database-relation-joined`.
+    pub hook_name: String,
+    /// This unit, e.g. `database/0`.
+    pub unit_name: String,
+    /// This unit's application, e.g. `database`.
+    pub app_name: String,
+    pub model_name: String,
+    pub model_uuid: String,
+}
+
+impl Context {
+    /// This application, to add application-owned secrets (managed by the leader).
+    pub fn app(&self) -> SecretOwner {
+        SecretOwner::Application
+    }
+
+    /// This unit, to add unit-owned secrets.
+    pub fn unit(&self) -> SecretOwner {
+        SecretOwner::Unit
+    }
+}
+
+/// A relation event: the relation, and the remote side it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelationEvent {
+    pub relation: Relation,
+    pub remote_app: String,
+    /// The remote unit (none for relation-created and application-level changes).
+    pub remote_unit: Option<String>,
+    /// In relation-departed: the unit leaving.
+    pub departing_unit: Option<String>,
+}
+
+/// A secret event: the secret, by id and the label this unit knows it by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretEvent {
+    pub id: String,
+    pub label: Option<String>,
+}
+
+impl SecretEvent {
+    /// A handle on the secret (nothing is fetched until asked).
+    pub fn secret(&self) -> Secret {
+        Secret::known(self.id.clone(), self.label.clone())
+    }
+}
+
+/// A secret event about one revision (secret-remove, secret-expired).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRevisionEvent {
+    pub id: String,
+    pub label: Option<String>,
+    pub revision: u32,
+}
+
+impl SecretRevisionEvent {
+    pub fn secret(&self) -> Secret {
+        Secret::known(self.id.clone(), self.label.clone())
+    }
+
+    /// Removes the revision this event is about (it is idempotent, like
+    /// [`Secret::remove_revision`]).
+    pub fn remove_revision(&self) -> crate::Result<()> {
+        self.secret().remove_revision(self.revision)
+    }
+}
+
+/// What the unit is handling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Install,
+    Start,
+    Stop,
+    Remove,
+    UpgradeCharm,
+    ConfigChanged,
+    UpdateStatus,
+    LeaderElected,
+    RelationCreated(RelationEvent),
+    RelationJoined(RelationEvent),
+    RelationChanged(RelationEvent),
+    RelationDeparted(RelationEvent),
+    RelationBroken(RelationEvent),
+    /// A newer revision of a secret this unit reads exists.
+    SecretChanged(SecretEvent),
+    /// A secret this unit manages is due for rotation: set new content.
+    SecretRotate(SecretEvent),
+    /// A revision of a secret this unit manages has expired.
+    SecretExpired(SecretRevisionEvent),
+    /// A revision of a secret this unit manages is no longer tracked by anyone.
+    SecretRemove(SecretRevisionEvent),
+    /// Any other hook, by name.
+    Other(String),
+}
+
+fn relation(r: wit::RelationEvent) -> RelationEvent {
+    RelationEvent {
+        relation: Relation {
+            id: r.relation_id,
+            endpoint: r.endpoint,
+        },
+        remote_app: r.remote_app,
+        remote_unit: r.remote_unit,
+        departing_unit: r.departing_unit,
+    }
+}
+
+fn secret(s: wit::SecretEvent) -> SecretEvent {
+    SecretEvent {
+        id: s.id,
+        label: s.label,
+    }
+}
+
+fn revision(s: wit::SecretRevisionEvent) -> SecretRevisionEvent {
+    SecretRevisionEvent {
+        id: s.id,
+        label: s.label,
+        revision: s.revision,
+    }
+}
+
+pub(crate) fn from_wit(e: wit::Event) -> (Context, Event) {
+    let ctx = Context {
+        hook_name: e.hook_name,
+        unit_name: e.unit,
+        app_name: e.app,
+        model_name: e.model_name,
+        model_uuid: e.model_uuid,
+    };
+    let event = match e.kind {
+        Kind::Install => Event::Install,
+        Kind::Start => Event::Start,
+        Kind::Stop => Event::Stop,
+        Kind::Remove => Event::Remove,
+        Kind::UpgradeCharm => Event::UpgradeCharm,
+        Kind::ConfigChanged => Event::ConfigChanged,
+        Kind::UpdateStatus => Event::UpdateStatus,
+        Kind::LeaderElected => Event::LeaderElected,
+        Kind::RelationCreated(r) => Event::RelationCreated(relation(r)),
+        Kind::RelationJoined(r) => Event::RelationJoined(relation(r)),
+        Kind::RelationChanged(r) => Event::RelationChanged(relation(r)),
+        Kind::RelationDeparted(r) => Event::RelationDeparted(relation(r)),
+        Kind::RelationBroken(r) => Event::RelationBroken(relation(r)),
+        Kind::SecretChanged(s) => Event::SecretChanged(secret(s)),
+        Kind::SecretRotate(s) => Event::SecretRotate(secret(s)),
+        Kind::SecretExpired(s) => Event::SecretExpired(revision(s)),
+        Kind::SecretRemove(s) => Event::SecretRemove(revision(s)),
+        Kind::Other(name) => Event::Other(name),
+    };
+    (ctx, event)
+}

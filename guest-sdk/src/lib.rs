@@ -1,0 +1,99 @@
+//! Write Juju charms in Rust, run them sandboxed under `charm-host`.
+//!
+//! A charm is one type implementing [`Charm`], exported with [`export_charm!`]. Each hook,
+//! the host calls [`Charm::handle`] with the [`Event`] Juju is dispatching and a [`Context`]
+//! naming the unit. Everything a charm does goes through the host, which grants only what the
+//! charm was allowed:
+//!
+//! - secrets: [`Context::app`]/[`Context::unit`] `.add_secret(..)`, [`secret_by_id`],
+//!   [`secret_by_label`], [`secret_by_id_with_label`], and the [`Secret`] handle;
+//! - relations and their data ([`relations`], [`Relation`]), leadership ([`is_leader`]),
+//!   configuration ([`config`]), logging ([`log`]) and status ([`status`]).
+//!
+//! ```no_run
+//! use juju_charm::{Charm, Context, Event, Result, SecretContent};
+//!
+//! struct Database;
+//!
+//! impl Charm for Database {
+//!     fn handle(ctx: &Context, event: Event) -> Result<()> {
+//!         if let Event::RelationJoined(joined) = event {
+//!             if !juju_charm::is_leader()? {
+//!                 return Ok(());
+//!             }
+//!             let content = SecretContent::from_pairs([("username", "admin"), ("password", "s3cret")])?;
+//!             let secret = ctx.app().add_secret(content).label("db-credentials").create()?;
+//!             secret.grant(&joined.relation)?;
+//!             joined.relation.set_app_data([("secret-id", secret.id().unwrap_or_default())])?;
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! juju_charm::export_charm!(Database);
+//! ```
+//!
+//! Build with `cargo build --release --target wasm32-wasip2`: the output is a component.
+
+mod content;
+mod error;
+mod event;
+mod model;
+mod secret;
+
+pub use content::SecretContent;
+pub use error::{Error, Result};
+pub use event::{Context, Event, RelationEvent, SecretEvent, SecretRevisionEvent};
+pub use model::{
+    Config, ConfigValue, Relation, config, is_leader, log, relation, relations, status,
+};
+pub use secret::{
+    AddSecret, Rotate, Secret, SecretInfo, SecretOwner, SetInfo, owned_secret_ids, secret_by_id,
+    secret_by_id_with_label, secret_by_label,
+};
+
+/// Raw bindings of the `juju:charm` contract; the SDK's types wrap them.
+#[doc(hidden)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        world: "charm",
+        path: "../wit",
+        pub_export_macro: true,
+        export_macro_name: "__export_charm_bindings",
+        default_bindings_module: "juju_charm::bindings",
+    });
+}
+
+/// A charm: one type whose `handle` reacts to each event Juju dispatches.
+pub trait Charm {
+    /// Handles one event. `Ok` commits the hook's changes; `Err` fails the hook, so Juju
+    /// discards them and retries later.
+    fn handle(ctx: &Context, event: Event) -> Result<()>;
+}
+
+/// Runs a charm on one event from the host. Used by [`export_charm!`].
+#[doc(hidden)]
+pub fn __run<C: Charm>(
+    event: bindings::juju::charm::events::Event,
+) -> std::result::Result<(), String> {
+    let (ctx, event) = event::from_wit(event);
+    C::handle(&ctx, event).map_err(|e| e.to_string())
+}
+
+/// Exports a [`Charm`] type as the component's `handle` entry point.
+#[macro_export]
+macro_rules! export_charm {
+    ($charm:ty) => {
+        const _: () = {
+            struct __JujuCharmExport;
+            impl $crate::bindings::Guest for __JujuCharmExport {
+                fn handle(
+                    event: $crate::bindings::juju::charm::events::Event,
+                ) -> ::core::result::Result<(), ::std::string::String> {
+                    $crate::__run::<$charm>(event)
+                }
+            }
+            $crate::bindings::__export_charm_bindings!(__JujuCharmExport with_types_in $crate::bindings);
+        };
+    };
+}

@@ -1,0 +1,296 @@
+//! The sample charms' full secret lifecycle on the mock of Juju, across two applications with
+//! leader and non-leader units, including every follow-up hook Juju would fire.
+
+mod common;
+
+use chrono::TimeDelta;
+
+use charm_host::harness::Harness;
+use charm_host::model::{HookKind, Owner};
+use charm_host::runtime::Limits;
+
+const DB_LABEL: &str = "secret-for-webserver-app";
+const WEB_LABEL: &str = "database-secret";
+
+fn deployed() -> Harness {
+    let mut h = Harness::new(Limits::default()).unwrap();
+    h.deploy("database", &common::component("database"), 2)
+        .unwrap();
+    h.deploy("webserver", &common::component("webserver"), 2)
+        .unwrap();
+    h.run_queued().unwrap();
+    h
+}
+
+fn failures(h: &Harness) -> Vec<String> {
+    h.hooks()
+        .iter()
+        .filter_map(|r| r.outcome.clone().err())
+        .collect()
+}
+
+fn db_secret(h: &Harness) -> &charm_host::model::Secret {
+    h.model
+        .secrets
+        .values()
+        .find(|s| s.label.as_deref() == Some(DB_LABEL))
+        .expect("the database's secret exists")
+}
+
+fn ran(h: &Harness, unit: &str, hook: &str) -> usize {
+    h.hooks()
+        .iter()
+        .filter(|r| r.unit == unit && r.hook == hook)
+        .count()
+}
+
+#[test]
+fn relating_shares_credentials_created_by_the_leader_with_every_webserver_unit() {
+    let mut h = deployed();
+    h.model
+        .relate("database:database", "webserver:database")
+        .unwrap();
+    h.run_queued().unwrap();
+    assert_eq!(failures(&h), Vec::<String>::new());
+
+    let secret = db_secret(&h);
+    assert_eq!(secret.owner, Owner::App("database".into()));
+    assert_eq!(secret.latest, 1);
+    let relation = &h.model.relations[&1];
+    let published = &relation.databags["database"]["secret-id"];
+    assert!(published.ends_with(&secret.xid), "{published}");
+    for unit in ["webserver/0", "webserver/1"] {
+        let consumer = &secret.consumers[unit];
+        assert_eq!(
+            (consumer.tracked, consumer.label.as_deref()),
+            (1, Some(WEB_LABEL))
+        );
+        let seen = h.content_seen_by(unit, WEB_LABEL).unwrap();
+        assert_eq!(seen["username"], "admin");
+        assert_eq!(seen["password"].len(), 24);
+        assert_eq!(
+            h.model.status_of(unit).unwrap().message,
+            "connected to the database as admin"
+        );
+    }
+    assert!(
+        h.calls()
+            .filter(|c| c.operation.starts_with("secret-add"))
+            .all(|c| c.unit == "database/0"),
+        "only the leader creates the secret"
+    );
+    assert_eq!(
+        h.calls()
+            .filter(|c| c.operation.starts_with("secret-add"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn daily_rotation_reaches_every_observer_and_the_obsolete_revision_is_removed() {
+    let mut h = deployed();
+    h.model
+        .relate("database:database", "webserver:database")
+        .unwrap();
+    h.run_queued().unwrap();
+    let before = h.content_seen_by("webserver/0", WEB_LABEL).unwrap();
+
+    h.advance(TimeDelta::days(1));
+    h.run_queued().unwrap();
+    assert_eq!(failures(&h), Vec::<String>::new());
+
+    assert_eq!(ran(&h, "database/0", "secret-rotate"), 1);
+    assert_eq!(
+        ran(&h, "database/1", "secret-rotate"),
+        0,
+        "rotation goes to the leader"
+    );
+    for unit in ["webserver/0", "webserver/1"] {
+        assert_eq!(ran(&h, unit, "secret-changed"), 1, "{unit}");
+    }
+    assert_eq!(ran(&h, "database/0", "secret-remove"), 1);
+    let secret = db_secret(&h);
+    assert_eq!(secret.latest, 2);
+    assert_eq!(secret.revisions.keys().copied().collect::<Vec<_>>(), [2]);
+    for unit in ["webserver/0", "webserver/1"] {
+        assert_eq!(secret.consumers[unit].tracked, 2);
+    }
+    let after = h.content_seen_by("webserver/0", WEB_LABEL).unwrap();
+    assert_eq!(after["username"], "admin");
+    assert_ne!(after["password"], before["password"]);
+    let refreshes: Vec<&str> = h
+        .calls()
+        .filter(|c| c.unit == "webserver/1" && c.operation.starts_with("secret-get"))
+        .map(|c| c.operation.as_str())
+        .collect();
+    assert!(
+        refreshes.iter().any(|op| op.ends_with("--peek")),
+        "{refreshes:?}"
+    );
+    assert!(
+        refreshes.iter().any(|op| op.ends_with("--refresh")),
+        "{refreshes:?}"
+    );
+}
+
+#[test]
+fn after_a_leader_change_the_new_leader_rotates() {
+    let mut h = deployed();
+    h.model
+        .relate("database:database", "webserver:database")
+        .unwrap();
+    h.run_queued().unwrap();
+    h.model.set_leader("database/1").unwrap();
+    h.run_queued().unwrap();
+    h.advance(TimeDelta::days(1));
+    h.run_queued().unwrap();
+    assert_eq!(failures(&h), Vec::<String>::new());
+    assert_eq!(ran(&h, "database/1", "secret-rotate"), 1);
+    assert_eq!(ran(&h, "database/0", "secret-rotate"), 0);
+    assert_eq!(db_secret(&h).latest, 2);
+}
+
+#[test]
+fn removing_the_relation_revokes_and_removes_the_secret() {
+    let mut h = deployed();
+    h.model
+        .relate("database:database", "webserver:database")
+        .unwrap();
+    h.run_queued().unwrap();
+    h.model.unrelate(1).unwrap();
+    h.run_queued().unwrap();
+    assert_eq!(failures(&h), Vec::<String>::new());
+    assert!(h.model.secrets.is_empty(), "the secret is gone");
+    let broken_calls: Vec<&str> = h
+        .calls()
+        .filter(|c| c.unit == "database/0")
+        .map(|c| c.operation.as_str())
+        .filter(|op| op.starts_with("secret-revoke") || op.starts_with("secret-remove"))
+        .collect();
+    assert_eq!(broken_calls.len(), 2, "{broken_calls:?}");
+    for unit in ["webserver/0", "webserver/1"] {
+        assert_eq!(h.model.status_of(unit).unwrap().message, "no database");
+        assert_eq!(h.content_seen_by(unit, WEB_LABEL), None);
+    }
+}
+
+#[test]
+fn a_webserver_unit_added_later_reads_the_existing_secret() {
+    let mut h = deployed();
+    h.model
+        .relate("database:database", "webserver:database")
+        .unwrap();
+    h.run_queued().unwrap();
+    let unit = h.model.add_unit("webserver").unwrap();
+    h.run_queued().unwrap();
+    assert_eq!(failures(&h), Vec::<String>::new());
+    assert_eq!(
+        h.content_seen_by(&unit, WEB_LABEL).unwrap()["username"],
+        "admin"
+    );
+    assert_eq!(
+        h.calls()
+            .filter(|c| c.operation.starts_with("secret-add"))
+            .count(),
+        1,
+        "the leader reuses the secret it already has"
+    );
+}
+
+#[test]
+fn certificates_creates_its_ca_once_and_renews_it_when_it_expires() {
+    let mut h = Harness::new(Limits::default()).unwrap();
+    h.deploy("certificates", &common::component("certificates"), 2)
+        .unwrap();
+    h.run_queued().unwrap();
+    h.dispatch("certificates/0", HookKind::ConfigChanged)
+        .unwrap();
+    assert_eq!(failures(&h), Vec::<String>::new());
+    let ca = |h: &Harness| {
+        h.model
+            .secrets
+            .values()
+            .find(|s| s.label.as_deref() == Some("active-ca-certificates"))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(ca(&h).latest, 1, "get-or-create by label makes exactly one");
+    assert_eq!(
+        ca(&h).description.as_deref(),
+        Some("ca certificate and private key for the certificates charm")
+    );
+    let expires = ca(&h).revisions[&1].expires.unwrap();
+    assert_eq!(expires - h.model.now, TimeDelta::days(365));
+    assert_eq!(
+        h.model.status_of("certificates/0").unwrap().message,
+        "CA certificate ready (revision 1)"
+    );
+    assert_eq!(
+        h.model.status_of("certificates/1").unwrap().message,
+        "following the leader's CA"
+    );
+
+    h.advance(TimeDelta::days(366));
+    h.run_queued().unwrap();
+    assert_eq!(failures(&h), Vec::<String>::new());
+    let renewed = ca(&h);
+    assert_eq!(renewed.revisions.keys().copied().collect::<Vec<_>>(), [2]);
+    assert_eq!(
+        renewed.latest_content().get("ca-certificate"),
+        Some("Example CA certificate #2")
+    );
+    assert!(renewed.revisions[&2].expires.unwrap() > h.model.now);
+    h.advance(TimeDelta::minutes(10));
+    assert!(
+        h.model.queue.is_empty(),
+        "no more secret-expired once renewed"
+    );
+}
+
+#[test]
+fn a_hook_that_fails_on_a_refused_read_keeps_no_trace_and_reports_its_line() {
+    let mut h = deployed();
+    h.model
+        .relate("database:database", "webserver:database")
+        .unwrap();
+    // A secret id the webserver was never granted, published in the database's databag.
+    let content = charm_host::juju::SecretContent::new(vec![("token".into(), "t0ken".into())]);
+    let foreign = h
+        .model
+        .add_user_secret("foreign", content.unwrap())
+        .unwrap();
+    h.model
+        .relations
+        .get_mut(&1)
+        .unwrap()
+        .databags
+        .entry("database".into())
+        .or_default()
+        .insert("secret-id".into(), foreign);
+    let record = h
+        .dispatch(
+            "webserver/0",
+            HookKind::RelationChanged {
+                relation_id: 1,
+                remote_unit: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        record.outcome,
+        Err("database-relation-changed: charm returned an error: permission denied: permission denied".into())
+    );
+    let secret = h.model.secrets.values().next().unwrap();
+    assert!(
+        secret.consumers.is_empty(),
+        "no consumer record or label was kept"
+    );
+    assert!(
+        h.model
+            .logs
+            .iter()
+            .any(|l| l.level == "ERROR"
+                && l.message.ends_with("permission denied: permission denied"))
+    );
+}
