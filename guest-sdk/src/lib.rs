@@ -22,7 +22,7 @@
 //!                 return Ok(());
 //!             }
 //!             let content = SecretContent::from_pairs([("username", "admin"), ("password", "s3cret")])?;
-//!             let secret = ctx.app().add_secret(content).label("db-credentials").create()?;
+//!             let mut secret = ctx.app().add_secret(content).label("db-credentials").create()?;
 //!             secret.grant(&joined.relation)?;
 //!             joined.relation.set_app_data([("secret-id", secret.id().unwrap_or_default())])?;
 //!         }
