@@ -376,19 +376,25 @@ impl Secret {
     }
 
     /// Metadata, for the secret's manager (owner unit, or the owning application's leader).
-    pub fn info(&self) -> Result<SecretInfo> {
-        Ok(wit::info(&self.reference()?)?.into())
+    /// A handle known only by label learns its id from it.
+    pub fn info(&mut self) -> Result<SecretInfo> {
+        let info: SecretInfo = wit::info(&self.reference()?)?.into();
+        self.id.get_or_insert_with(|| info.id.clone());
+        Ok(info)
+    }
+
+    /// The `secret:<xid>` form of the id, the same whichever form Juju printed.
+    pub fn canonical_id(&self) -> Option<String> {
+        self.unique_identifier().map(|xid| format!("secret:{xid}"))
     }
 
     /// The id, looking it up by label (`secret-info-get`, so only for the secret's manager)
     /// when the handle has only a label.
     fn resolved_id(&mut self) -> Result<String> {
-        if let Some(id) = &self.id {
-            return Ok(id.clone());
+        match &self.id {
+            Some(id) => Ok(id.clone()),
+            None => Ok(self.info()?.id),
         }
-        let id = self.info()?.id;
-        self.id = Some(id.clone());
-        Ok(id)
     }
 
     /// Publishes new content as a new revision (none if identical to the latest).

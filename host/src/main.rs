@@ -10,6 +10,7 @@ use charm_host::backend::Backend;
 use charm_host::backend::hook_tools::HookToolBackend;
 use charm_host::bindings::juju::charm::logging::Level;
 use charm_host::event;
+use charm_host::harness::scenario;
 use charm_host::runtime::{Limits, Runtime, parse_duration, parse_size};
 
 #[derive(Parser)]
@@ -32,6 +33,16 @@ enum Command {
     /// charm handled the event; otherwise prints one line on stderr (and to juju-log) and
     /// exits 1, so Juju discards the hook's changes.
     Run(RunArgs),
+    /// Run a scenario (YAML) on the embedded mock of Juju: deploy charms, run hooks and their
+    /// follow-ups, move the clock, check expectations. Prints a trace (one line per hook and
+    /// per secret operation, values redacted); exits 1 naming the first failed expectation.
+    Simulate(SimulateArgs),
+}
+
+#[derive(clap::Args)]
+struct SimulateArgs {
+    /// The scenario file; charm paths in it are relative to it.
+    scenario: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -126,8 +137,32 @@ fn run(args: RunArgs) -> ExitCode {
     }
 }
 
+fn simulate(args: SimulateArgs) -> ExitCode {
+    let scenario = match scenario::load(&args.scenario) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("charm-host: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let base = args.scenario.parent().unwrap_or(std::path::Path::new("."));
+    let mut stdout = std::io::stdout().lock();
+    match scenario::run(&scenario, base, Limits::default(), &mut stdout) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e @ scenario::ScenarioError::Invalid(_)) => {
+            eprintln!("charm-host: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("charm-host: scenario failed at {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Run(args) => run(args),
+        Command::Simulate(args) => simulate(args),
     }
 }

@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::hook_tools::error_from_stderr;
+use super::hook_tools::{error_from_stderr, level_name, rotate_name, state_name};
 use super::{AddOptions, Backend, Grantee, Lookup, ReadMode, SecretInfo, SetOptions};
 use crate::bindings::juju::charm::secrets::{AddOwner, Expiry};
 use crate::bindings::juju::charm::{config, logging, relations, status};
@@ -105,7 +105,7 @@ fn metadata_args(
         });
     }
     if let Some(rotate) = rotate {
-        args.push(format!("--rotate={}", format!("{rotate:?}").to_lowercase()));
+        args.push(format!("--rotate={}", rotate_name(*rotate)));
     }
     args
 }
@@ -323,9 +323,8 @@ impl Backend for MockBackend {
     }
 
     fn log(&mut self, level: logging::Level, message: &str) -> Result<(), HostError> {
-        let level = format!("{level:?}").to_uppercase();
         // Log lines are kept, not traced as calls: they are the unit's log already.
-        self.ctx().log(&level, message);
+        self.ctx().log(level_name(level), message);
         Ok(())
     }
 
@@ -336,7 +335,7 @@ impl Backend for MockBackend {
         application: bool,
     ) -> Result<(), HostError> {
         let app = if application { "--application " } else { "" };
-        let shown = format!("{app}{} {message:?}", format!("{state:?}").to_lowercase());
+        let shown = format!("{app}{} {message:?}", state_name(state));
         self.call("status-set", shown, nothing, |ctx| {
             ctx.status_set(state, message, application)
         })

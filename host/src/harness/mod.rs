@@ -14,6 +14,8 @@ use crate::event;
 use crate::model::{Call, HookContext, HookKind, Model};
 use crate::runtime::{Charm, Limits, Runtime};
 
+pub mod scenario;
+
 /// What happened in one hook.
 #[derive(Debug, Clone)]
 pub struct HookRecord {

@@ -78,7 +78,7 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("size {s:?} not valid: must be above zero and fit in memory"))
 }
 
-/// Parses `120s`, `500ms`, `2m`, `1h`, `30` (seconds).
+/// Parses `120s`, `500ms`, `2m`, `1h`, `1d`, `30` (seconds).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
@@ -91,9 +91,10 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "" | "s" => Duration::from_secs(n),
         "m" => Duration::from_secs(n.saturating_mul(60)),
         "h" => Duration::from_secs(n.saturating_mul(3600)),
+        "d" => Duration::from_secs(n.saturating_mul(86_400)),
         other => {
             return Err(format!(
-                "duration unit {other:?} not valid: use ms, s, m or h"
+                "duration unit {other:?} not valid: use ms, s, m, h or d"
             ));
         }
     };
@@ -124,6 +125,7 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86_400)));
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("3 days").is_err());
     }

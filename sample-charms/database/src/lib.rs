@@ -39,8 +39,8 @@ fn share_credentials(ctx: &Context, relation: &Relation) -> Result<()> {
         .rotate(Rotate::Daily)
         .get_or_create()?;
     secret.grant(relation)?;
-    let id = secret.id().unwrap_or_default().to_string();
-    relation.set_app_data([("secret-id", id)])?;
+    // One id form whatever call produced the handle, so the databag does not churn.
+    relation.set_app_data([("secret-id", secret.canonical_id().unwrap_or_default())])?;
     log::info(&format!("shared credentials over relation {}", relation.id));
     Ok(())
 }

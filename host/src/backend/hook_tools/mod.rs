@@ -128,7 +128,8 @@ fn parse_json<T: DeserializeOwned>(tool: &str, stdout: &str) -> Result<T, HostEr
     })
 }
 
-fn rotate_name(policy: RotatePolicy) -> &'static str {
+/// A rotate policy as Juju's `--rotate` spells it.
+pub fn rotate_name(policy: RotatePolicy) -> &'static str {
     match policy {
         RotatePolicy::Never => "never",
         RotatePolicy::Hourly => "hourly",
@@ -151,6 +152,27 @@ fn parse_rotate(name: &str) -> Option<RotatePolicy> {
         "yearly" => RotatePolicy::Yearly,
         _ => return None,
     })
+}
+
+/// A log level as `juju-log --log-level` spells it.
+pub fn level_name(level: logging::Level) -> &'static str {
+    match level {
+        logging::Level::Trace => "TRACE",
+        logging::Level::Debug => "DEBUG",
+        logging::Level::Info => "INFO",
+        logging::Level::Warning => "WARNING",
+        logging::Level::Error => "ERROR",
+    }
+}
+
+/// A workload status as `status-set` spells it.
+pub fn state_name(state: status::State) -> &'static str {
+    match state {
+        status::State::Active => "active",
+        status::State::Blocked => "blocked",
+        status::State::Maintenance => "maintenance",
+        status::State::Waiting => "waiting",
+    }
 }
 
 /// The `--expire` value: RFC 3339 UTC (`...Z`) for a moment, a Go duration for a delay.
@@ -559,12 +581,7 @@ impl<R: Runner> Backend for HookToolBackend<R> {
         message: &str,
         application: bool,
     ) -> Result<(), HostError> {
-        let state = match state {
-            status::State::Active => "active",
-            status::State::Blocked => "blocked",
-            status::State::Maintenance => "maintenance",
-            status::State::Waiting => "waiting",
-        };
+        let state = state_name(state);
         let mut args = Vec::new();
         if application {
             args.push("--application".into());

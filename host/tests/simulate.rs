@@ -1,0 +1,161 @@
+//! `charm-host simulate`: scenarios on the embedded mock of Juju, from the command line.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn simulate(scenario: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_charm-host"))
+        .arg("simulate")
+        .arg(scenario)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A scenario with the samples (absolute charm paths) and `steps`.
+fn scenario_file(dir: &Path, steps: &str) -> std::path::PathBuf {
+    let path = dir.join("scenario.yaml");
+    let yaml = format!(
+        "applications:\n  database: {{charm: {}, units: 2}}\n  webserver: {{charm: {}, units: 1}}\n  probe: {{charm: {}, units: 1}}\nsteps:\n{steps}",
+        common::component("database").display(),
+        common::component("webserver").display(),
+        common::probe().display(),
+    );
+    std::fs::write(&path, yaml).unwrap();
+    path
+}
+
+#[test]
+fn the_sample_scenario_passes_and_traces_every_hook_and_secret_operation() {
+    common::component("database");
+    common::component("webserver");
+    let scenario = common::workspace_root().join("sample-charms/scenarios/database-webserver.yaml");
+    let out = simulate(&scenario);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}\n{}", stdout, text(&out.stderr));
+    for line in [
+        "database/0 database-relation-joined: ok",
+        "database/0 secret-rotate: ok",
+        "webserver/1 secret-changed: ok",
+        "database/0 secret-remove: ok",
+        "database/1 secret-rotate: ok",
+        "database/1 database-relation-broken: ok",
+        "✓ secret-for-webserver-app is gone",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
+    assert!(
+        stdout.trim_end().ends_with("scenario passed: 57 hooks ran"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_trace_shows_content_keys_but_never_values() {
+    let scenario = common::workspace_root().join("sample-charms/scenarios/database-webserver.yaml");
+    common::component("database");
+    common::component("webserver");
+    let stdout = text(&simulate(&scenario).stdout);
+    let mut adds = 0;
+    for (i, _) in stdout.match_indices("password=") {
+        adds += 1;
+        assert!(
+            stdout[i..].starts_with("password=<redacted>"),
+            "{}",
+            &stdout[i..i + 40]
+        );
+    }
+    assert!(
+        adds >= 3,
+        "secret-add and each rotation's secret-set are traced"
+    );
+    assert!(!stdout.contains("\"password\""));
+}
+
+#[test]
+fn a_failed_expectation_exits_1_naming_the_step_and_what_differed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario_file(
+        dir.path(),
+        "  - settle\n  - relate: [database:database, webserver:database]\n  - settle\n  - expect: {status: {unit: webserver/0, message: all good}}\n",
+    );
+    let out = simulate(&path);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "charm-host: scenario failed at step 4: webserver/0 says \"connected to the database as admin\", expected \"all good\""
+    );
+}
+
+#[test]
+fn a_content_mismatch_names_the_key_but_not_the_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario_file(
+        dir.path(),
+        "  - relate: [database:database, webserver:database]\n  - settle\n  - expect: {content: {unit: webserver/0, label: database-secret, has: {password: guessed-wrong}}}\n",
+    );
+    let out = simulate(&path);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("webserver/0 sees a different value for password in database-secret"),
+        "{err}"
+    );
+    assert!(!err.contains("guessed-wrong"));
+}
+
+#[test]
+fn a_hook_failure_nobody_expected_fails_the_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario_file(dir.path(), "  - hook: {unit: probe/0, name: probe-error}\n");
+    let out = simulate(&path);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains(
+            "unexpected hook failure on probe/0: probe-error: charm returned an error: probe asked to fail"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    let path = scenario_file(
+        dir.path(),
+        "  - hook: {unit: probe/0, name: probe-error}\n  - expect: {hook-failed: {unit: probe/0, hook: probe-error, message: asked to fail}}\n",
+    );
+    let out = simulate(&path);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_scenario_that_does_not_parse_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.yaml");
+    std::fs::write(
+        &path,
+        "applications:\n  db: {charm: x.wasm}\nsteps:\n  - fly: 3\n",
+    )
+    .unwrap();
+    let out = simulate(&path);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("bad.yaml") && err.contains("fly"), "{err}");
+}
+
+#[test]
+fn a_missing_charm_component_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.yaml");
+    std::fs::write(&path, "applications:\n  db: {charm: nowhere.wasm}\n").unwrap();
+    let out = simulate(&path);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("nowhere.wasm"),
+        "{}",
+        text(&out.stderr)
+    );
+}
