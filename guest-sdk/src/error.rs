@@ -36,6 +36,7 @@ impl Error {
         Error::Charm(message.to_string())
     }
 
+    /// Whether the thing asked for does not exist (or is not visible to this unit).
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound(_))
     }

@@ -13,7 +13,9 @@ pub struct Context {
     pub unit_name: String,
     /// This unit's application, e.g. `database`.
     pub app_name: String,
+    /// The model's name.
     pub model_name: String,
+    /// The model's UUID.
     pub model_uuid: String,
 }
 
@@ -32,7 +34,9 @@ impl Context {
 /// A relation event: the relation, and the remote side it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelationEvent {
+    /// The relation the event is about.
     pub relation: Relation,
+    /// The application on the other side.
     pub remote_app: String,
     /// The remote unit (none for relation-created and application-level changes).
     pub remote_unit: Option<String>,
@@ -43,7 +47,9 @@ pub struct RelationEvent {
 /// A secret event: the secret, by id and the label this unit knows it by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretEvent {
+    /// The secret's id, `secret:<xid>`.
     pub id: String,
+    /// The label this unit knows the secret by, if any.
     pub label: Option<String>,
 }
 
@@ -57,18 +63,31 @@ impl SecretEvent {
 /// A secret event about one revision (secret-remove, secret-expired).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretRevisionEvent {
+    /// The secret's id, `secret:<xid>`.
     pub id: String,
+    /// The owner label, if any.
     pub label: Option<String>,
+    /// The revision the event is about.
     pub revision: u32,
 }
 
 impl SecretRevisionEvent {
+    /// A handle on the secret (nothing is fetched until asked).
     pub fn secret(&self) -> Secret {
         Secret::known(self.id.clone(), self.label.clone())
     }
 
-    /// Removes the revision this event is about (it is idempotent, like
+    /// Removes the revision this event is about (idempotent, like
     /// [`Secret::remove_revision`]).
+    ///
+    /// ```no_run
+    /// # use juju_charm::Event;
+    /// # fn f(event: Event) -> juju_charm::Result<()> {
+    /// if let Event::SecretRemove(remove) = event {
+    ///     remove.remove_revision()?;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn remove_revision(&self) -> crate::Result<()> {
         self.secret().remove_revision(self.revision)
     }
@@ -77,18 +96,31 @@ impl SecretRevisionEvent {
 /// What the unit is handling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
+    /// The unit was just deployed.
     Install,
+    /// The workload should start.
     Start,
+    /// The unit is being stopped.
     Stop,
+    /// The unit is being removed.
     Remove,
+    /// A new charm revision was deployed.
     UpgradeCharm,
+    /// The configuration (or something it depends on) changed.
     ConfigChanged,
+    /// Periodic status check.
     UpdateStatus,
+    /// This unit became the leader.
     LeaderElected,
+    /// A relation was established (before any remote unit joined).
     RelationCreated(RelationEvent),
+    /// A remote unit joined the relation.
     RelationJoined(RelationEvent),
+    /// A remote unit's or the remote application's data changed.
     RelationChanged(RelationEvent),
+    /// A remote unit left the relation.
     RelationDeparted(RelationEvent),
+    /// The relation is being removed.
     RelationBroken(RelationEvent),
     /// A newer revision of a secret this unit reads exists.
     SecretChanged(SecretEvent),

@@ -35,6 +35,8 @@
 //!
 //! Build with `cargo build --release --target wasm32-wasip2`: the output is a component.
 
+#![warn(missing_docs)]
+
 mod content;
 mod error;
 mod event;

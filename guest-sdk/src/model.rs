@@ -14,12 +14,23 @@ pub fn is_leader() -> Result<bool> {
 /// A relation this unit's application takes part in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Relation {
+    /// Juju's relation id.
     pub id: u32,
     /// This side's endpoint name, e.g. `database`.
     pub endpoint: String,
 }
 
 /// The relations established on `endpoint`.
+///
+/// ```no_run
+/// # fn f() -> juju_charm::Result<()> {
+/// for relation in juju_charm::relations("database")? {
+///     let remote = relation.remote_app()?;
+///     let data = relation.app_data(&remote)?;
+/// #   let _ = data;
+/// }
+/// # Ok(()) }
+/// ```
 pub fn relations(endpoint: &str) -> Result<Vec<Relation>> {
     Ok(wit_rel::ids(endpoint)?
         .into_iter()
@@ -97,9 +108,13 @@ impl Relation {
 /// A configuration value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConfigValue {
+    /// A `string` option (also `secret` options, as a secret id).
     Text(String),
+    /// An `int` option.
     Integer(i64),
+    /// A `float` option.
     Float(f64),
+    /// A `boolean` option.
     Boolean(bool),
 }
 
@@ -126,10 +141,12 @@ pub fn config() -> Result<Config> {
 }
 
 impl Config {
+    /// An option's value, whatever its type.
     pub fn get(&self, key: &str) -> Option<&ConfigValue> {
         self.0.get(key)
     }
 
+    /// A `string` option.
     pub fn text(&self, key: &str) -> Option<&str> {
         match self.0.get(key) {
             Some(ConfigValue::Text(s)) => Some(s),
@@ -137,6 +154,7 @@ impl Config {
         }
     }
 
+    /// An `int` option.
     pub fn integer(&self, key: &str) -> Option<i64> {
         match self.0.get(key) {
             Some(ConfigValue::Integer(i)) => Some(*i),
@@ -144,6 +162,7 @@ impl Config {
         }
     }
 
+    /// A `boolean` option.
     pub fn boolean(&self, key: &str) -> Option<bool> {
         match self.0.get(key) {
             Some(ConfigValue::Boolean(b)) => Some(*b),
@@ -152,6 +171,15 @@ impl Config {
     }
 
     /// A user secret named by a `secret`-typed option (the operator granted it to this app).
+    ///
+    /// ```no_run
+    /// # fn f() -> juju_charm::Result<()> {
+    /// if let Some(mut token) = juju_charm::config()?.secret("api-token") {
+    ///     let value = token.get("token")?;
+    /// #   let _ = value;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn secret(&self, key: &str) -> Option<Secret> {
         self.text(key).map(secret_by_id)
     }
@@ -166,22 +194,31 @@ pub mod log {
         let _ = log(level, message);
     }
 
+    /// Logs at TRACE.
     pub fn trace(message: &str) {
         at(Level::Trace, message)
     }
 
+    /// Logs at DEBUG.
     pub fn debug(message: &str) {
         at(Level::Debug, message)
     }
 
+    /// Logs at INFO.
+    ///
+    /// ```no_run
+    /// juju_charm::log::info("configured the database");
+    /// ```
     pub fn info(message: &str) {
         at(Level::Info, message)
     }
 
+    /// Logs at WARNING.
     pub fn warning(message: &str) {
         at(Level::Warning, message)
     }
 
+    /// Logs at ERROR.
     pub fn error(message: &str) {
         at(Level::Error, message)
     }
@@ -192,18 +229,26 @@ pub mod status {
     use crate::bindings::juju::charm::status::{State, set};
     use crate::error::Result;
 
+    /// The workload is running.
+    ///
+    /// ```no_run
+    /// juju_charm::status::active("connected to the database").unwrap();
+    /// ```
     pub fn active(message: &str) -> Result<()> {
         Ok(set(State::Active, message, false)?)
     }
 
+    /// The operator must act (a missing relation, bad config).
     pub fn blocked(message: &str) -> Result<()> {
         Ok(set(State::Blocked, message, false)?)
     }
 
+    /// Waiting for something outside the operator's hands (another application).
     pub fn waiting(message: &str) -> Result<()> {
         Ok(set(State::Waiting, message, false)?)
     }
 
+    /// The charm is doing work (installing, upgrading).
     pub fn maintenance(message: &str) -> Result<()> {
         Ok(set(State::Maintenance, message, false)?)
     }

@@ -17,12 +17,19 @@ use crate::model::Relation;
 /// How often Juju fires `secret-rotate` for a secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rotate {
+    /// No rotation.
     Never,
+    /// Every hour.
     Hourly,
+    /// Every day.
     Daily,
+    /// Every seven days.
     Weekly,
+    /// Every month.
     Monthly,
+    /// Every three months.
     Quarterly,
+    /// Every year.
     Yearly,
 }
 
@@ -58,8 +65,11 @@ impl From<RotatePolicy> for Rotate {
 /// user secret the operator added).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecretOwner {
+    /// This application (managed by its leader).
     Application,
+    /// This unit.
     Unit,
+    /// The model: a user secret.
     Model,
 }
 
@@ -127,6 +137,7 @@ impl AddSecret {
         self
     }
 
+    /// A description operators see in `juju show-secret`.
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
@@ -144,6 +155,7 @@ impl AddSecret {
         self
     }
 
+    /// How often Juju fires `secret-rotate` for it.
     pub fn rotate(mut self, rotate: Rotate) -> Self {
         self.rotate = Some(rotate);
         self
@@ -197,14 +209,21 @@ impl AddSecret {
 /// What `secret-info-get` tells the secret's manager.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretInfo {
+    /// The id, `secret:<xid>`.
     pub id: String,
+    /// The owner label.
     pub label: Option<String>,
     /// The latest revision.
     pub revision: u32,
+    /// Who owns it.
     pub owner: SecretOwner,
+    /// The description.
     pub description: Option<String>,
+    /// When the latest revision expires.
     pub expires: Option<DateTime<Utc>>,
+    /// The rotation policy.
     pub rotation: Option<Rotate>,
+    /// When `secret-rotate` fires next.
     pub next_rotation: Option<DateTime<Utc>>,
     /// Who may view it: `(target, scope)`, e.g. `("application-webserver", "relation-...")`.
     pub access: Vec<(String, String)>,
@@ -263,6 +282,14 @@ pub fn secret_by_label(label: impl Into<String>) -> Secret {
 
 /// A secret by id, attaching `label` on the first read so later hooks (secret-changed) can
 /// tell it by that label.
+///
+/// ```no_run
+/// # fn f(secret_id: &str) -> juju_charm::Result<()> {
+/// let mut secret = juju_charm::secret_by_id_with_label(secret_id, "database-secret");
+/// let password = secret.get("password")?;
+/// # let _ = password;
+/// # Ok(()) }
+/// ```
 pub fn secret_by_id_with_label(id: impl Into<String>, label: impl Into<String>) -> Secret {
     Secret {
         id: Some(id.into()),
@@ -292,6 +319,7 @@ impl Secret {
         self.id.as_deref()
     }
 
+    /// The label the handle was made with, if any.
     pub fn label(&self) -> Option<&str> {
         self.label.as_deref()
     }
@@ -368,7 +396,20 @@ impl Secret {
         self.read(ReadMode::Peek, None)
     }
 
-    /// The latest revision's content, and track it from now on.
+    /// The latest revision's content, and track it from now on: what an observer does on
+    /// `secret-changed`, typically after [`Secret::peek`] validated it.
+    ///
+    /// ```no_run
+    /// # use juju_charm::Event;
+    /// # fn f(event: Event) -> juju_charm::Result<()> {
+    /// if let Event::SecretChanged(changed) = event {
+    ///     let mut secret = changed.secret();
+    ///     if secret.peek()?.get("password").is_some() {
+    ///         secret.refresh()?;
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn refresh(&mut self) -> Result<SecretContent> {
         let content = self.read(ReadMode::Refresh, None)?;
         self.cached = Some(content.clone());
@@ -477,21 +518,25 @@ pub struct SetInfo<'a> {
 }
 
 impl SetInfo<'_> {
+    /// A new owner label.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.options.label = Some(label.into());
         self
     }
 
+    /// A new description.
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.options.description = Some(description.into());
         self
     }
 
+    /// The latest revision expires at this moment.
     pub fn expire_at(mut self, at: DateTime<Utc>) -> Self {
         self.options.expire = Some(Expiry::At(datetime(at)));
         self
     }
 
+    /// The latest revision expires this long from now.
     pub fn expire_in(mut self, after: Duration) -> Self {
         match expire_in(after) {
             Ok(e) => self.options.expire = Some(e),
@@ -500,11 +545,13 @@ impl SetInfo<'_> {
         self
     }
 
+    /// A new rotation policy (it takes effect after the currently scheduled rotation).
     pub fn rotate(mut self, rotate: Rotate) -> Self {
         self.options.rotate = Some(rotate.into());
         self
     }
 
+    /// Sends the changes.
     pub fn apply(self) -> Result<()> {
         if let Some(e) = self.expire_error {
             return Err(e);

@@ -3,6 +3,9 @@
 //! Every import is trappable: a host function returns either the contract's `error` (through
 //! [`crate::error::HostError`]) or traps when the host itself cannot go on.
 
+// Generated code: its documentation is the WIT's, which bindgen does not carry to every item.
+#![allow(missing_docs)]
+
 wasmtime::component::bindgen!({
     world: "charm",
     path: "../wit",

@@ -10,22 +10,31 @@ use crate::bindings::juju::charm::types::Error as WitError;
 /// the hook fails and Juju discards its changes, whatever the charm would have done next.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HostError {
+    /// See the contract's `not-found`.
     #[error("{0}")]
     NotFound(String),
+    /// See the contract's `permission-denied`.
     #[error("{0}")]
     PermissionDenied(String),
+    /// See the contract's `not-leader`.
     #[error("{0}")]
     NotLeader(String),
+    /// See the contract's `invalid-content`.
     #[error("{0}")]
     InvalidContent(String),
+    /// See the contract's `label-conflict`.
     #[error("{0}")]
     LabelConflict(String),
+    /// See the contract's `denied-by-policy`.
     #[error("{0}")]
     DeniedByPolicy(String),
+    /// See the contract's `invalid-argument`.
     #[error("{0}")]
     InvalidArgument(String),
+    /// See the contract's `backend`.
     #[error("{0}")]
     Backend(String),
+    /// The host cannot go on: the call traps and the hook fails.
     #[error("{0}")]
     Fatal(String),
 }

@@ -6,6 +6,8 @@
 //! every argument with Juju's rules ([`juju`]) and carry the call out through one
 //! [`backend::Backend`]; the charm's result becomes the hook's exit status.
 
+#![warn(missing_docs)]
+
 pub mod backend;
 pub mod bindings;
 pub mod error;

@@ -21,6 +21,7 @@ pub struct MockBackend {
 }
 
 impl MockBackend {
+    /// A backend acting on `context`, which the caller commits or drops after the hook.
     pub fn new(context: Arc<Mutex<HookContext>>) -> Self {
         MockBackend { context }
     }

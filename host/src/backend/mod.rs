@@ -17,7 +17,9 @@ pub use secrets::{AddOptions, Grantee, ReadMode, SecretInfo, SetOptions};
 /// How a secret is named in a read or a metadata query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
+    /// By id, in any form Juju prints.
     Id(SecretId),
+    /// By owner label or this unit's consumer label.
     Label(String),
 }
 

@@ -19,7 +19,9 @@ pub mod scenario;
 /// What happened in one hook.
 #[derive(Debug, Clone)]
 pub struct HookRecord {
+    /// The unit the hook ran on.
     pub unit: String,
+    /// The hook's name, e.g. `database-relation-joined`.
     pub hook: String,
     /// `Err` with the one line `charm-host run` would print.
     pub outcome: Result<(), String>,
@@ -30,10 +32,12 @@ pub struct HookRecord {
 /// Runs queued hooks at most this many times before declaring the model unable to settle.
 const MAX_FOLLOW_UPS: usize = 10_000;
 
+/// A model of Juju with charms deployed on it; see the module documentation.
 pub struct Harness {
     runtime: Runtime,
     loaded: BTreeMap<PathBuf, Arc<Charm>>,
     charms: BTreeMap<String, Arc<Charm>>,
+    /// The model: inspect it, or act on it as an operator (relate, set-leader, add-user-secret, ...).
     pub model: Model,
     hooks: Vec<HookRecord>,
 }
@@ -45,6 +49,7 @@ pub fn default_model() -> Model {
 }
 
 impl Harness {
+    /// A harness with an empty model and a fresh engine with these limits.
     pub fn new(limits: Limits) -> anyhow::Result<Self> {
         Ok(Harness {
             runtime: Runtime::new(limits)?,

@@ -30,24 +30,25 @@ use crate::juju::SecretContent;
 use crate::model::HookKind;
 use crate::runtime::{Limits, parse_duration};
 
+/// A parsed scenario file; see the module documentation for the format.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     #[serde(default)]
-    pub description: Option<String>,
-    pub applications: BTreeMap<String, Application>,
+    description: Option<String>,
+    applications: BTreeMap<String, Application>,
     #[serde(default)]
-    pub steps: Vec<Step>,
+    steps: Vec<Step>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Application {
-    pub charm: PathBuf,
+struct Application {
+    charm: PathBuf,
     #[serde(default = "one")]
-    pub units: u32,
+    units: u32,
     #[serde(default)]
-    pub config: BTreeMap<String, YamlValue>,
+    config: BTreeMap<String, YamlValue>,
 }
 
 fn one() -> u32 {
@@ -57,7 +58,7 @@ fn one() -> u32 {
 /// A config value as written in YAML.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub enum YamlValue {
+enum YamlValue {
     Bool(bool),
     Int(i64),
     Float(f64),
@@ -77,7 +78,7 @@ impl From<YamlValue> for ConfigValue {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub enum Step {
+enum Step {
     /// Run queued hooks until none is left.
     Settle,
     /// Run one hook on one unit now.
@@ -115,15 +116,15 @@ pub enum Step {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub struct HookStep {
-    pub unit: String,
+struct HookStep {
+    unit: String,
     /// A hook name without relation or secret context: install, start, config-changed, ...
-    pub name: String,
+    name: String,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub enum Expectation {
+enum Expectation {
     /// The content `unit` reads (as a tracked read) for the secret it knows by `label`
     /// includes `has`; with `visible: false`, the unit cannot read it at all.
     Content {
@@ -172,10 +173,12 @@ fn yes() -> bool {
 /// Why a scenario could not run or did not hold.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
+    /// The scenario cannot run: it does not parse, or a charm cannot be loaded.
     #[error("{0}")]
     Invalid(String),
-    #[error("step {step}: {message}")]
-    Failed { step: usize, message: String },
+    /// A step did not hold (step number, from 1; what differed).
+    #[error("step {0}: {1}")]
+    Failed(usize, String),
 }
 
 /// Reads a scenario file; a parse error names the file, line and problem on one line.
@@ -235,7 +238,7 @@ pub fn run(
     let mut expected_failures = Vec::new();
     for (i, step) in scenario.steps.iter().enumerate() {
         let n = i + 1;
-        let failed = |message: String| ScenarioError::Failed { step: n, message };
+        let failed = |message: String| ScenarioError::Failed(n, message);
         let model_err = |e: crate::model::ModelError| failed(e.to_string());
         match step {
             Step::Settle => {
@@ -332,14 +335,14 @@ pub fn run(
         .enumerate()
         .find(|(i, r)| r.outcome.is_err() && !expected_failures.contains(i));
     if let Some((_, record)) = unexpected {
-        return Err(ScenarioError::Failed {
-            step: scenario.steps.len(),
-            message: format!(
+        return Err(ScenarioError::Failed(
+            scenario.steps.len(),
+            format!(
                 "unexpected hook failure on {}: {}",
                 record.unit,
                 record.outcome.clone().unwrap_err()
             ),
-        });
+        ));
     }
     let _ = writeln!(out, "scenario passed: {} hooks ran", h.hooks().len());
     Ok(())

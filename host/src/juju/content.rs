@@ -27,22 +27,27 @@ impl SecretContent {
         SecretContent(map)
     }
 
+    /// One value.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str)
     }
 
+    /// Key/value pairs, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
+    /// The keys, in order (what traces show instead of values).
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.0.keys().map(String::as_str)
     }
 
+    /// How many keys.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// Never true for validated content.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

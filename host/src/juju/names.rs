@@ -38,6 +38,7 @@ pub fn is_valid_endpoint(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
+/// A unit name, or Juju's `unit "x" not valid`.
 pub fn check_unit(name: &str) -> Result<&str, HostError> {
     if is_valid_unit_name(name) {
         Ok(name)
@@ -48,6 +49,7 @@ pub fn check_unit(name: &str) -> Result<&str, HostError> {
     }
 }
 
+/// An application name, or Juju's `application "x" not valid`.
 pub fn check_app(name: &str) -> Result<&str, HostError> {
     if is_valid_app_name(name) {
         Ok(name)
@@ -58,6 +60,7 @@ pub fn check_app(name: &str) -> Result<&str, HostError> {
     }
 }
 
+/// An endpoint name from charm metadata.
 pub fn check_endpoint(name: &str) -> Result<&str, HostError> {
     if is_valid_endpoint(name) {
         Ok(name)

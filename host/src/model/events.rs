@@ -7,48 +7,80 @@ use super::Model;
 /// A hook for one unit, as the model queues it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HookKind {
+    /// See Juju's hook of the same name.
     Install,
+    /// See Juju's hook of the same name.
     Start,
+    /// See Juju's hook of the same name.
     Stop,
+    /// See Juju's hook of the same name.
     Remove,
+    /// See Juju's hook of the same name.
     UpgradeCharm,
+    /// See Juju's hook of the same name.
     ConfigChanged,
+    /// See Juju's hook of the same name.
     UpdateStatus,
+    /// See Juju's hook of the same name.
     LeaderElected,
+    /// `<endpoint>-relation-created`.
     RelationCreated {
+        /// The relation.
         relation_id: u32,
     },
+    /// `<endpoint>-relation-joined`.
     RelationJoined {
+        /// The relation.
         relation_id: u32,
+        /// The unit that joined.
         remote_unit: String,
     },
     /// `remote_unit` is `None` when the remote application's databag changed.
     RelationChanged {
+        /// The relation.
         relation_id: u32,
+        /// The unit whose data changed.
         remote_unit: Option<String>,
     },
+    /// `<endpoint>-relation-departed`.
     RelationDeparted {
+        /// The relation.
         relation_id: u32,
+        /// The unit the event is about.
         remote_unit: String,
+        /// The unit that is leaving.
         departing_unit: String,
     },
+    /// `<endpoint>-relation-broken`.
     RelationBroken {
+        /// The relation.
         relation_id: u32,
     },
+    /// `secret-changed`, for a consumer.
     SecretChanged {
+        /// The secret.
         xid: String,
     },
+    /// `secret-rotate`, for the manager.
     SecretRotate {
+        /// The secret.
         xid: String,
     },
+    /// `secret-expired`, for the manager.
     SecretExpired {
+        /// The secret.
         xid: String,
+        /// The revision that expired.
         revision: u32,
     },
+    /// `secret-remove`, for the manager.
     SecretRemove {
+        /// The secret.
         xid: String,
+        /// The revision nobody tracks any more.
         revision: u32,
     },
+    /// Any other hook, by name.
     Other(String),
 }
 

@@ -24,13 +24,17 @@ use crate::juju::{SecretContent, SecretId};
 /// One backend call a charm made, with values redacted, for traces and assertions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {
+    /// The unit that made the call.
     pub unit: String,
+    /// The call in hook-command form, values redacted.
     pub operation: String,
     /// `ok`, `ok: <what came back>` or `error: <message>`.
     pub outcome: String,
 }
 
+/// One hook on one unit; see the module documentation.
 pub struct HookContext {
+    /// The unit running the hook.
     pub unit: String,
     app: String,
     kind: HookKind,
@@ -113,6 +117,7 @@ fn label_conflict(model: &Model, owner: &Owner, label: &str, except: &str) -> Op
 }
 
 impl HookContext {
+    /// A hook on `unit` against `model` as it is now.
     pub fn new(model: &Model, unit: &str, kind: HookKind) -> Self {
         HookContext {
             unit: unit.to_string(),
@@ -295,6 +300,7 @@ impl HookContext {
 
     // ---- secrets ---------------------------------------------------------------------------
 
+    /// `secret-add`.
     pub fn secret_add(
         &mut self,
         content: &SecretContent,
@@ -346,6 +352,7 @@ impl HookContext {
         Ok(uri)
     }
 
+    /// `secret-get`, with the rules for reads inside a hook.
     pub fn secret_get(
         &mut self,
         lookup: &Lookup,
@@ -404,6 +411,7 @@ impl HookContext {
             .ok_or_else(|| JujuError::run(format!("secret revision {revision} not found")))
     }
 
+    /// `secret-info-get`, for secrets this unit manages.
     pub fn secret_info(&mut self, lookup: &Lookup) -> Result<SecretInfo, JujuError> {
         let xid = self.resolve_managed(lookup)?;
         let s = &self.work.secrets[&xid];
@@ -448,6 +456,7 @@ impl HookContext {
         })
     }
 
+    /// `secret-set`; a failure Juju reports only at commit is deferred.
     pub fn secret_set(
         &mut self,
         id: &SecretId,
@@ -531,6 +540,7 @@ impl HookContext {
             .ok_or_else(|| relation_not_found(relation_id))
     }
 
+    /// `secret-grant`.
     pub fn secret_grant(
         &mut self,
         id: &SecretId,
@@ -582,6 +592,7 @@ impl HookContext {
         Ok(())
     }
 
+    /// `secret-revoke`; a failure Juju reports only at commit is deferred.
     pub fn secret_revoke(&mut self, id: &SecretId, grantee: &Grantee) -> Result<(), JujuError> {
         let in_relation = match grantee {
             Grantee::Relation(r) => Some((*r, None)),
@@ -618,6 +629,7 @@ impl HookContext {
         Ok(())
     }
 
+    /// `secret-remove`; a failure Juju reports only at commit is deferred.
     pub fn secret_remove(&mut self, id: &SecretId, revision: Option<u32>) -> Result<(), JujuError> {
         let Some(xid) = self.managed_for_update(id) else {
             return Ok(());
@@ -649,6 +661,7 @@ impl HookContext {
         Ok(())
     }
 
+    /// `secret-ids`.
     pub fn secret_ids(&self) -> Vec<String> {
         self.work
             .secrets
@@ -660,10 +673,12 @@ impl HookContext {
 
     // ---- the rest of the unit's world ------------------------------------------------------
 
+    /// `is-leader`.
     pub fn is_leader_now(&self) -> bool {
         self.is_leader()
     }
 
+    /// `relation-ids`.
     pub fn relation_ids(&self, endpoint: &str) -> Vec<u32> {
         self.work
             .live_relations(&self.app)
@@ -675,15 +690,18 @@ impl HookContext {
             .collect()
     }
 
+    /// `relation-list`.
     pub fn relation_units(&self, relation_id: u32) -> Result<Vec<String>, JujuError> {
         let remote = self.relation(relation_id)?;
         Ok(self.work.apps[&remote].units.clone())
     }
 
+    /// `relation-list --app`.
     pub fn relation_remote_app(&self, relation_id: u32) -> Result<String, JujuError> {
         self.relation(relation_id)
     }
 
+    /// `relation-get`.
     pub fn relation_get(
         &self,
         relation_id: u32,
@@ -715,6 +733,7 @@ impl HookContext {
             .unwrap_or_default())
     }
 
+    /// `relation-set`; the other side sees relation-changed once the hook commits.
     pub fn relation_set(
         &mut self,
         relation_id: u32,
@@ -749,14 +768,17 @@ impl HookContext {
         Ok(())
     }
 
+    /// `config-get`.
     pub fn config(&self) -> BTreeMap<String, ConfigValue> {
         self.work.apps[&self.app].config.clone()
     }
 
+    /// `juju-log`: kept even if the hook fails.
     pub fn log(&mut self, level: &str, message: &str) {
         self.logs.push((level.to_string(), message.to_string()));
     }
 
+    /// `status-set`: applied even if the hook fails, as Juju does.
     pub fn status_set(
         &mut self,
         state: State,

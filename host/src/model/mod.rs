@@ -32,7 +32,9 @@ use crate::juju::names::{is_valid_app_name, is_valid_endpoint};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct JujuError {
+    /// 1 (refused when run) or 2 (arguments not valid), as the hook command exits.
     pub code: i32,
+    /// Juju's message, without the `ERROR ` prefix.
     pub message: String,
 }
 
@@ -64,17 +66,26 @@ fn refuse<T>(message: impl Into<String>) -> Result<T, ModelError> {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A workload status as `status-set` sets it.
 pub struct Status {
+    /// active, blocked, maintenance or waiting.
     pub state: State,
+    /// The message shown beside it.
     pub message: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+/// A deployed application.
 pub struct App {
+    /// Its name.
     pub name: String,
+    /// Its units, oldest first.
     pub units: Vec<String>,
+    /// The unit that leads it, if any.
     pub leader: Option<String>,
+    /// Its configuration as the operator set it.
     pub config: BTreeMap<String, ConfigValue>,
+    /// The application status the leader set.
     pub status: Option<Status>,
     next_unit: u32,
 }
@@ -82,13 +93,18 @@ pub struct App {
 /// One side of a relation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Endpoint {
+    /// The application.
     pub app: String,
+    /// Its endpoint name.
     pub endpoint: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A relation between two applications' endpoints.
 pub struct Relation {
+    /// Juju's relation id.
     pub id: u32,
+    /// The two sides.
     pub ends: [Endpoint; 2],
     /// Databags by owner: a unit name or an application name.
     pub databags: BTreeMap<String, BTreeMap<String, String>>,
@@ -116,28 +132,43 @@ impl Relation {
 /// A line a unit logged with juju-log (or the host forwarded from the charm's output).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogLine {
+    /// The unit that logged it.
     pub unit: String,
+    /// TRACE, DEBUG, INFO, WARNING or ERROR.
     pub level: String,
+    /// The line.
     pub message: String,
 }
 
 /// A hook Juju has queued for a unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueuedHook {
+    /// The unit that will run it.
     pub unit: String,
+    /// Which hook, with its relation or secret.
     pub kind: HookKind,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+/// A Juju model: everything a hook can observe or change, and the hooks queued.
 pub struct Model {
+    /// The model's name (JUJU_MODEL_NAME).
     pub name: String,
+    /// The model's UUID (JUJU_MODEL_UUID; secret URIs carry it).
     pub uuid: String,
+    /// The model's clock: rotations and expiries fall due against it, never wall time.
     pub now: DateTime<Utc>,
+    /// Applications by name.
     pub apps: BTreeMap<String, App>,
+    /// Unit statuses by unit name.
     pub unit_status: BTreeMap<String, Status>,
+    /// Relations by id.
     pub relations: BTreeMap<u32, Relation>,
+    /// Secrets by xid.
     pub secrets: BTreeMap<String, Secret>,
+    /// Hooks Juju has queued, oldest first.
     pub queue: VecDeque<QueuedHook>,
+    /// Every juju-log line, in order.
     pub logs: Vec<LogLine>,
     next_relation: u32,
     next_secret: u64,
@@ -176,16 +207,19 @@ impl Model {
         format!("d4jm{}", std::str::from_utf8(&tail).expect("ascii"))
     }
 
+    /// The application a unit name belongs to.
     pub fn app_of(unit: &str) -> &str {
         unit.split_once('/').map_or(unit, |(app, _)| app)
     }
 
+    /// Whether the unit is deployed.
     pub fn unit_exists(&self, unit: &str) -> bool {
         self.apps
             .get(Self::app_of(unit))
             .is_some_and(|a| a.units.iter().any(|u| u == unit))
     }
 
+    /// Whether the unit leads its application now.
     pub fn is_leader(&self, unit: &str) -> bool {
         self.apps
             .get(Self::app_of(unit))

@@ -11,15 +11,20 @@ use crate::juju::SecretContent;
 /// Who owns a secret. Model-owned secrets are user secrets, added by the operator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Owner {
+    /// Owned by an application, managed by its leader.
     App(String),
+    /// Owned by a unit.
     Unit(String),
+    /// A user secret; charms only ever view it.
     Model,
 }
 
 /// Who a grant lets view a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Subject {
+    /// Every unit of an application.
     App(String),
+    /// One unit.
     Unit(String),
 }
 
@@ -27,14 +32,18 @@ pub enum Subject {
 /// secrets, which have no relation).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
+    /// Who may view.
     pub subject: Subject,
+    /// The relation the grant lives and dies with; `None` for operator grants.
     pub relation_id: Option<u32>,
 }
 
 /// One revision's content and expiry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Revision {
+    /// The content.
     pub content: SecretContent,
+    /// When it expires, if ever.
     pub expires: Option<DateTime<Utc>>,
     /// When `secret-expired` fires (again) for this revision, once it has expired.
     pub expiry_due: Option<DateTime<Utc>>,
@@ -44,23 +53,36 @@ pub struct Revision {
 /// has been told about (`secret-changed` fires once per newer latest revision).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consumer {
+    /// The revision reads return.
     pub tracked: u32,
+    /// This unit's label for the secret.
     pub label: Option<String>,
+    /// The latest revision `secret-changed` has told it about.
     pub notified: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A secret as the controller stores it.
 pub struct Secret {
+    /// Its 20-character id.
     pub xid: String,
+    /// Who owns it.
     pub owner: Owner,
     /// The owner label (for user secrets: the name the operator gave it).
     pub label: Option<String>,
+    /// Its description.
     pub description: Option<String>,
+    /// Its rotation policy.
     pub rotate: Option<RotatePolicy>,
+    /// When `secret-rotate` falls due.
     pub next_rotation: Option<DateTime<Utc>>,
+    /// Revisions still stored, by number.
     pub revisions: BTreeMap<u32, Revision>,
+    /// The latest revision.
     pub latest: u32,
+    /// Who may view it.
     pub grants: Vec<Grant>,
+    /// Consumer records by unit.
     pub consumers: BTreeMap<String, Consumer>,
     /// Revisions whose `secret-remove` has been queued: it fires once per revision.
     pub removal_queued: BTreeSet<u32>,
@@ -94,10 +116,12 @@ impl Secret {
         format!("secret://{model_uuid}/{}", self.xid)
     }
 
+    /// Whether the operator added it (`juju add-secret`).
     pub fn is_user_secret(&self) -> bool {
         self.owner == Owner::Model
     }
 
+    /// The content of the latest revision.
     pub fn latest_content(&self) -> &SecretContent {
         &self.revisions[&self.latest].content
     }

@@ -32,47 +32,61 @@ const TICK: Duration = Duration::from_millis(10);
 /// Why a component could not be loaded. Each message names the file and the problem.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read charm component {path}: {reason}")]
-    Unreadable { path: String, reason: String },
-    #[error("{path} is not a WebAssembly file")]
-    NotWasm { path: String },
+    /// The file could not be read (path, reason).
+    #[error("cannot read charm component {0}: {1}")]
+    Unreadable(String, String),
+    /// The file does not start with the wasm magic number (path).
+    #[error("{0} is not a WebAssembly file")]
+    NotWasm(String),
+    /// A core module, not a component (path).
+    #[error("{0} is a core WebAssembly module, not a component: build the charm for wasm32-wasip2")]
+    CoreModule(String),
+    /// Wasmtime rejected the component (path, reason).
+    #[error("{0} is not a valid WebAssembly component: {1}")]
+    Invalid(String, String),
+    /// It imports something this host does not provide (path, reason).
+    #[error("{0} cannot run on this host: {1}")]
+    Link(String, String),
+    /// It does not export the contract's `handle` (path, reason).
     #[error(
-        "{path} is a core WebAssembly module, not a component: build the charm for wasm32-wasip2"
+        "{0} is not a charm: it does not export `handle` of world juju:charm/charm@0.1.0 ({1})"
     )]
-    CoreModule { path: String },
-    #[error("{path} is not a valid WebAssembly component: {reason}")]
-    Invalid { path: String, reason: String },
-    #[error("{path} cannot run on this host: {reason}")]
-    Link { path: String, reason: String },
-    #[error(
-        "{path} is not a charm: it does not export `handle` of world juju:charm/charm@0.1.0 ({reason})"
-    )]
-    NotACharm { path: String, reason: String },
+    NotACharm(String, String),
 }
 
 /// Why a hook failed. The `Display` text is the one line shown on stderr and in juju-log.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HookFailure {
+    /// The charm's `handle` returned an error.
     #[error("charm returned an error: {0}")]
     CharmError(String),
+    /// Its code ran longer than the wall-time limit.
     #[error("charm exceeded its {} wall-time limit", Seconds(*.0))]
     WallTime(Duration),
+    /// It tried to grow its memory past the limit.
     #[error("charm exceeded its {} memory limit", Bytes(*.0))]
     Memory(usize),
+    /// Its wasm stack overflowed the limit.
     #[error("charm exceeded its {} wasm stack limit", Bytes(*.0))]
     Stack(usize),
+    /// It wrote more than the output limit.
     #[error("charm exceeded its {} output limit", Bytes(*.0))]
     Output(usize),
+    /// It trapped (a panic, an abort, a fault).
     #[error("charm crashed: {0}")]
     Crashed(String),
+    /// The host could not carry out a call (a hook command missing, hung or unparseable).
     #[error("{0}")]
     Host(String),
 }
 
 /// The result of one hook, with everything the caller needs afterwards.
 pub struct HookReport {
+    /// `Ok` if the hook succeeded.
     pub outcome: Result<(), HookFailure>,
+    /// The charm's captured stdout.
     pub stdout: Vec<u8>,
+    /// The charm's captured stderr.
     pub stderr: Vec<u8>,
     /// The backend the hook ran against, handed back for forwarding logs or inspection.
     pub backend: Box<dyn Backend>,
@@ -87,6 +101,7 @@ pub struct Runtime {
 }
 
 impl Runtime {
+    /// An engine, a linker with WASI (denied) and the contract, and the epoch ticker.
     pub fn new(limits: Limits) -> anyhow::Result<Self> {
         let mut config = Config::new();
         config
@@ -122,6 +137,7 @@ impl Runtime {
         })
     }
 
+    /// The limits every hook runs with.
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
@@ -129,10 +145,8 @@ impl Runtime {
     /// Loads and type-checks a component file.
     pub fn load_file(&self, path: &Path) -> Result<Charm, LoadError> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| LoadError::Unreadable {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
+        let bytes =
+            std::fs::read(path).map_err(|e| LoadError::Unreadable(shown.clone(), e.to_string()))?;
         self.load_bytes(&bytes, &shown)
     }
 
@@ -140,30 +154,23 @@ impl Runtime {
     pub fn load_bytes(&self, bytes: &[u8], name: &str) -> Result<Charm, LoadError> {
         let path = name.to_string();
         if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
-            return Err(LoadError::NotWasm { path });
+            return Err(LoadError::NotWasm(path));
         }
         if bytes[4..8] == [1, 0, 0, 0] {
-            return Err(LoadError::CoreModule { path });
+            return Err(LoadError::CoreModule(path));
         }
-        let component = Component::new(&self.engine, bytes).map_err(|e| LoadError::Invalid {
-            path: path.clone(),
-            reason: root_cause(&e),
-        })?;
+        let component = Component::new(&self.engine, bytes)
+            .map_err(|e| LoadError::Invalid(path.clone(), root_cause(&e)))?;
         self.prepare(component, path)
     }
 
     fn prepare(&self, component: Component, path: String) -> Result<Charm, LoadError> {
-        let instance_pre =
-            self.linker
-                .instantiate_pre(&component)
-                .map_err(|e| LoadError::Link {
-                    path: path.clone(),
-                    reason: root_cause(&e),
-                })?;
-        let pre = CharmPre::new(instance_pre).map_err(|e| LoadError::NotACharm {
-            path: path.clone(),
-            reason: root_cause(&e),
-        })?;
+        let instance_pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::Link(path.clone(), root_cause(&e)))?;
+        let pre = CharmPre::new(instance_pre)
+            .map_err(|e| LoadError::NotACharm(path.clone(), root_cause(&e)))?;
         Ok(Charm {
             pre,
             engine: self.engine.clone(),

@@ -32,6 +32,7 @@ pub struct MemoryLimiter {
 }
 
 impl MemoryLimiter {
+    /// A limiter allowing `limit` bytes of linear memory in total.
     pub fn new(limit: usize) -> Self {
         MemoryLimiter {
             limit,

@@ -17,6 +17,7 @@ pub struct ContentFiles {
 }
 
 impl ContentFiles {
+    /// Writes each value to its own 0600 file in a new private directory.
     pub fn write(content: &SecretContent) -> Result<Self, HostError> {
         let io = |e: std::io::Error| {
             HostError::Fatal(format!(
@@ -49,6 +50,7 @@ impl ContentFiles {
         &self.args
     }
 
+    /// The private directory holding the files.
     pub fn dir(&self) -> &std::path::Path {
         self.dir.path()
     }

@@ -41,10 +41,12 @@ impl HookToolBackend<ProcessRunner> {
 }
 
 impl<R: Runner> HookToolBackend<R> {
+    /// A backend on another runner: tests record invocations instead of running them.
     pub fn with_runner(runner: R) -> Self {
         HookToolBackend { runner }
     }
 
+    /// The runner, for tests to inspect what was run.
     pub fn runner(&self) -> &R {
         &self.runner
     }

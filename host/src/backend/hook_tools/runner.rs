@@ -12,7 +12,9 @@ use crate::error::HostError;
 /// One hook command to run. Never carries a secret value: values travel in files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invocation {
+    /// The hook command's name, looked up on PATH.
     pub tool: &'static str,
+    /// Its arguments: flags as `--flag=value`, never a secret value.
     pub args: Vec<String>,
     /// Fed to the command's stdin (relation data for `relation-set --file -`).
     pub stdin: Option<Vec<u8>>,
@@ -21,8 +23,11 @@ pub struct Invocation {
 /// What a hook command that ran to completion produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Completed {
+    /// The exit status: 0 success, 1 refused when run, 2 bad arguments.
     pub code: i32,
+    /// What it printed on stdout.
     pub stdout: String,
+    /// What it printed on stderr (`ERROR <message>` on failure).
     pub stderr: String,
 }
 
