@@ -7,9 +7,9 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::hook_tools::{error_from_stderr, level_name, rotate_name, state_name};
+use super::hook_tools::{self, error_from_stderr, level_name, state_name};
 use super::{AddOptions, Backend, Grantee, Lookup, ReadMode, SecretInfo, SetOptions};
-use crate::bindings::juju::charm::secrets::{AddOwner, Expiry};
+use crate::bindings::juju::charm::secrets::AddOwner;
 use crate::bindings::juju::charm::{config, logging, relations, status};
 use crate::error::HostError;
 use crate::juju::{SecretContent, SecretId};
@@ -79,36 +79,21 @@ fn keys(content: &SecretContent) -> String {
     format!("keys [{}]", content.keys().collect::<Vec<_>>().join(", "))
 }
 
-fn lookup_args(lookup: &Lookup) -> String {
-    match lookup {
-        Lookup::Id(id) => id.to_string(),
-        Lookup::Label(label) => format!("--label={label}"),
-    }
+fn lookup_argv(lookup: &Lookup) -> Vec<String> {
+    let mut args = Vec::new();
+    hook_tools::lookup_args(&mut args, lookup);
+    args
 }
 
-fn metadata_args(
+/// The metadata flags exactly as the hook-command backend would pass them.
+fn metadata(
+    args: &mut Vec<String>,
     label: &Option<String>,
     description: &Option<String>,
-    expire: &Option<Expiry>,
+    expire: &Option<crate::bindings::juju::charm::secrets::Expiry>,
     rotate: &Option<crate::bindings::juju::charm::secrets::RotatePolicy>,
-) -> Vec<String> {
-    let mut args = Vec::new();
-    if let Some(label) = label {
-        args.push(format!("--label={label}"));
-    }
-    if let Some(description) = description {
-        args.push(format!("--description={description}"));
-    }
-    if let Some(expire) = expire {
-        args.push(match expire {
-            Expiry::At(at) => format!("--expire=@{}", at.seconds),
-            Expiry::AfterSeconds(s) => format!("--expire={s}s"),
-        });
-    }
-    if let Some(rotate) = rotate {
-        args.push(format!("--rotate={}", rotate_name(*rotate)));
-    }
-    args
+) -> Result<(), HostError> {
+    hook_tools::metadata_args(args, label, description, expire, rotate)
 }
 
 impl Backend for MockBackend {
@@ -122,12 +107,13 @@ impl Backend for MockBackend {
             AddOwner::Unit => "unit",
         };
         let mut args = vec![format!("--owner={owner}")];
-        args.extend(metadata_args(
+        metadata(
+            &mut args,
             &options.label,
             &options.description,
             &options.expire,
             &options.rotate,
-        ));
+        )?;
         args.push(redacted(content));
         self.call(
             "secret-add",
@@ -143,16 +129,16 @@ impl Backend for MockBackend {
         mode: ReadMode,
         attach_label: Option<&str>,
     ) -> Result<SecretContent, HostError> {
-        let mut args = lookup_args(lookup);
+        let mut args = lookup_argv(lookup);
         if let Some(label) = attach_label {
-            args.push_str(&format!(" --label={label}"));
+            args.push(format!("--label={label}"));
         }
         match mode {
             ReadMode::Tracked => {}
-            ReadMode::Peek => args.push_str(" --peek"),
-            ReadMode::Refresh => args.push_str(" --refresh"),
+            ReadMode::Peek => args.push("--peek".into()),
+            ReadMode::Refresh => args.push("--refresh".into()),
         }
-        self.call("secret-get", args, keys, |ctx| {
+        self.call("secret-get", args.join(" "), keys, |ctx| {
             ctx.secret_get(lookup, mode, attach_label)
         })
     }
@@ -160,7 +146,7 @@ impl Backend for MockBackend {
     fn secret_info(&mut self, lookup: &Lookup) -> Result<SecretInfo, HostError> {
         self.call(
             "secret-info-get",
-            lookup_args(lookup),
+            lookup_argv(lookup).join(" "),
             |info: &SecretInfo| format!("revision {}", info.revision),
             |ctx| ctx.secret_info(lookup),
         )
@@ -173,12 +159,13 @@ impl Backend for MockBackend {
         options: &SetOptions,
     ) -> Result<(), HostError> {
         let mut args = vec![id.to_string()];
-        args.extend(metadata_args(
+        metadata(
+            &mut args,
             &options.label,
             &options.description,
             &options.expire,
             &options.rotate,
-        ));
+        )?;
         if let Some(content) = content {
             args.push(redacted(content));
         }

@@ -201,7 +201,8 @@ fn datetime(t: DateTime<Utc>) -> Datetime {
     }
 }
 
-fn metadata_args(
+/// The metadata flags of `secret-add` and `secret-set`, appended to `args`.
+pub(crate) fn metadata_args(
     args: &mut Vec<String>,
     label: &Option<String>,
     description: &Option<String>,
@@ -223,7 +224,8 @@ fn metadata_args(
     Ok(())
 }
 
-fn lookup_args(args: &mut Vec<String>, lookup: &Lookup) {
+/// The id argument or `--label=` flag naming a secret, appended to `args`.
+pub(crate) fn lookup_args(args: &mut Vec<String>, lookup: &Lookup) {
     match lookup {
         Lookup::Id(id) => args.push(id.as_str().to_string()),
         Lookup::Label(label) => args.push(format!("--label={label}")),
