@@ -10,6 +10,7 @@
 
 pub mod backend;
 pub mod bindings;
+pub mod capabilities;
 pub mod error;
 pub mod event;
 pub mod harness;

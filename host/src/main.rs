@@ -6,9 +6,12 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use std::sync::Arc;
+
 use charm_host::backend::Backend;
 use charm_host::backend::hook_tools::HookToolBackend;
 use charm_host::bindings::juju::charm::logging::Level;
+use charm_host::capabilities::{Manifest, PolicyBackend, check_imports, report};
 use charm_host::event;
 use charm_host::harness::scenario;
 use charm_host::runtime::{Limits, Runtime, parse_duration, parse_size};
@@ -37,6 +40,18 @@ enum Command {
     /// follow-ups, move the clock, check expectations. Prints a trace (one line per hook and
     /// per secret operation, values redacted); exits 1 naming the first failed expectation.
     Simulate(SimulateArgs),
+    /// Show what a component imports and exports, what its manifest grants, and every
+    /// mismatch; exits 0 only if `run` would load it.
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// The component.
+    component: PathBuf,
+    /// The capability manifest [default: capabilities.yaml beside the component].
+    #[arg(long)]
+    manifest: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -53,6 +68,10 @@ struct RunArgs {
     /// The charm's component, if not `charm.wasm` in the charm directory.
     #[arg(long)]
     component: Option<PathBuf>,
+    /// The capability manifest, if not `capabilities.yaml` in the charm directory. A missing
+    /// manifest grants nothing.
+    #[arg(long)]
+    manifest: Option<PathBuf>,
     /// Wall time the charm's code may run, e.g. 30s or 2m [default: 120s].
     #[arg(long, env = "CHARM_HOST_WALL_TIME", value_parser = parse_duration)]
     wall_time: Option<Duration>,
@@ -71,42 +90,60 @@ struct RunArgs {
 }
 
 impl RunArgs {
-    fn limits(&self) -> Limits {
-        let d = Limits::default();
+    /// The operator's flags win over the charm's manifest, which wins over the defaults.
+    fn limits(&self, from_manifest: Limits) -> Limits {
+        let m = from_manifest;
         Limits {
-            wall_time: self.wall_time.unwrap_or(d.wall_time),
-            memory: self.memory.unwrap_or(d.memory),
-            wasm_stack: self.wasm_stack.unwrap_or(d.wasm_stack),
-            output: self.output.unwrap_or(d.output),
-            hook_command_timeout: self.hook_command_timeout.unwrap_or(d.hook_command_timeout),
+            wall_time: self.wall_time.unwrap_or(m.wall_time),
+            memory: self.memory.unwrap_or(m.memory),
+            wasm_stack: self.wasm_stack.unwrap_or(m.wasm_stack),
+            output: self.output.unwrap_or(m.output),
+            hook_command_timeout: self.hook_command_timeout.unwrap_or(m.hook_command_timeout),
+            ..m
         }
     }
 
+    fn charm_dir(&self) -> PathBuf {
+        self.charm_dir.clone().unwrap_or_else(|| PathBuf::from("."))
+    }
+
     fn component_path(&self) -> PathBuf {
-        self.component.clone().unwrap_or_else(|| {
-            self.charm_dir
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("."))
-                .join("charm.wasm")
-        })
+        self.component
+            .clone()
+            .unwrap_or_else(|| self.charm_dir().join("charm.wasm"))
+    }
+
+    fn manifest_path(&self) -> PathBuf {
+        self.manifest
+            .clone()
+            .unwrap_or_else(|| self.charm_dir().join("capabilities.yaml"))
     }
 }
 
 /// Reports a failure the way Juju operators look for it: one line on stderr and in juju-log.
 fn fail(backend: &mut dyn Backend, line: &str) -> ExitCode {
     eprintln!("charm-host: {line}");
-    let _ = backend.log(Level::Error, line);
+    let _ = backend.host_log(Level::Error, line);
     ExitCode::FAILURE
 }
 
 fn run(args: RunArgs) -> ExitCode {
-    let limits = args.limits();
+    let manifest = Manifest::load(&args.manifest_path());
+    let manifest_limits = match &manifest {
+        Ok(m) => m.limits(Limits::default()).unwrap_or_default(),
+        Err(_) => Limits::default(),
+    };
+    let limits = args.limits(manifest_limits);
     let mut backend: Box<dyn Backend> = Box::new(HookToolBackend::new(limits.hook_command_timeout));
     let event = match event::from_env(|k| std::env::var(k).ok()) {
         Ok(event) => event,
         Err(e) => return fail(backend.as_mut(), &e.to_string()),
     };
     let hook = event.hook_name.clone();
+    let manifest = match manifest {
+        Ok(manifest) => Arc::new(manifest),
+        Err(e) => return fail(backend.as_mut(), &format!("{hook}: {e}")),
+    };
     let runtime = match Runtime::new(limits) {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -116,11 +153,17 @@ fn run(args: RunArgs) -> ExitCode {
             );
         }
     };
-    let charm = match runtime.load_file(&args.component_path()) {
+    let path = args.component_path();
+    let charm = match runtime.load_file(&path) {
         Ok(charm) => charm,
         Err(e) => return fail(backend.as_mut(), &format!("{hook}: {e}")),
     };
-    let report = charm.run(&event, backend);
+    if let Some(mismatch) = check_imports(&manifest, charm.imports()).first() {
+        let line = format!("{hook}: {} cannot run: {mismatch}", path.display());
+        return fail(backend.as_mut(), &line);
+    }
+    let policy = PolicyBackend::new(manifest, backend).for_event(&event);
+    let report = charm.run(&event, Box::new(policy));
     let mut backend = report.backend;
     for (stream, level, bytes) in [
         ("stdout", Level::Info, &report.stdout),
@@ -128,7 +171,7 @@ fn run(args: RunArgs) -> ExitCode {
     ] {
         let text = String::from_utf8_lossy(bytes);
         if !text.trim().is_empty() {
-            let _ = backend.log(level, &format!("charm {stream}: {}", text.trim_end()));
+            let _ = backend.host_log(level, &format!("charm {stream}: {}", text.trim_end()));
         }
     }
     match report.outcome {
@@ -160,9 +203,73 @@ fn simulate(args: SimulateArgs) -> ExitCode {
     }
 }
 
+fn check(args: CheckArgs) -> ExitCode {
+    let manifest_path = args.manifest.clone().unwrap_or_else(|| {
+        args.component
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join("capabilities.yaml")
+    });
+    let manifest = match Manifest::load(&manifest_path) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("charm-host: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let limits = manifest.limits(Limits::default()).unwrap_or_default();
+    let runtime = match Runtime::new(limits) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("charm-host: cannot start the wasm engine: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (imports, exports) = match runtime.inspect_file(&args.component) {
+        Ok(found) => found,
+        Err(e) => {
+            eprintln!("charm-host: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print!(
+        "{}",
+        report::describe(
+            &args.component,
+            &manifest_path,
+            &manifest,
+            &imports,
+            &exports,
+            &limits
+        )
+    );
+    let mut problems: Vec<String> = check_imports(&manifest, &imports)
+        .iter()
+        .map(|m| m.to_string())
+        .collect();
+    if let Err(e) = runtime.load_file(&args.component) {
+        let line = e.to_string();
+        if !problems.iter().any(|p| line.contains(p.as_str())) {
+            problems.push(line);
+        }
+    }
+    if problems.is_empty() {
+        println!("mismatches: none\nresult: it would run");
+        ExitCode::SUCCESS
+    } else {
+        println!("mismatches:");
+        for p in &problems {
+            println!("  - {p}");
+        }
+        println!("result: it would not run");
+        ExitCode::FAILURE
+    }
+}
+
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Run(args) => run(args),
         Command::Simulate(args) => simulate(args),
+        Command::Check(args) => check(args),
     }
 }

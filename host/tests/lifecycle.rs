@@ -14,10 +14,20 @@ const WEB_LABEL: &str = "database-secret";
 
 fn deployed() -> Harness {
     let mut h = Harness::new(Limits::default()).unwrap();
-    h.deploy("database", &common::component("database"), 2)
-        .unwrap();
-    h.deploy("webserver", &common::component("webserver"), 2)
-        .unwrap();
+    h.deploy(
+        "database",
+        &common::component("database"),
+        common::sample_manifest("database"),
+        2,
+    )
+    .unwrap();
+    h.deploy(
+        "webserver",
+        &common::component("webserver"),
+        common::sample_manifest("webserver"),
+        2,
+    )
+    .unwrap();
     h.run_queued().unwrap();
     h
 }
@@ -201,8 +211,13 @@ fn a_webserver_unit_added_later_reads_the_existing_secret() {
 #[test]
 fn certificates_creates_its_ca_once_and_renews_it_when_it_expires() {
     let mut h = Harness::new(Limits::default()).unwrap();
-    h.deploy("certificates", &common::component("certificates"), 2)
-        .unwrap();
+    h.deploy(
+        "certificates",
+        &common::component("certificates"),
+        common::sample_manifest("certificates"),
+        2,
+    )
+    .unwrap();
     h.run_queued().unwrap();
     h.dispatch("certificates/0", HookKind::ConfigChanged)
         .unwrap();

@@ -31,11 +31,11 @@ fn install_performs_every_operation_in_order_through_the_hook_commands() {
             "secret-info-get",
             "secret-set",
             "secret-set",
+            "relation-ids",
             "secret-grant",
             "secret-revoke",
             "secret-remove",
             "secret-ids",
-            "relation-ids",
             "relation-list",
             "relation-list",
             "relation-get",
@@ -66,9 +66,14 @@ fn install_performs_every_operation_in_order_through_the_hook_commands() {
     assert_eq!(calls[6][1..], [id.as_str(), "--description=rotated"]);
     assert_eq!(
         calls[7][1..],
+        ["--format=json", "database"],
+        "the grant-over check looks the endpoint's relations up once"
+    );
+    assert_eq!(
+        calls[8][1..],
         [id.as_str(), "--relation=3", "--unit=webserver/0"]
     );
-    assert_eq!(calls[9][1..], [id.as_str(), "--revision=1"]);
+    assert_eq!(calls[10][1..], [id.as_str(), "--revision=1"]);
     assert_eq!(
         stubs.read_state("relation-set.1.stdin"),
         format!("{{\"secret-id\":\"{id}\"}}")
@@ -329,10 +334,11 @@ fn a_core_module_is_refused_as_not_a_component() {
 }
 
 #[test]
-fn the_component_is_found_as_charm_wasm_in_juju_charm_dir() {
+fn the_component_and_manifest_are_found_in_juju_charm_dir() {
     let stubs = StubTools::all();
     let charm_dir = tempfile::tempdir().unwrap();
     std::fs::copy(probe(), charm_dir.path().join("charm.wasm")).unwrap();
+    std::fs::copy(probe_manifest(), charm_dir.path().join("capabilities.yaml")).unwrap();
     let path = format!("{}:/usr/bin:/bin", stubs.dir.path().join("bin").display());
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_charm-host"))
         .env_clear()

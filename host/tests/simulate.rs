@@ -17,14 +17,24 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+fn sample(name: &str) -> std::path::PathBuf {
+    common::workspace_root()
+        .join("sample-charms")
+        .join(name)
+        .join("capabilities.yaml")
+}
+
 /// A scenario with the samples (absolute charm paths) and `steps`.
 fn scenario_file(dir: &Path, steps: &str) -> std::path::PathBuf {
     let path = dir.join("scenario.yaml");
     let yaml = format!(
-        "applications:\n  database: {{charm: {}, units: 2}}\n  webserver: {{charm: {}, units: 1}}\n  probe: {{charm: {}, units: 1}}\nsteps:\n{steps}",
+        "applications:\n  database: {{charm: {}, manifest: {}, units: 2}}\n  webserver: {{charm: {}, manifest: {}, units: 1}}\n  probe: {{charm: {}, manifest: {}, units: 1}}\nsteps:\n{steps}",
         common::component("database").display(),
+        sample("database").display(),
         common::component("webserver").display(),
+        sample("webserver").display(),
         common::probe().display(),
+        common::probe_manifest().display(),
     );
     std::fs::write(&path, yaml).unwrap();
     path

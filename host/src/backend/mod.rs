@@ -88,8 +88,14 @@ pub trait Backend: Send {
     /// `config-get`.
     fn config_get(&mut self) -> Result<Vec<(String, config::Value)>, HostError>;
 
-    /// `juju-log`.
+    /// `juju-log`, for the charm's own log lines.
     fn log(&mut self, level: logging::Level, message: &str) -> Result<(), HostError>;
+
+    /// `juju-log`, for the host's own lines (a hook's failure, the charm's captured output,
+    /// audit warnings): never subject to the charm's capabilities.
+    fn host_log(&mut self, level: logging::Level, message: &str) -> Result<(), HostError> {
+        self.log(level, message)
+    }
 
     /// `status-set`.
     fn status_set(

@@ -10,6 +10,7 @@ use anyhow::{Context as _, bail};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::backend::mock::MockBackend;
+use crate::capabilities::{Manifest, PolicyBackend, check_imports};
 use crate::event;
 use crate::model::{Call, HookContext, HookKind, Model};
 use crate::runtime::{Charm, Limits, Runtime};
@@ -29,14 +30,22 @@ pub struct HookRecord {
     pub calls: Vec<Call>,
 }
 
+/// A deployed application's charm, manifest and limits.
+struct Deployed {
+    charm: Arc<Charm>,
+    manifest: Arc<Manifest>,
+    limits: Limits,
+}
+
 /// Runs queued hooks at most this many times before declaring the model unable to settle.
 const MAX_FOLLOW_UPS: usize = 10_000;
 
 /// A model of Juju with charms deployed on it; see the module documentation.
 pub struct Harness {
     runtime: Runtime,
+    limits: Limits,
     loaded: BTreeMap<PathBuf, Arc<Charm>>,
-    charms: BTreeMap<String, Arc<Charm>>,
+    charms: BTreeMap<String, Deployed>,
     /// The model: inspect it, or act on it as an operator (relate, set-leader, add-user-secret, ...).
     pub model: Model,
     hooks: Vec<HookRecord>,
@@ -51,8 +60,15 @@ pub fn default_model() -> Model {
 impl Harness {
     /// A harness with an empty model and a fresh engine with these limits.
     pub fn new(limits: Limits) -> anyhow::Result<Self> {
+        // Fuel is metered so that any charm's manifest may set a budget; charms without one
+        // get an unlimited budget.
+        let metered = Limits {
+            fuel: Some(u64::MAX),
+            ..limits
+        };
         Ok(Harness {
-            runtime: Runtime::new(limits)?,
+            runtime: Runtime::new(metered)?,
+            limits,
             loaded: BTreeMap::new(),
             charms: BTreeMap::new(),
             model: default_model(),
@@ -60,9 +76,17 @@ impl Harness {
         })
     }
 
-    /// Deploys `app` with `units` units running the component at `component`. Its install,
-    /// leader-elected, config-changed and start hooks are queued, not run.
-    pub fn deploy(&mut self, app: &str, component: &Path, units: u32) -> anyhow::Result<()> {
+    /// Deploys `app` with `units` units running the component at `component` with the
+    /// capabilities `manifest` grants (refused, as by `charm-host run`, if it imports an
+    /// interface the manifest grants nothing of). Its install, leader-elected,
+    /// config-changed and start hooks are queued, not run.
+    pub fn deploy(
+        &mut self,
+        app: &str,
+        component: &Path,
+        manifest: Manifest,
+        units: u32,
+    ) -> anyhow::Result<()> {
         let charm = match self.loaded.get(component) {
             Some(charm) => charm.clone(),
             None => {
@@ -71,8 +95,21 @@ impl Harness {
                 charm
             }
         };
+        if let Some(mismatch) = check_imports(&manifest, charm.imports()).first() {
+            bail!("{app}: {} cannot run: {mismatch}", component.display());
+        }
+        let limits = manifest
+            .limits(self.limits)
+            .map_err(|e| anyhow::anyhow!("{app}: capability manifest: {e}"))?;
         self.model.deploy(app, units)?;
-        self.charms.insert(app.to_string(), charm);
+        self.charms.insert(
+            app.to_string(),
+            Deployed {
+                charm,
+                manifest: Arc::new(manifest),
+                limits,
+            },
+        );
         Ok(())
     }
 
@@ -82,11 +119,15 @@ impl Harness {
             bail!("unit {unit:?} not found");
         }
         let app = Model::app_of(unit);
-        let charm = self
+        let deployed = self
             .charms
             .get(app)
-            .with_context(|| format!("application {app:?} has no charm"))?
-            .clone();
+            .with_context(|| format!("application {app:?} has no charm"))?;
+        let (charm, manifest, limits) = (
+            deployed.charm.clone(),
+            deployed.manifest.clone(),
+            deployed.limits,
+        );
         let env = self.model.hook_env(unit, &kind);
         let event = event::from_env(|k| {
             env.iter()
@@ -94,7 +135,9 @@ impl Harness {
                 .map(|(_, v)| v.clone())
         })?;
         let context = Arc::new(Mutex::new(HookContext::new(&self.model, unit, kind)));
-        let report = charm.run(&event, Box::new(MockBackend::new(context.clone())));
+        let backend = PolicyBackend::new(manifest, Box::new(MockBackend::new(context.clone())))
+            .for_event(&event);
+        let report = charm.run_with_limits(&event, Box::new(backend), limits);
         drop(report.backend);
         let mut context = Arc::try_unwrap(context)
             .map_err(|_| anyhow::anyhow!("the hook's backend outlived the hook"))?

@@ -26,6 +26,7 @@ use serde::Deserialize;
 
 use super::{Harness, HookRecord};
 use crate::bindings::juju::charm::config::Value as ConfigValue;
+use crate::capabilities::Manifest;
 use crate::juju::SecretContent;
 use crate::model::HookKind;
 use crate::runtime::{Limits, parse_duration};
@@ -45,6 +46,9 @@ pub struct Scenario {
 #[serde(deny_unknown_fields)]
 struct Application {
     charm: PathBuf,
+    /// The capability manifest; none grants nothing.
+    #[serde(default)]
+    manifest: Option<PathBuf>,
     #[serde(default = "one")]
     units: u32,
     #[serde(default)]
@@ -216,7 +220,14 @@ pub fn run(
     }
     for (name, app) in &scenario.applications {
         let path = base.join(&app.charm);
-        h.deploy(name, &path, app.units).map_err(invalid)?;
+        let manifest = match &app.manifest {
+            Some(m) => {
+                Manifest::load(&base.join(m)).map_err(|e| ScenarioError::Invalid(e.to_string()))?
+            }
+            None => Manifest::default(),
+        };
+        h.deploy(name, &path, manifest, app.units)
+            .map_err(invalid)?;
         if !app.config.is_empty() {
             let values = app
                 .config

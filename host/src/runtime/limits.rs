@@ -16,6 +16,10 @@ pub struct Limits {
     pub output: usize,
     /// How long any one hook command may run before it is killed.
     pub hook_command_timeout: Duration,
+    /// Bytes the charm may make the host copy in one call (strings and lists it passes).
+    pub host_call_data: usize,
+    /// A deterministic CPU budget (wasmtime fuel); none by default (wall time bounds CPU).
+    pub fuel: Option<u64>,
 }
 
 impl Default for Limits {
@@ -26,6 +30,8 @@ impl Default for Limits {
             wasm_stack: 1 << 20,
             output: 1 << 20,
             hook_command_timeout: Duration::from_secs(60),
+            host_call_data: 16 << 20,
+            fuel: None,
         }
     }
 }

@@ -72,6 +72,12 @@ pub enum HookFailure {
     /// It wrote more than the output limit.
     #[error("charm exceeded its {} output limit", Bytes(*.0))]
     Output(usize),
+    /// It ran out of its fuel budget.
+    #[error("charm exceeded its fuel budget of {0}")]
+    Fuel(u64),
+    /// It passed the host more data in one call than the limit.
+    #[error("charm exceeded its {} host-call data limit", Bytes(*.0))]
+    HostCallData(usize),
     /// It trapped (a panic, an abort, a fault).
     #[error("charm crashed: {0}")]
     Crashed(String),
@@ -106,6 +112,7 @@ impl Runtime {
         let mut config = Config::new();
         config
             .epoch_interruption(true)
+            .consume_fuel(limits.fuel.is_some())
             .max_wasm_stack(limits.wasm_stack)
             .async_stack_size(limits.wasm_stack + (1 << 20));
         let engine = Engine::new(&config)?;
@@ -152,19 +159,49 @@ impl Runtime {
 
     /// Loads and type-checks a component; `name` is how errors refer to it.
     pub fn load_bytes(&self, bytes: &[u8], name: &str) -> Result<Charm, LoadError> {
-        let path = name.to_string();
+        let component = self.compile(bytes, name)?;
+        self.prepare(component, name.to_string())
+    }
+
+    /// Compiles a component and lists its imports and exports, without linking it: what
+    /// `charm-host check` shows even for a component that would not load.
+    pub fn inspect_file(&self, path: &Path) -> Result<(Vec<String>, Vec<String>), LoadError> {
+        let shown = path.display().to_string();
+        let bytes =
+            std::fs::read(path).map_err(|e| LoadError::Unreadable(shown.clone(), e.to_string()))?;
+        let component = self.compile(&bytes, &shown)?;
+        let ty = component.component_type();
+        let names = |items: &mut dyn Iterator<Item = &str>| items.map(String::from).collect();
+        Ok((
+            names(&mut ty.imports(&self.engine).map(|(n, _)| n)),
+            names(&mut ty.exports(&self.engine).map(|(n, _)| n)),
+        ))
+    }
+
+    fn compile(&self, bytes: &[u8], path: &str) -> Result<Component, LoadError> {
+        let path = path.to_string();
         if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
             return Err(LoadError::NotWasm(path));
         }
         if bytes[4..8] == [1, 0, 0, 0] {
             return Err(LoadError::CoreModule(path));
         }
-        let component = Component::new(&self.engine, bytes)
-            .map_err(|e| LoadError::Invalid(path.clone(), root_cause(&e)))?;
-        self.prepare(component, path)
+        Component::new(&self.engine, bytes).map_err(|e| LoadError::Invalid(path, root_cause(&e)))
     }
 
     fn prepare(&self, component: Component, path: String) -> Result<Charm, LoadError> {
+        let imports: Vec<String> = component
+            .component_type()
+            .imports(&self.engine)
+            .map(|(name, _)| name.to_string())
+            .collect();
+        let unknown =
+            crate::capabilities::check_imports(&crate::capabilities::Manifest::default(), &imports)
+                .into_iter()
+                .find(|m| matches!(m, crate::capabilities::Mismatch::Unknown(_)));
+        if let Some(unknown) = unknown {
+            return Err(LoadError::Link(path, unknown.to_string()));
+        }
         let instance_pre = self
             .linker
             .instantiate_pre(&component)
@@ -175,6 +212,8 @@ impl Runtime {
             pre,
             engine: self.engine.clone(),
             limits: self.limits,
+            fuel_metered: self.limits.fuel.is_some(),
+            imports,
         })
     }
 }
@@ -198,12 +237,35 @@ pub struct Charm {
     pre: CharmPre<HostState>,
     engine: Engine,
     limits: Limits,
+    fuel_metered: bool,
+    imports: Vec<String>,
 }
 
 impl Charm {
+    /// The component's imports, e.g. `juju:charm/secrets@0.1.0`, `wasi:cli/stdout@0.2.6`.
+    pub fn imports(&self) -> &[String] {
+        &self.imports
+    }
+
+    /// The limits its hooks run with.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// Runs one hook in a fresh store. Never panics on anything the guest does.
     pub fn run(&self, event: &Event, backend: Box<dyn Backend>) -> HookReport {
-        let limits = self.limits;
+        self.run_with_limits(event, backend, self.limits)
+    }
+
+    /// Runs one hook with these limits instead of the runtime's (a harness running several
+    /// charms, each with its manifest's limits). Engine-wide settings stay the runtime's: the
+    /// wasm stack, and whether fuel is metered.
+    pub fn run_with_limits(
+        &self,
+        event: &Event,
+        backend: Box<dyn Backend>,
+        limits: Limits,
+    ) -> HookReport {
         let stdout = MemoryOutputPipe::new(limits.output);
         let stderr = MemoryOutputPipe::new(limits.output);
         let wasi = WasiCtx::builder()
@@ -225,7 +287,7 @@ impl Charm {
             std::thread::Builder::new()
                 .name("charm-hook".into())
                 .stack_size(limits.wasm_stack + (8 << 20))
-                .spawn_scoped(scope, || self.call(event, state))
+                .spawn_scoped(scope, || self.call(event, state, &limits))
                 .expect("spawning the hook thread")
                 .join()
                 .expect("the hook thread does not panic")
@@ -248,12 +310,26 @@ impl Charm {
         }
     }
 
-    fn call(&self, event: &Event, state: HostState) -> (Result<(), HookFailure>, HostState) {
-        let limits = self.limits;
+    fn call(
+        &self,
+        event: &Event,
+        state: HostState,
+        limits: &Limits,
+    ) -> (Result<(), HookFailure>, HostState) {
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
         store.set_epoch_deadline(limits.wall_time.as_millis().div_ceil(TICK.as_millis()) as u64);
         store.epoch_deadline_trap();
+        store.set_hostcall_fuel(limits.host_call_data);
+        if self.fuel_metered {
+            let budget = limits.fuel.unwrap_or(u64::MAX);
+            if let Err(e) = store.set_fuel(budget) {
+                return (
+                    Err(HookFailure::Host(format!("cannot set fuel: {e}"))),
+                    store.into_data(),
+                );
+            }
+        }
         let result = self
             .pre
             .instantiate(&mut store)
@@ -261,7 +337,7 @@ impl Charm {
         let outcome = match result {
             Ok(Ok(())) => Ok(()),
             Ok(Err(message)) => Err(HookFailure::CharmError(message)),
-            Err(e) => Err(classify(&e, &limits, store.data().limiter.exceeded)),
+            Err(e) => Err(classify(&e, limits, store.data().limiter.exceeded)),
         };
         (outcome, store.into_data())
     }
@@ -278,7 +354,12 @@ fn classify(e: &wasmtime::Error, limits: &Limits, memory_exceeded: bool) -> Hook
     if e.downcast_ref::<wasmtime_wasi::I32Exit>().is_some() {
         return HookFailure::Crashed("it called exit instead of returning".into());
     }
+    // wasmtime's error type for this is private; its message is stable and specific.
+    if root_cause(e).contains("fuel allocated for hostcalls has been exhausted") {
+        return HookFailure::HostCallData(limits.host_call_data);
+    }
     match e.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => HookFailure::Fuel(limits.fuel.unwrap_or_default()),
         Some(Trap::Interrupt) => HookFailure::WallTime(limits.wall_time),
         Some(Trap::StackOverflow) => HookFailure::Stack(limits.wasm_stack),
         Some(trap) => HookFailure::Crashed(trap.to_string()),

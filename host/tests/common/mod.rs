@@ -57,6 +57,20 @@ pub fn probe() -> PathBuf {
     component("probe-charm")
 }
 
+/// The probe's capability manifest: it grants everything.
+pub fn probe_manifest() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("test-charms/probe/capabilities.yaml")
+}
+
+/// A sample charm's capability manifest.
+pub fn sample_manifest(name: &str) -> charm_host::capabilities::Manifest {
+    let path = workspace_root()
+        .join("sample-charms")
+        .join(name)
+        .join("capabilities.yaml");
+    charm_host::capabilities::Manifest::load(&path).unwrap()
+}
+
 /// Every hook command the host may run.
 pub const ALL_TOOLS: &[&str] = &[
     "secret-add",
@@ -91,9 +105,13 @@ impl StubTools {
         for tool in tools {
             symlink(&stub, dir.path().join("bin").join(tool)).unwrap();
         }
-        StubTools { dir }
+        let stubs = StubTools { dir };
+        // `secret-ids` lists the probe's secret, so its manifest lets it read it by id.
+        stubs.out("secret-ids", None, &format!("[\"{XID}\"]\n"));
+        stubs
     }
 
+    /// Every hook command.
     pub fn all() -> Self {
         Self::new(ALL_TOOLS)
     }
@@ -214,6 +232,8 @@ pub fn run_hook(
         .arg("run")
         .arg("--component")
         .arg(component)
+        .arg("--manifest")
+        .arg(probe_manifest())
         .args(args);
     for (k, v) in env {
         cmd.env(k, v);
