@@ -12,3 +12,6 @@ pub use manifest::{
     Manifest, ManifestError, ManifestLimits, Readable, Relations, SecretOp, Secrets,
 };
 pub use policy::PolicyBackend;
+
+#[cfg(test)]
+mod tests;

@@ -232,9 +232,10 @@ pub fn run_hook(
         .arg("run")
         .arg("--component")
         .arg(component)
-        .arg("--manifest")
-        .arg(probe_manifest())
         .args(args);
+    if !args.contains(&"--manifest") {
+        cmd.arg("--manifest").arg(probe_manifest());
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -83,11 +83,19 @@ impl<R: Runner> HookToolBackend<R> {
 /// Maps a failed hook command to the contract's error, by Juju's message texts (as ops does)
 /// and by exit status: 2 is Juju's "bad arguments", 1 a refusal at run time.
 pub fn error_from_stderr(tool: &str, code: i32, stderr: &str) -> HostError {
+    // Juju's message is the `ERROR ` line; otherwise the last thing the command said. Either
+    // way one line, with control characters neutralised, so it is safe to show anywhere.
     let line = stderr
         .lines()
         .find_map(|l| l.strip_prefix("ERROR "))
-        .map(str::trim)
-        .unwrap_or_else(|| stderr.trim());
+        .or_else(|| stderr.lines().rev().find(|l| !l.trim().is_empty()))
+        .unwrap_or_default();
+    let msg: String = line
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let line = msg.trim();
     if line.is_empty() {
         return HostError::Backend(format!("{tool} exited with status {code}"));
     }

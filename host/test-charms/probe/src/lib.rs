@@ -153,6 +153,23 @@ fn get_example() -> Result<Vec<(String, String)>, secrets::Error> {
     )
 }
 
+fn add_example(content: &[(&str, &str)], label: Option<&str>) -> Result<(), String> {
+    let content: Vec<(String, String)> = content
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let options = AddOptions {
+        owner: AddOwner::Unit,
+        label: label.map(String::from),
+        description: None,
+        expire: None,
+        rotate: None,
+    };
+    secrets::add(&content, &options)
+        .map(|_| ())
+        .map_err(|e| format!("{e:?}"))
+}
+
 impl Guest for Probe {
     fn handle(event: Event) -> Result<(), String> {
         match event.kind {
@@ -182,6 +199,18 @@ impl Guest for Probe {
                 }
                 "probe-exit" => std::process::exit(3),
                 "probe-get" => get_example().map(|_| ()).map_err(|e| format!("{e:?}")),
+                "probe-add" => {
+                    add_example(&[("password", "probe-s3cret-value")], Some("probe-secret"))
+                }
+                "probe-oversized" => {
+                    let big = "probe-s3cret-value".repeat(50_000);
+                    add_example(&[("password", big.as_str())], None)
+                }
+                "probe-invalid-key" => add_example(&[("Pass_Word", "probe-s3cret-value")], None),
+                "probe-big-call" => {
+                    let big = "x".repeat(1 << 20);
+                    step("log", logging::log(logging::Level::Info, &big))
+                }
                 "probe-get-ignore-errors" => {
                     let _ = get_example();
                     Ok(())

@@ -1,0 +1,232 @@
+//! The policy on the mock of Juju: what a manifest lets through, and that a denial never
+//! reaches Juju.
+
+use std::sync::{Arc, Mutex};
+
+use super::*;
+use crate::backend::mock::MockBackend;
+use crate::backend::{AddOptions, Backend, Lookup, ReadMode};
+use crate::bindings::juju::charm::logging::Level;
+use crate::bindings::juju::charm::relations::{Databag, Scope};
+use crate::bindings::juju::charm::secrets::AddOwner;
+use crate::error::HostError;
+use crate::juju::{SecretContent, SecretId};
+use crate::model::{HookContext, HookKind, Model};
+
+fn model() -> Model {
+    let mut m = Model::new(
+        "t",
+        "7f1c2a8e-3b4d-4e5f-8a6b-9c0d1e2f3a4b",
+        "2026-01-01T00:00:00Z".parse().unwrap(),
+    );
+    m.deploy("database", 1).unwrap();
+    m.deploy("webserver", 1).unwrap();
+    m.relate("database:database", "webserver:database").unwrap();
+    m
+}
+
+fn content() -> SecretContent {
+    SecretContent::new(vec![("password".into(), "pw".into())]).unwrap()
+}
+
+/// A policy in front of the mock, for one hook on `unit`.
+fn policy(m: &Model, unit: &str, yaml: &str) -> (PolicyBackend, Arc<Mutex<HookContext>>) {
+    let manifest = Manifest::parse(yaml, "capabilities.yaml").unwrap();
+    let ctx = Arc::new(Mutex::new(HookContext::new(
+        m,
+        unit,
+        HookKind::Other("t".into()),
+    )));
+    let backend = PolicyBackend::new(Arc::new(manifest), Box::new(MockBackend::new(ctx.clone())));
+    (backend, ctx)
+}
+
+fn finish(backend: PolicyBackend, ctx: Arc<Mutex<HookContext>>) -> Model {
+    drop(backend);
+    let ctx = Arc::try_unwrap(ctx).ok().unwrap().into_inner().unwrap();
+    let (model, outcome) = ctx.finish(true);
+    outcome.unwrap();
+    model
+}
+
+/// The database publishes a secret over relation 1, as the sample does.
+fn published(m: &mut Model) -> SecretId {
+    let (mut b, ctx) = policy(
+        m,
+        "database/0",
+        "secrets: {operations: [create-app, grant]}\nrelations: {write: [database], grant-over: [database]}\n",
+    );
+    let options = AddOptions {
+        owner: AddOwner::Application,
+        label: None,
+        description: None,
+        expire: None,
+        rotate: None,
+    };
+    let id = b.secret_add(&content(), &options).unwrap();
+    b.secret_grant(&SecretId::parse(&id).unwrap(), 1, None)
+        .unwrap();
+    b.relation_set(1, Scope::App, &[("secret-id".into(), id.clone())])
+        .unwrap();
+    *m = finish(b, ctx);
+    SecretId::parse(&id).unwrap()
+}
+
+#[test]
+fn a_denied_call_never_reaches_juju_and_leaves_an_audit_line() {
+    let m = model();
+    let (mut b, ctx) = policy(&m, "database/0", "secrets: {operations: [read]}\n");
+    let options = AddOptions {
+        owner: AddOwner::Application,
+        label: None,
+        description: None,
+        expire: None,
+        rotate: None,
+    };
+    let err = b.secret_add(&content(), &options).unwrap_err();
+    assert_eq!(
+        err,
+        HostError::DeniedByPolicy(
+            "secret operation `create-app` is not granted (capabilities.yaml: secrets.operations)"
+                .into()
+        )
+    );
+    let ctx = ctx.lock().unwrap();
+    assert!(ctx.calls.is_empty(), "{:?}", ctx.calls);
+    assert_eq!(ctx.logs[0].0, "WARNING");
+    assert!(
+        ctx.logs[0]
+            .1
+            .starts_with("capability denied: secret operation `create-app`")
+    );
+}
+
+#[test]
+fn a_secret_published_over_a_granted_endpoint_is_readable_by_id() {
+    let mut m = model();
+    let id = published(&mut m);
+    let (mut b, _ctx) = policy(
+        &m,
+        "webserver/0",
+        "secrets:\n  operations: [read]\n  readable: {granted-over: [database]}\nrelations: {read: [database]}\n",
+    );
+    let got = b
+        .secret_get(&Lookup::Id(id), ReadMode::Tracked, None)
+        .unwrap();
+    assert_eq!(got.get("password"), Some("pw"));
+}
+
+#[test]
+fn a_secret_not_published_over_a_granted_endpoint_is_not_readable() {
+    let mut m = model();
+    let id = published(&mut m);
+    let (mut b, ctx) = policy(
+        &m,
+        "webserver/0",
+        "secrets:\n  operations: [read]\n  readable: {owned: true}\n",
+    );
+    assert!(matches!(
+        b.secret_get(&Lookup::Id(id), ReadMode::Tracked, None),
+        Err(HostError::DeniedByPolicy(m)) if m.starts_with("reading secret secret://")
+    ));
+    assert!(
+        !ctx.lock()
+            .unwrap()
+            .calls
+            .iter()
+            .any(|c| c.operation.starts_with("secret-get")),
+        "the read never reached Juju"
+    );
+}
+
+#[test]
+fn a_user_secret_named_by_a_granted_config_option_is_readable() {
+    let mut m = model();
+    let uri = m.add_user_secret("token", content()).unwrap();
+    m.grant_user_secret("token", "webserver").unwrap();
+    let values = [(
+        "api-token".to_string(),
+        crate::bindings::juju::charm::config::Value::Text(uri.clone()),
+    )];
+    m.set_config("webserver", values.into_iter().collect())
+        .unwrap();
+    let yaml = "secrets:\n  operations: [read]\n  readable: {config: [api-token]}\nconfig: true\n";
+    let (mut b, _ctx) = policy(&m, "webserver/0", yaml);
+    let id = SecretId::parse(&uri).unwrap();
+    assert!(
+        b.secret_get(&Lookup::Id(id), ReadMode::Tracked, None)
+            .is_ok()
+    );
+    let (mut b, _ctx) = policy(
+        &m,
+        "webserver/0",
+        "secrets:\n  operations: [read]\n  readable: {config: [other]}\n",
+    );
+    let id = SecretId::parse(&uri).unwrap();
+    assert!(matches!(
+        b.secret_get(&Lookup::Id(id), ReadMode::Tracked, None),
+        Err(HostError::DeniedByPolicy(_))
+    ));
+}
+
+#[test]
+fn labels_outside_the_granted_patterns_are_denied() {
+    let m = model();
+    let (mut b, _ctx) = policy(
+        &m,
+        "database/0",
+        "secrets: {operations: [create-app, read], labels: [\"db-*\"]}\n",
+    );
+    let mut options = AddOptions {
+        owner: AddOwner::Application,
+        label: Some("db-creds".into()),
+        description: None,
+        expire: None,
+        rotate: None,
+    };
+    assert!(b.secret_add(&content(), &options).is_ok());
+    options.label = Some("tls".into());
+    assert_eq!(
+        b.secret_add(&content(), &options).unwrap_err(),
+        HostError::DeniedByPolicy(
+            "secret label \"tls\" is not granted (capabilities.yaml: secrets.labels)".into()
+        )
+    );
+    assert!(matches!(
+        b.secret_get(&Lookup::Label("tls".into()), ReadMode::Peek, None),
+        Err(HostError::DeniedByPolicy(_))
+    ));
+}
+
+#[test]
+fn relation_data_is_readable_and_writable_only_on_granted_endpoints() {
+    let m = model();
+    let (mut b, _ctx) = policy(&m, "database/0", "relations: {read: [database]}\n");
+    assert!(b.relation_get(1, &Databag::App("webserver".into())).is_ok());
+    assert!(matches!(
+        b.relation_set(1, Scope::App, &[("k".into(), "v".into())]),
+        Err(HostError::DeniedByPolicy(m)) if m.contains("relations.write")
+    ));
+    assert!(matches!(
+        b.relation_ids("other"),
+        Err(HostError::DeniedByPolicy(_))
+    ));
+}
+
+#[test]
+fn the_hosts_own_log_lines_need_no_logging_grant_but_the_charms_do() {
+    let m = model();
+    let (mut b, ctx) = policy(&m, "database/0", "");
+    assert!(matches!(
+        b.log(Level::Info, "charm says hi"),
+        Err(HostError::DeniedByPolicy(_))
+    ));
+    b.host_log(Level::Error, "hook failed").unwrap();
+    assert!(
+        ctx.lock()
+            .unwrap()
+            .logs
+            .iter()
+            .any(|(l, m)| l == "ERROR" && m == "hook failed")
+    );
+}

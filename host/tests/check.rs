@@ -1,0 +1,108 @@
+//! `charm-host check`: a component's world, imports, exports, grants and mismatches.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn check(component: &Path, manifest: Option<&Path>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_charm-host"));
+    cmd.arg("check").arg(component);
+    if let Some(m) = manifest {
+        cmd.arg("--manifest").arg(m);
+    }
+    cmd.output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn sample(name: &str) -> std::path::PathBuf {
+    common::workspace_root()
+        .join("sample-charms")
+        .join(name)
+        .join("capabilities.yaml")
+}
+
+#[test]
+fn a_sample_with_its_manifest_would_run() {
+    let out = check(&common::component("webserver"), Some(&sample("webserver")));
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    for line in [
+        "world: juju:charm/charm@0.1.0 (exports handle)",
+        "  juju:charm/secrets@0.1.0: granted",
+        "exports: handle",
+        "  secrets: operations [read, peek, refresh]; labels [database-secret]; readable: owned no, granted over [database], config [none]",
+        "mismatches: none",
+        "result: it would run",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+    assert!(
+        !text.contains("juju:charm/leadership"),
+        "a component imports only the interfaces it uses:\n{text}"
+    );
+    assert!(text.contains("wasi:") && text.contains("sandboxed: linked, denied by the host"));
+}
+
+#[test]
+fn without_a_manifest_every_contract_import_is_a_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = check(
+        &common::component("database"),
+        Some(&dir.path().join("none.yaml")),
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("juju:charm/secrets@0.1.0: NOT GRANTED"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  - it imports juju:charm/secrets@0.1.0, but capabilities.yaml grants nothing of it"
+        ),
+        "{text}"
+    );
+    assert!(text.ends_with("result: it would not run\n"), "{text}");
+}
+
+#[test]
+fn a_component_of_another_world_is_shown_and_refused() {
+    let out = check(&common::component("not-a-charm"), None);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("world: not the charm world (no `handle` export)"),
+        "{text}"
+    );
+    assert!(text.contains("exports: greet"), "{text}");
+}
+
+#[test]
+fn an_unknown_import_is_shown_and_refused() {
+    let out = check(&common::component("unknown-import"), None);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("acme:widgets/gadget: UNKNOWN to this host"),
+        "{text}"
+    );
+    assert!(text.contains("which this host does not provide"), "{text}");
+}
+
+#[test]
+fn a_file_that_is_not_wasm_is_one_line_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.wasm");
+    std::fs::write(&file, "not wasm").unwrap();
+    let out = check(&file, None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.trim(),
+        format!("charm-host: {} is not a WebAssembly file", file.display())
+    );
+}
