@@ -7,11 +7,19 @@ use common::*;
 
 const VALUES: [&str; 2] = ["probe-s3cret-value", "probe-s3cret-rotated"];
 
-fn assert_fails_with(out: &std::process::Output, line: &str) {
+/// Exit 1, one line on stderr containing `line`, and no secret value on stderr, in any hook
+/// command's argv or in any juju-log line.
+fn assert_fails_with(stubs: &StubTools, out: &std::process::Output, line: &str) {
     assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(out));
     let err = stderr(out);
     assert_eq!(err.lines().count(), 1, "exactly one line on stderr: {err}");
     assert!(err.contains(line), "expected {line:?} in {err:?}");
+    for value in VALUES {
+        assert!(!err.contains(value), "{err}");
+        for call in stubs.calls() {
+            assert!(call.iter().all(|a| !a.contains(value)), "{call:?}");
+        }
+    }
 }
 
 #[test]
@@ -125,6 +133,7 @@ fn a_charm_error_result_fails_the_hook_with_its_message_on_stderr_and_in_juju_lo
     let stubs = StubTools::all();
     let out = run_hook(&stubs, &probe(), "probe-error", &[], &[]);
     assert_fails_with(
+        &stubs,
         &out,
         "charm-host: probe-error: charm returned an error: probe asked to fail",
     );
@@ -139,6 +148,7 @@ fn a_guest_panic_is_a_crash_reported_with_the_panic_message() {
     let stubs = StubTools::all();
     let out = run_hook(&stubs, &probe(), "probe-panic", &[], &[]);
     assert_fails_with(
+        &stubs,
         &out,
         "probe-panic: charm crashed: wasm trap: wasm `unreachable` instruction executed (probe panicked on purpose)",
     );
@@ -162,7 +172,11 @@ fn an_infinite_loop_is_stopped_by_the_wall_time_limit() {
         &[],
         &["--wall-time", "300ms"],
     );
-    assert_fails_with(&out, "probe-loop: charm exceeded its 0.3 s wall-time limit");
+    assert_fails_with(
+        &stubs,
+        &out,
+        "probe-loop: charm exceeded its 0.3 s wall-time limit",
+    );
 }
 
 #[test]
@@ -176,6 +190,7 @@ fn a_memory_bomb_is_stopped_by_the_memory_limit() {
         &["--memory", "32MiB"],
     );
     assert_fails_with(
+        &stubs,
         &out,
         "probe-memory-bomb: charm exceeded its 32 MiB memory limit",
     );
@@ -192,6 +207,7 @@ fn deep_recursion_is_stopped_by_the_stack_limit() {
         &["--wasm-stack", "256KiB"],
     );
     assert_fails_with(
+        &stubs,
         &out,
         "probe-recursion: charm exceeded its 256 KiB wasm stack limit",
     );
@@ -201,7 +217,11 @@ fn deep_recursion_is_stopped_by_the_stack_limit() {
 fn flooding_stdout_is_reported_as_the_output_limit() {
     let stubs = StubTools::all();
     let out = run_hook(&stubs, &probe(), "probe-print", &[], &["--output", "64KiB"]);
-    assert_fails_with(&out, "probe-print: charm exceeded its 64 KiB output limit");
+    assert_fails_with(
+        &stubs,
+        &out,
+        "probe-print: charm exceeded its 64 KiB output limit",
+    );
 }
 
 #[test]
@@ -209,6 +229,7 @@ fn a_charm_calling_exit_instead_of_returning_fails_the_hook() {
     let stubs = StubTools::all();
     let out = run_hook(&stubs, &probe(), "probe-exit", &[], &[]);
     assert_fails_with(
+        &stubs,
         &out,
         "probe-exit: charm crashed: it called exit instead of returning",
     );
@@ -220,6 +241,7 @@ fn hook_command_errors_reach_the_charm_as_typed_errors() {
     stubs.fail("secret-get", 1, &format!("secret \"{XID}\" not found"));
     let out = run_hook(&stubs, &probe(), "probe-get", &[], &[]);
     assert_fails_with(
+        &stubs,
         &out,
         &format!("charm returned an error: Error::NotFound(\"secret \\\"{XID}\\\" not found\")"),
     );
@@ -227,7 +249,11 @@ fn hook_command_errors_reach_the_charm_as_typed_errors() {
     let stubs = StubTools::all();
     stubs.fail("secret-get", 1, "permission denied");
     let out = run_hook(&stubs, &probe(), "probe-get", &[], &[]);
-    assert_fails_with(&out, "Error::PermissionDenied(\"permission denied\")");
+    assert_fails_with(
+        &stubs,
+        &out,
+        "Error::PermissionDenied(\"permission denied\")",
+    );
 
     let stubs = StubTools::all();
     stubs.fail(
@@ -236,7 +262,7 @@ fn hook_command_errors_reach_the_charm_as_typed_errors() {
         "specify one of --peek or --refresh but not both",
     );
     let out = run_hook(&stubs, &probe(), "probe-get", &[], &[]);
-    assert_fails_with(&out, "Error::InvalidArgument(");
+    assert_fails_with(&stubs, &out, "Error::InvalidArgument(");
 }
 
 #[test]
@@ -249,6 +275,7 @@ fn a_missing_hook_command_fails_the_hook_even_when_the_charm_ignores_the_error()
     let stubs = StubTools::new(&tools);
     let out = run_hook(&stubs, &probe(), "probe-get-ignore-errors", &[], &[]);
     assert_fails_with(
+        &stubs,
         &out,
         "probe-get-ignore-errors: hook command `secret-get` not found on PATH",
     );
@@ -267,6 +294,7 @@ fn a_hung_hook_command_is_killed_after_its_timeout() {
         &["--hook-command-timeout", "500ms"],
     );
     assert_fails_with(
+        &stubs,
         &out,
         "hook command `secret-get` did not finish within 0.5 s and was killed",
     );
@@ -282,6 +310,7 @@ fn malformed_json_from_a_hook_command_fails_the_hook() {
     stubs.out("secret-get", None, "{\"password\": \"unterminated");
     let out = run_hook(&stubs, &probe(), "probe-get-ignore-errors", &[], &[]);
     assert_fails_with(
+        &stubs,
         &out,
         "hook command `secret-get` printed output this host cannot parse: expected a JSON object of strings",
     );
@@ -307,7 +336,7 @@ fn a_missing_component_fails_with_one_clear_line() {
     let stubs = StubTools::all();
     let missing = stubs.dir.path().join("nope.wasm");
     let out = run_hook(&stubs, &missing, "install", &[], &[]);
-    assert_fails_with(&out, "install: cannot read charm component");
+    assert_fails_with(&stubs, &out, "install: cannot read charm component");
     assert!(stderr(&out).contains("nope.wasm"));
     assert!(stubs.calls_to("secret-add").is_empty());
 }
@@ -318,7 +347,7 @@ fn a_file_that_is_not_wasm_is_refused() {
     let file = stubs.dir.path().join("charm.wasm");
     std::fs::write(&file, "#!/bin/sh\necho hi\n").unwrap();
     let out = run_hook(&stubs, &file, "install", &[], &[]);
-    assert_fails_with(&out, "charm.wasm is not a WebAssembly file");
+    assert_fails_with(&stubs, &out, "charm.wasm is not a WebAssembly file");
 }
 
 #[test]
@@ -328,6 +357,7 @@ fn a_core_module_is_refused_as_not_a_component() {
     std::fs::write(&file, b"\0asm\x01\0\0\0").unwrap();
     let out = run_hook(&stubs, &file, "install", &[], &[]);
     assert_fails_with(
+        &stubs,
         &out,
         "core.wasm is a core WebAssembly module, not a component",
     );
@@ -351,6 +381,7 @@ fn the_component_and_manifest_are_found_in_juju_charm_dir() {
         .output()
         .unwrap();
     assert_fails_with(
+        &stubs,
         &out,
         "probe-error: charm returned an error: probe asked to fail",
     );
@@ -370,7 +401,11 @@ fn without_juju_environment_run_explains_what_is_missing() {
         .arg(probe())
         .output()
         .unwrap();
-    assert_fails_with(&out, "neither JUJU_HOOK_NAME nor JUJU_DISPATCH_PATH is set");
+    assert_fails_with(
+        &stubs,
+        &out,
+        "neither JUJU_HOOK_NAME nor JUJU_DISPATCH_PATH is set",
+    );
 }
 
 #[test]
