@@ -20,3 +20,4 @@ pub mod model;
 pub use error::HostError;
 pub mod interfaces;
 pub mod runtime;
+pub mod yaml;

@@ -45,6 +45,12 @@ fn loadable(secrets: &str) -> String {
     )
 }
 
+/// The probe's full manifest plus `limits`, written beside the stubs.
+fn probe_with_limits(stubs: &StubTools, limits: &str) -> String {
+    let all = std::fs::read_to_string(probe_manifest()).unwrap();
+    manifest_file(stubs.dir.path(), &format!("{all}\nlimits:\n  {limits}\n"))
+}
+
 fn manifest_file(dir: &std::path::Path, yaml: &str) -> String {
     let path = dir.join("capabilities.yaml");
     std::fs::write(&path, yaml).unwrap();
@@ -225,11 +231,7 @@ fn a_manifest_granting_something_unknown_is_refused_naming_it() {
 #[test]
 fn a_fuel_budget_from_the_manifest_stops_a_busy_charm_by_name() {
     let stubs = StubTools::all();
-    let all = std::fs::read_to_string(probe_manifest()).unwrap();
-    let manifest = manifest_file(
-        stubs.dir.path(),
-        &format!("{all}\nlimits:\n  fuel: 5000000\n"),
-    );
+    let manifest = probe_with_limits(&stubs, "fuel: 5000000");
     let out = run_hook(
         &stubs,
         &probe(),
@@ -247,11 +249,7 @@ fn a_fuel_budget_from_the_manifest_stops_a_busy_charm_by_name() {
 #[test]
 fn a_call_passing_the_host_too_much_data_is_stopped_by_name() {
     let stubs = StubTools::all();
-    let all = std::fs::read_to_string(probe_manifest()).unwrap();
-    let manifest = manifest_file(
-        stubs.dir.path(),
-        &format!("{all}\nlimits:\n  host-call-data: 64KiB\n"),
-    );
+    let manifest = probe_with_limits(&stubs, "host-call-data: 64KiB");
     let out = run_hook(
         &stubs,
         &probe(),
@@ -269,11 +267,7 @@ fn a_call_passing_the_host_too_much_data_is_stopped_by_name() {
 #[test]
 fn manifest_limits_apply_and_operator_flags_override_them() {
     let stubs = StubTools::all();
-    let all = std::fs::read_to_string(probe_manifest()).unwrap();
-    let manifest = manifest_file(
-        stubs.dir.path(),
-        &format!("{all}\nlimits:\n  wall-time: 200ms\n"),
-    );
+    let manifest = probe_with_limits(&stubs, "wall-time: 200ms");
     let out = run_hook(
         &stubs,
         &probe(),

@@ -194,15 +194,7 @@ impl Manifest {
         let manifest: Manifest = if text.trim().is_empty() {
             Manifest::default()
         } else {
-            serde_saphyr::from_str(text).map_err(|e| {
-                let text = e.to_string();
-                let lines: Vec<&str> = text
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .collect();
-                err(lines.join(" "))
-            })?
+            crate::yaml::from_str(text).map_err(err)?
         };
         manifest.limits(Limits::default()).map_err(err)?;
         Ok(manifest)

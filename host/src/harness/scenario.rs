@@ -195,15 +195,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Parses scenario YAML; the error is one line.
 pub fn parse(text: &str) -> Result<Scenario, String> {
-    serde_saphyr::from_str(text).map_err(|e| {
-        let text = e.to_string();
-        let lines: Vec<&str> = text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect();
-        lines.join(" ")
-    })
+    crate::yaml::from_str(text)
 }
 
 /// Runs a scenario, writing its trace to `out`. Charm paths are relative to `base`.
