@@ -159,7 +159,13 @@ fn run(args: RunArgs) -> ExitCode {
         Err(e) => return fail(backend.as_mut(), &format!("{hook}: {e}")),
     };
     if let Some(mismatch) = check_imports(&manifest, charm.imports()).first() {
-        let line = format!("{hook}: {} cannot run: {mismatch}", path.display());
+        let manifest_path = args.manifest_path();
+        let hint = if manifest_path.exists() {
+            String::new()
+        } else {
+            format!(" (there is no manifest at {})", manifest_path.display())
+        };
+        let line = format!("{hook}: {} cannot run: {mismatch}{hint}", path.display());
         return fail(backend.as_mut(), &line);
     }
     let policy = PolicyBackend::new(manifest, backend).for_event(&event);

@@ -285,3 +285,16 @@ fn manifest_limits_apply_and_operator_flags_override_them() {
     );
     assert_refused(&stubs, &out, "charm exceeded its 0.3 s wall-time limit");
 }
+
+#[test]
+fn a_missing_manifest_grants_nothing_and_the_refusal_says_where_it_looked() {
+    let stubs = StubTools::all();
+    let missing = stubs.dir.path().join("charm/capabilities.yaml");
+    let missing = missing.display().to_string();
+    let out = run_hook(&stubs, &probe(), "install", &[], &["--manifest", &missing]);
+    assert_refused(
+        &stubs,
+        &out,
+        &format!("but capabilities.yaml grants nothing of it (there is no manifest at {missing})"),
+    );
+}

@@ -332,7 +332,7 @@ impl HookContext {
             label: options.label.clone(),
             description: options.description.clone(),
             rotate,
-            next_rotation: rotate.and_then(|p| secret::next_rotation(p, now)),
+            next_rotation: rotate.and_then(|p| secret::rotation_due(p, now, expires)),
             revisions: BTreeMap::from([(
                 1,
                 Revision {
@@ -495,7 +495,8 @@ impl HookContext {
             if !secret::rotates(Some(policy)) {
                 s.next_rotation = None;
             } else if !was_rotating {
-                s.next_rotation = secret::next_rotation(policy, now);
+                let expires = s.revisions[&s.latest].expires;
+                s.next_rotation = secret::rotation_due(policy, now, expires);
             }
         }
         let new_content = content.filter(|c| *c != s.latest_content());
@@ -514,7 +515,7 @@ impl HookContext {
                     s.revisions.insert(s.latest, revision);
                 }
                 if rotating_hook && let Some(policy) = s.rotate {
-                    s.next_rotation = secret::next_rotation(policy, now);
+                    s.next_rotation = secret::rotation_due(policy, now, expires);
                 }
                 self.revised.insert(xid);
             }

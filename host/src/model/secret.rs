@@ -106,6 +106,21 @@ pub fn next_rotation(policy: RotatePolicy, from: DateTime<Utc>) -> Option<DateTi
     }
 }
 
+/// When `secret-rotate` falls due after a rotation (or a new policy) at `now`: the policy's
+/// interval, but sooner if the latest revision expires first ("if the secret will expire
+/// before it is due to be next rotated, rotate sooner", Juju's `SecretRotated`).
+pub fn rotation_due(
+    policy: RotatePolicy,
+    now: DateTime<Utc>,
+    expires: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    let next = next_rotation(policy, now)?;
+    Some(match expires {
+        Some(e) if e > now && e < next => e,
+        _ => next,
+    })
+}
+
 /// Juju re-fires `secret-rotate` and `secret-expired` this long after a hook that did not
 /// deal with them (`RotateRetryDelay`, `ExpireRetryDelay`).
 pub const RETRY_DELAY: TimeDelta = TimeDelta::minutes(5);

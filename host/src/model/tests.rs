@@ -979,3 +979,24 @@ fn deploy_and_relate_queue_hooks_in_juju_order() {
         ]
     );
 }
+
+#[test]
+fn a_revision_expiring_before_the_next_rotation_brings_the_rotation_forward() {
+    let mut m = model();
+    let mut ctx = hook(&m, "database/0");
+    let options = AddOptions {
+        rotate: Some(RotatePolicy::Daily),
+        expire: Some(Expiry::AfterSeconds(6 * 3600)),
+        ..app_owned(None)
+    };
+    let uri = ctx.secret_add(&content("x"), &options).unwrap();
+    m = commit(ctx);
+    let s = &m.secrets[id(&uri).xid()];
+    assert_eq!(s.next_rotation, Some(m.now + TimeDelta::hours(6)));
+    m.advance(TimeDelta::hours(6));
+    assert!(
+        queued(&m)
+            .iter()
+            .any(|(_, k)| matches!(k, HookKind::SecretRotate { .. }))
+    );
+}
