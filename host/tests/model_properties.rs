@@ -140,133 +140,91 @@ fn unit(i: usize) -> &'static str {
     UNITS[i]
 }
 
-/// What a hook does with its context.
-type HookBody = Box<dyn Fn(&mut HookContext)>;
+impl Op {
+    /// The unit whose hook performs the operation, and the secret it acts on (an index into
+    /// the model's secrets), for the operations that are hooks.
+    fn target(&self) -> Option<(usize, Option<usize>)> {
+        Some(match *self {
+            Op::Add { unit, .. } => (unit, None),
+            Op::Set { unit, secret, .. }
+            | Op::Read { unit, secret, .. }
+            | Op::Grant { unit, secret, .. }
+            | Op::Revoke { unit, secret }
+            | Op::RemoveRevision { unit, secret, .. }
+            | Op::RemoveSecret { unit, secret } => (unit, Some(secret)),
+            Op::Advance { .. } | Op::SetLeader { .. } | Op::RemoveAndReAddUnit => return None,
+        })
+    }
+}
+
+/// Performs the operation inside the hook; refusals are part of what is being tested.
+fn apply(ctx: &mut HookContext, op: &Op, id: Option<&SecretId>) {
+    match (op, id) {
+        (
+            &Op::Add {
+                app_owned,
+                label,
+                rotate,
+                ..
+            },
+            _,
+        ) => {
+            let options = AddOptions {
+                owner: if app_owned {
+                    AddOwner::Application
+                } else {
+                    AddOwner::Unit
+                },
+                label: label.map(|l| LABELS[l].to_string()),
+                description: None,
+                expire: None,
+                rotate: rotate.then_some(RotatePolicy::Hourly),
+            };
+            let _ = ctx.secret_add(&content(0), &options);
+        }
+        (&Op::Set { value, label, .. }, Some(id)) => {
+            let options = SetOptions {
+                label: label.map(|l| LABELS[l].to_string()),
+                description: None,
+                expire: None,
+                rotate: None,
+            };
+            let _ = ctx.secret_set(id, Some(&content(value)), &options);
+        }
+        (&Op::Read { mode, label, .. }, Some(id)) => {
+            let mode = [ReadMode::Tracked, ReadMode::Peek, ReadMode::Refresh][mode];
+            let _ = ctx.secret_get(&Lookup::Id(id.clone()), mode, label.map(|l| LABELS[l]));
+        }
+        (&Op::Grant { to_unit, .. }, Some(id)) => {
+            let _ = ctx.secret_grant(id, 1, to_unit.map(unit));
+        }
+        (Op::Revoke { .. }, Some(id)) => {
+            let _ = ctx.secret_revoke(id, &Grantee::Relation(1));
+        }
+        (&Op::RemoveRevision { revision, .. }, Some(id)) => {
+            let _ = ctx.secret_remove(id, Some(revision));
+        }
+        (Op::RemoveSecret { .. }, Some(id)) => {
+            let _ = ctx.secret_remove(id, None);
+        }
+        _ => {}
+    }
+}
 
 /// Runs the operation as one hook; returns the model after it (committed or not).
 fn hook(m: &Model, op: &Op, fail: bool) -> Model {
-    let (u, body): (&str, HookBody) = match op.clone() {
-        Op::Add {
-            unit: i,
-            app_owned,
-            label,
-            rotate,
-        } => (
-            unit(i),
-            Box::new(move |ctx| {
-                let options = AddOptions {
-                    owner: if app_owned {
-                        AddOwner::Application
-                    } else {
-                        AddOwner::Unit
-                    },
-                    label: label.map(|l| LABELS[l].to_string()),
-                    description: None,
-                    expire: None,
-                    rotate: rotate.then_some(RotatePolicy::Hourly),
-                };
-                let _ = ctx.secret_add(&content(0), &options);
-            }),
-        ),
-        Op::Set {
-            unit: i,
-            secret,
-            value,
-            label,
-        } => {
-            let Some(id) = secret_id(m, secret) else {
-                return m.clone();
-            };
-            (
-                unit(i),
-                Box::new(move |ctx| {
-                    let options = SetOptions {
-                        label: label.map(|l| LABELS[l].to_string()),
-                        description: None,
-                        expire: None,
-                        rotate: None,
-                    };
-                    let _ = ctx.secret_set(&id, Some(&content(value)), &options);
-                }),
-            )
-        }
-        Op::Read {
-            unit: i,
-            secret,
-            mode,
-            label,
-        } => {
-            let Some(id) = secret_id(m, secret) else {
-                return m.clone();
-            };
-            (
-                unit(i),
-                Box::new(move |ctx| {
-                    let mode = [ReadMode::Tracked, ReadMode::Peek, ReadMode::Refresh][mode];
-                    let label = label.map(|l| LABELS[l]);
-                    let _ = ctx.secret_get(&Lookup::Id(id.clone()), mode, label);
-                }),
-            )
-        }
-        Op::Grant {
-            unit: i,
-            secret,
-            to_unit,
-        } => {
-            let Some(id) = secret_id(m, secret) else {
-                return m.clone();
-            };
-            (
-                unit(i),
-                Box::new(move |ctx| {
-                    let _ = ctx.secret_grant(&id, 1, to_unit.map(unit));
-                }),
-            )
-        }
-        Op::Revoke { unit: i, secret } => {
-            let Some(id) = secret_id(m, secret) else {
-                return m.clone();
-            };
-            (
-                unit(i),
-                Box::new(move |ctx| {
-                    let _ = ctx.secret_revoke(&id, &Grantee::Relation(1));
-                }),
-            )
-        }
-        Op::RemoveRevision {
-            unit: i,
-            secret,
-            revision,
-        } => {
-            let Some(id) = secret_id(m, secret) else {
-                return m.clone();
-            };
-            (
-                unit(i),
-                Box::new(move |ctx| {
-                    let _ = ctx.secret_remove(&id, Some(revision));
-                }),
-            )
-        }
-        Op::RemoveSecret { unit: i, secret } => {
-            let Some(id) = secret_id(m, secret) else {
-                return m.clone();
-            };
-            (
-                unit(i),
-                Box::new(move |ctx| {
-                    let _ = ctx.secret_remove(&id, None);
-                }),
-            )
-        }
-        Op::Advance { .. } | Op::SetLeader { .. } | Op::RemoveAndReAddUnit => unreachable!(),
+    let Some((u, secret)) = op.target() else {
+        return m.clone();
     };
-    if !m.unit_exists(u) {
+    let id = match secret.map(|i| secret_id(m, i)) {
+        Some(None) => return m.clone(),
+        found => found.flatten(),
+    };
+    if !m.unit_exists(unit(u)) {
         return m.clone();
     }
-    let mut ctx = HookContext::new(m, u, HookKind::Other("prop".into()));
-    body(&mut ctx);
+    let mut ctx = HookContext::new(m, unit(u), HookKind::Other("prop".into()));
+    apply(&mut ctx, op, id.as_ref());
     ctx.finish(!fail).0
 }
 

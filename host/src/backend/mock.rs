@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::hook_tools::{self, error_from_stderr, level_name, state_name};
 use super::{AddOptions, Backend, Grantee, Lookup, ReadMode, SecretInfo, SetOptions};
-use crate::bindings::juju::charm::secrets::AddOwner;
 use crate::bindings::juju::charm::{config, logging, relations, status};
 use crate::error::HostError;
 use crate::juju::{SecretContent, SecretId};
@@ -85,35 +84,13 @@ fn lookup_argv(lookup: &Lookup) -> Vec<String> {
     args
 }
 
-/// The metadata flags exactly as the hook-command backend would pass them.
-fn metadata(
-    args: &mut Vec<String>,
-    label: &Option<String>,
-    description: &Option<String>,
-    expire: &Option<crate::bindings::juju::charm::secrets::Expiry>,
-    rotate: &Option<crate::bindings::juju::charm::secrets::RotatePolicy>,
-) -> Result<(), HostError> {
-    hook_tools::metadata_args(args, label, description, expire, rotate)
-}
-
 impl Backend for MockBackend {
     fn secret_add(
         &mut self,
         content: &SecretContent,
         options: &AddOptions,
     ) -> Result<String, HostError> {
-        let owner = match options.owner {
-            AddOwner::Application => "application",
-            AddOwner::Unit => "unit",
-        };
-        let mut args = vec![format!("--owner={owner}")];
-        metadata(
-            &mut args,
-            &options.label,
-            &options.description,
-            &options.expire,
-            &options.rotate,
-        )?;
+        let mut args = hook_tools::add_flags(options)?;
         args.push(redacted(content));
         self.call(
             "secret-add",
@@ -158,14 +135,7 @@ impl Backend for MockBackend {
         content: Option<&SecretContent>,
         options: &SetOptions,
     ) -> Result<(), HostError> {
-        let mut args = vec![id.to_string()];
-        metadata(
-            &mut args,
-            &options.label,
-            &options.description,
-            &options.expire,
-            &options.rotate,
-        )?;
+        let mut args = hook_tools::set_flags(id, options)?;
         if let Some(content) = content {
             args.push(redacted(content));
         }

@@ -210,7 +210,7 @@ fn datetime(t: DateTime<Utc>) -> Datetime {
 }
 
 /// The metadata flags of `secret-add` and `secret-set`, appended to `args`.
-pub(crate) fn metadata_args(
+fn metadata_args(
     args: &mut Vec<String>,
     label: &Option<String>,
     description: &Option<String>,
@@ -230,6 +230,36 @@ pub(crate) fn metadata_args(
         args.push(format!("--rotate={}", rotate_name(*rotate)));
     }
     Ok(())
+}
+
+/// `secret-add`'s flags, before its content arguments (shared with the mock's trace).
+pub(crate) fn add_flags(options: &AddOptions) -> Result<Vec<String>, HostError> {
+    let owner = match options.owner {
+        AddOwner::Application => "application",
+        AddOwner::Unit => "unit",
+    };
+    let mut args = vec![format!("--owner={owner}")];
+    metadata_args(
+        &mut args,
+        &options.label,
+        &options.description,
+        &options.expire,
+        &options.rotate,
+    )?;
+    Ok(args)
+}
+
+/// `secret-set`'s id and flags, before its content arguments (shared with the mock's trace).
+pub(crate) fn set_flags(id: &SecretId, options: &SetOptions) -> Result<Vec<String>, HostError> {
+    let mut args = vec![id.as_str().to_string()];
+    metadata_args(
+        &mut args,
+        &options.label,
+        &options.description,
+        &options.expire,
+        &options.rotate,
+    )?;
+    Ok(args)
 }
 
 /// The id argument or `--label=` flag naming a secret, appended to `args`.
@@ -358,18 +388,7 @@ impl<R: Runner> Backend for HookToolBackend<R> {
         options: &AddOptions,
     ) -> Result<String, HostError> {
         let files = ContentFiles::write(content)?;
-        let owner = match options.owner {
-            AddOwner::Application => "application",
-            AddOwner::Unit => "unit",
-        };
-        let mut args = vec![format!("--owner={owner}")];
-        metadata_args(
-            &mut args,
-            &options.label,
-            &options.description,
-            &options.expire,
-            &options.rotate,
-        )?;
+        let mut args = add_flags(options)?;
         args.extend(files.args().iter().cloned());
         let stdout = self.call("secret-add", args)?;
         drop(files);
@@ -422,14 +441,7 @@ impl<R: Runner> Backend for HookToolBackend<R> {
         options: &SetOptions,
     ) -> Result<(), HostError> {
         let files = content.map(ContentFiles::write).transpose()?;
-        let mut args = vec![id.as_str().to_string()];
-        metadata_args(
-            &mut args,
-            &options.label,
-            &options.description,
-            &options.expire,
-            &options.rotate,
-        )?;
+        let mut args = set_flags(id, options)?;
         if let Some(files) = &files {
             args.extend(files.args().iter().cloned());
         }
