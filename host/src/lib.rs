@@ -16,6 +16,8 @@ pub mod event;
 pub mod harness;
 pub mod juju;
 pub mod model;
+pub mod pack;
+pub mod simulator;
 
 pub use error::HostError;
 pub mod interfaces;

@@ -1,6 +1,8 @@
-//! `charm-host`: the command a charm's `dispatch` execs on every Juju hook.
+//! `charm-host`: the command a charm's `dispatch` execs on every Juju hook. Called under the
+//! name of a Juju hook command (`secret-get`, ...), it is that command of the hook-command
+//! simulator instead.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -14,7 +16,9 @@ use charm_host::bindings::juju::charm::logging::Level;
 use charm_host::capabilities::{Manifest, PolicyBackend, check_imports, report};
 use charm_host::event;
 use charm_host::harness::scenario;
+use charm_host::pack::{self, Base, PackSpec};
 use charm_host::runtime::{Limits, Runtime, parse_duration, parse_size};
+use charm_host::simulator;
 
 #[derive(Parser)]
 #[command(
@@ -40,6 +44,9 @@ enum Command {
     /// follow-ups, move the clock, check expectations. Prints a trace (one line per hook and
     /// per secret operation, values redacted); exits 1 naming the first failed expectation.
     Simulate(SimulateArgs),
+    /// Make a deployable charm: a directory (dispatch, the bundled charm-host, the component,
+    /// its capability manifest, metadata.yaml, manifest.yaml) and the same as a .charm zip.
+    Pack(PackArgs),
     /// Show what a component imports and exports, what its manifest grants, and every
     /// mismatch; exits 0 only if `run` would load it.
     Check(CheckArgs),
@@ -58,6 +65,43 @@ struct CheckArgs {
 struct SimulateArgs {
     /// The scenario file; charm paths in it are relative to it.
     scenario: PathBuf,
+    /// Pack every wasm charm and run its hooks through its dispatch and the hook-command
+    /// simulator (Juju's hook commands over the same model), as in production.
+    #[arg(long)]
+    dispatch: bool,
+    /// Write every hook command the charms' dispatch invoked, with its argv, to this file
+    /// (JSON, one per line). It exists to prove no secret value is passed in argv.
+    #[arg(long, value_name = "FILE")]
+    invocations: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct PackArgs {
+    /// The charm's wasm component.
+    #[arg(long)]
+    component: PathBuf,
+    /// Its capability manifest.
+    #[arg(long)]
+    manifest: PathBuf,
+    /// Its metadata.yaml (the charm's name comes from it).
+    #[arg(long)]
+    metadata: PathBuf,
+    /// Its config.yaml, if it has options.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// A base the charm runs on; repeat for several.
+    #[arg(
+        long = "base",
+        value_name = "NAME@CHANNEL",
+        default_value = "ubuntu@24.04"
+    )]
+    bases: Vec<Base>,
+    /// Where to write <name>/ and <name>.charm.
+    #[arg(long, default_value = ".")]
+    out: PathBuf,
+    /// Only the directory, no .charm archive.
+    #[arg(long)]
+    no_archive: bool,
 }
 
 #[derive(clap::Args)]
@@ -195,8 +239,15 @@ fn simulate(args: SimulateArgs) -> ExitCode {
         }
     };
     let base = args.scenario.parent().unwrap_or(std::path::Path::new("."));
+    let binary = std::env::current_exe().ok();
+    let options = scenario::Options {
+        limits: Limits::default(),
+        hook_commands: binary.as_deref(),
+        dispatch: args.dispatch,
+        invocations: args.invocations.as_deref(),
+    };
     let mut stdout = std::io::stdout().lock();
-    match scenario::run(&scenario, base, Limits::default(), &mut stdout) {
+    match scenario::run(&scenario, base, &options, &mut stdout) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e @ scenario::ScenarioError::Invalid(_)) => {
             eprintln!("charm-host: {e}");
@@ -272,10 +323,61 @@ fn check(args: CheckArgs) -> ExitCode {
     }
 }
 
+fn pack_charm(args: PackArgs) -> ExitCode {
+    let packed = || -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
+        let host_binary = std::env::current_exe()?;
+        let manifest = Manifest::load(&args.manifest)?;
+        let limits = manifest.limits(Limits::default()).unwrap_or_default();
+        let runtime = Runtime::new(limits)?;
+        let spec = PackSpec {
+            component: &args.component,
+            manifest: &args.manifest,
+            metadata: &args.metadata,
+            config: args.config.as_deref(),
+            host_binary: &host_binary,
+            bases: &args.bases,
+        };
+        let dir = pack::pack_dir(&runtime, &spec, &args.out)?;
+        let archive = if args.no_archive {
+            None
+        } else {
+            let name = dir.file_name().unwrap_or_default().to_string_lossy();
+            let archive = args.out.join(format!("{name}.charm"));
+            pack::archive(&dir, &archive)?;
+            Some(archive)
+        };
+        Ok((dir, archive))
+    };
+    match packed() {
+        Ok((dir, archive)) => {
+            println!("packed {}", dir.display());
+            if let Some(archive) = archive {
+                println!("packed {}", archive.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("charm-host: pack: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    let mut argv = std::env::args_os().map(|a| a.to_string_lossy().into_owned());
+    let program = argv.next().unwrap_or_default();
+    let name = Path::new(&program)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if simulator::is_hook_command(&name) {
+        let code = simulator::main(&name, argv.collect());
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     match Cli::parse().command {
         Command::Run(args) => run(args),
         Command::Simulate(args) => simulate(args),
         Command::Check(args) => check(args),
+        Command::Pack(args) => pack_charm(args),
     }
 }

@@ -1,6 +1,11 @@
 //! A test harness in the spirit of Scenario, for charms in any wasm language: build a model,
-//! dispatch hooks to units on the mock backend, run the follow-up hooks Juju would fire
-//! until the model is quiet, move the clock, and inspect everything.
+//! dispatch hooks to units, run the follow-up hooks Juju would fire until the model is quiet,
+//! move the clock, and inspect everything.
+//!
+//! A deployed application runs either in process (its component on the mock backend) or as a
+//! charm directory whose `dispatch` runs as a process against the hook-command simulator
+//! ([`crate::simulator`]): a packed wasm charm or a plain `ops` charm. Both act on the same
+//! model, so the two kinds can be related to each other.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,6 +19,8 @@ use crate::capabilities::{Manifest, PolicyBackend, check_imports};
 use crate::event;
 use crate::model::{Call, HookContext, HookKind, Model};
 use crate::runtime::{Charm, Limits, Runtime};
+use crate::simulator::agent::UnitAgent;
+use crate::simulator::state::Invocation;
 
 pub mod scenario;
 
@@ -30,12 +37,21 @@ pub struct HookRecord {
     pub calls: Vec<Call>,
 }
 
-/// A deployed application's charm, manifest and limits.
-struct Deployed {
-    charm: Arc<Charm>,
-    manifest: Arc<Manifest>,
-    limits: Limits,
+/// How a deployed application's hooks run.
+#[derive(Clone)]
+enum Deployed {
+    /// In process: the component on the mock backend, under its manifest and limits.
+    Component {
+        charm: Arc<Charm>,
+        manifest: Arc<Manifest>,
+        limits: Limits,
+    },
+    /// As Juju runs it: the charm directory's `dispatch`, on the hook-command simulator.
+    CharmDir(PathBuf),
 }
+
+/// How long a `dispatch` may run before the simulated unit agent kills it.
+const DISPATCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Runs queued hooks at most this many times before declaring the model unable to settle.
 const MAX_FOLLOW_UPS: usize = 10_000;
@@ -49,6 +65,8 @@ pub struct Harness {
     /// The model: inspect it, or act on it as an operator (relate, set-leader, add-user-secret, ...).
     pub model: Model,
     hooks: Vec<HookRecord>,
+    agent: Option<UnitAgent>,
+    invocations: Vec<Invocation>,
 }
 
 /// The default model: a fixed name, UUID and starting time, so runs are reproducible.
@@ -73,7 +91,85 @@ impl Harness {
             charms: BTreeMap::new(),
             model: default_model(),
             hooks: Vec::new(),
+            agent: None,
+            invocations: Vec::new(),
         })
+    }
+
+    /// Lets charm directories be deployed: their hooks run `dispatch` against the
+    /// hook-command simulator, whose commands are `charm_host` (this project's binary).
+    pub fn use_hook_commands(&mut self, charm_host: &Path) -> anyhow::Result<()> {
+        if self.agent.is_none() {
+            self.agent = Some(UnitAgent::new(charm_host, DISPATCH_TIMEOUT)?);
+        }
+        Ok(())
+    }
+
+    fn agent(&self) -> anyhow::Result<&UnitAgent> {
+        self.agent.as_ref().context(
+            "charm directories need the hook-command simulator: call use_hook_commands first",
+        )
+    }
+
+    /// Deploys `app` with `units` units from a charm directory (anything with a `dispatch`:
+    /// a packed wasm charm, an `ops` charm). Each unit gets its own copy of the directory.
+    pub fn deploy_charm_dir(&mut self, app: &str, dir: &Path, units: u32) -> anyhow::Result<()> {
+        self.agent()?;
+        if !dir.join("dispatch").is_file() {
+            bail!(
+                "{app}: {} is not a charm directory: it has no dispatch",
+                dir.display()
+            );
+        }
+        self.model.deploy(app, units)?;
+        self.charms
+            .insert(app.to_string(), Deployed::CharmDir(dir.to_path_buf()));
+        Ok(())
+    }
+
+    /// Packs `component` with its manifest (and `metadata.yaml`; a minimal one naming `app`
+    /// if `None`) as `charm-host pack` does, bundling the simulator's own `charm-host`, and
+    /// deploys the packed charm directory: the production path, end to end.
+    pub fn deploy_packed(
+        &mut self,
+        app: &str,
+        component: &Path,
+        manifest: &Path,
+        metadata: Option<&Path>,
+        units: u32,
+    ) -> anyhow::Result<()> {
+        let agent = self.agent()?;
+        let out = agent.dir().join("packed").join(app);
+        std::fs::create_dir_all(&out)?;
+        let generated = out.join("metadata.yaml");
+        let metadata = match metadata {
+            Some(m) => m.to_path_buf(),
+            None => {
+                std::fs::write(&generated, format!("name: {app}\n"))?;
+                generated
+            }
+        };
+        let host_binary = agent.tools_dir().join("secret-get").canonicalize()?;
+        let bases = ["ubuntu@24.04".parse().expect("valid base")];
+        let dir = crate::pack::pack_dir(
+            &self.runtime,
+            &crate::pack::PackSpec {
+                component,
+                manifest,
+                metadata: &metadata,
+                config: None,
+                host_binary: &host_binary,
+                bases: &bases,
+            },
+            &out,
+        )
+        .with_context(|| format!("{app}: cannot pack {}", component.display()))?;
+        self.deploy_charm_dir(app, &dir, units)
+    }
+
+    /// Every hook command the charm directories' hooks invoked, in order, argv as given.
+    pub fn invocations(&self) -> &[Invocation] {
+        &self.invocations
     }
 
     /// Deploys `app` with `units` units running the component at `component` with the
@@ -104,7 +200,7 @@ impl Harness {
         self.model.deploy(app, units)?;
         self.charms.insert(
             app.to_string(),
-            Deployed {
+            Deployed::Component {
                 charm,
                 manifest: Arc::new(manifest),
                 limits,
@@ -122,39 +218,70 @@ impl Harness {
         let deployed = self
             .charms
             .get(app)
+            .cloned()
             .with_context(|| format!("application {app:?} has no charm"))?;
-        let (charm, manifest, limits) = (
-            deployed.charm.clone(),
-            deployed.manifest.clone(),
-            deployed.limits,
-        );
         let env = self.model.hook_env(unit, &kind);
-        let event = event::from_env(|k| {
-            env.iter()
-                .find(|(name, _)| name == k)
-                .map(|(_, v)| v.clone())
-        })?;
-        let context = Arc::new(Mutex::new(HookContext::new(&self.model, unit, kind)));
-        let backend = PolicyBackend::new(manifest, Box::new(MockBackend::new(context.clone())))
-            .for_event(&event);
-        let report = charm.run_with_limits(&event, Box::new(backend), limits);
-        drop(report.backend);
-        let mut context = Arc::try_unwrap(context)
-            .map_err(|_| anyhow::anyhow!("the hook's backend outlived the hook"))?
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner());
-        for (stream, level, bytes) in [
-            ("stdout", "INFO", &report.stdout),
-            ("stderr", "WARNING", &report.stderr),
-        ] {
-            let text = String::from_utf8_lossy(bytes);
+        let hook = env
+            .iter()
+            .find(|(k, _)| k == "JUJU_HOOK_NAME")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let context = HookContext::new(&self.model, unit, kind);
+        let (mut context, charm_outcome, output) = match deployed {
+            Deployed::Component {
+                charm,
+                manifest,
+                limits,
+            } => {
+                let event = event::from_env(|k| {
+                    env.iter()
+                        .find(|(name, _)| name == k)
+                        .map(|(_, v)| v.clone())
+                })?;
+                let context = Arc::new(Mutex::new(context));
+                let backend =
+                    PolicyBackend::new(manifest, Box::new(MockBackend::new(context.clone())))
+                        .for_event(&event);
+                let report = charm.run_with_limits(&event, Box::new(backend), limits);
+                drop(report.backend);
+                let context = Arc::try_unwrap(context)
+                    .map_err(|_| anyhow::anyhow!("the hook's backend outlived the hook"))?
+                    .into_inner()
+                    .unwrap_or_else(|e| e.into_inner());
+                let output = [
+                    (
+                        "charm stdout",
+                        String::from_utf8_lossy(&report.stdout).into_owned(),
+                    ),
+                    (
+                        "charm stderr",
+                        String::from_utf8_lossy(&report.stderr).into_owned(),
+                    ),
+                ];
+                (
+                    context,
+                    report.outcome.map_err(|f| format!("{hook}: {f}")),
+                    output,
+                )
+            }
+            Deployed::CharmDir(dir) => {
+                let agent = self.agent()?;
+                let unit_dir = agent.install(unit, &dir)?;
+                let done = agent.dispatch(&unit_dir, context, &env)?;
+                self.invocations.extend(done.invocations);
+                let output = [
+                    ("dispatch stdout", done.stdout),
+                    ("dispatch stderr", done.stderr),
+                ];
+                (done.context, done.outcome, output)
+            }
+        };
+        for ((stream, text), level) in output.iter().zip(["INFO", "WARNING"]) {
             if !text.trim().is_empty() {
-                context.log(level, &format!("charm {stream}: {}", text.trim_end()));
+                context.log(level, &format!("{stream}: {}", text.trim_end()));
             }
         }
         let calls = context.calls.clone();
-        let hook = event.hook_name.clone();
-        let charm_outcome = report.outcome.map_err(|f| format!("{hook}: {f}"));
         let (mut model, commit) = context.finish(charm_outcome.is_ok());
         let outcome = charm_outcome.and(commit.map_err(|e| format!("{hook}: {e}")));
         if let Err(line) = &outcome {

@@ -14,8 +14,14 @@
 //!   - expect: {tracked: {unit: webserver/1, label: database-secret, revision: 2}}
 //! ```
 //!
-//! Charm paths are relative to the scenario file. A scenario fails at the first expectation
-//! that does not hold, or at the end if a hook failed that no `hook-failed` expected.
+//! Charm paths are relative to the scenario file. An application is a wasm component
+//! (`charm:`, with `manifest:` and optionally `metadata:`), run in process on the mock, or
+//! packed and run through `dispatch` on the hook-command simulator when the scenario runs with
+//! `dispatch`; or a charm directory (`charm-dir:`, e.g. a plain `ops` charm), always run
+//! through its `dispatch` on the simulator. All of them share one model.
+//!
+//! A scenario fails at the first expectation that does not hold, or at the end if a hook
+//! failed that no `hook-failed` expected.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -43,12 +49,20 @@ pub struct Scenario {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct Application {
-    charm: PathBuf,
+    /// A wasm component.
+    #[serde(default)]
+    charm: Option<PathBuf>,
+    /// A charm directory with a `dispatch` (instead of `charm`).
+    #[serde(default)]
+    charm_dir: Option<PathBuf>,
     /// The capability manifest; none grants nothing.
     #[serde(default)]
     manifest: Option<PathBuf>,
+    /// The component's `metadata.yaml`, used when it is packed.
+    #[serde(default)]
+    metadata: Option<PathBuf>,
     #[serde(default = "one")]
     units: u32,
     #[serde(default)]
@@ -198,28 +212,105 @@ pub fn parse(text: &str) -> Result<Scenario, String> {
     crate::yaml::from_str(text)
 }
 
+/// How to run a scenario.
+pub struct Options<'a> {
+    /// The limits every in-process hook runs with (manifests may lower them).
+    pub limits: Limits,
+    /// The `charm-host` binary that serves as the simulator's hook commands and is bundled
+    /// into packed charms; needed for `charm-dir` applications and for `dispatch`.
+    pub hook_commands: Option<&'a Path>,
+    /// Pack every component and run it through `dispatch` on the hook-command simulator.
+    pub dispatch: bool,
+    /// Where to write the record of hook-command invocations (JSON, one per line).
+    pub invocations: Option<&'a Path>,
+}
+
 /// Runs a scenario, writing its trace to `out`. Charm paths are relative to `base`.
 pub fn run(
     scenario: &Scenario,
     base: &Path,
-    limits: Limits,
+    options: &Options,
     out: &mut dyn std::io::Write,
 ) -> Result<(), ScenarioError> {
     let invalid = |e: anyhow::Error| ScenarioError::Invalid(format!("{e:#}"));
-    let mut h = Harness::new(limits).map_err(invalid)?;
+    let mut h = Harness::new(options.limits).map_err(invalid)?;
+    let uses_dispatch = options.dispatch
+        || scenario
+            .applications
+            .values()
+            .any(|a| a.charm_dir.is_some());
+    if uses_dispatch {
+        let binary = options.hook_commands.ok_or_else(|| {
+            ScenarioError::Invalid(
+                "running charms through dispatch needs the hook-command binary".into(),
+            )
+        })?;
+        h.use_hook_commands(binary).map_err(invalid)?;
+    }
+    let result = run_steps(&mut h, scenario, base, options, out);
+    if let Some(path) = options.invocations {
+        let lines: String = h
+            .invocations()
+            .iter()
+            .filter_map(|i| serde_json::to_string(i).ok())
+            .map(|l| l + "\n")
+            .collect();
+        std::fs::write(path, lines)
+            .map_err(|e| ScenarioError::Invalid(format!("cannot write {}: {e}", path.display())))?;
+    }
+    result
+}
+
+fn run_steps(
+    h: &mut Harness,
+    scenario: &Scenario,
+    base: &Path,
+    options: &Options,
+    out: &mut dyn std::io::Write,
+) -> Result<(), ScenarioError> {
+    let invalid = |e: anyhow::Error| ScenarioError::Invalid(format!("{e:#}"));
     if let Some(d) = &scenario.description {
         let _ = writeln!(out, "# {d}");
     }
     for (name, app) in &scenario.applications {
-        let path = base.join(&app.charm);
-        let manifest = match &app.manifest {
-            Some(m) => {
-                Manifest::load(&base.join(m)).map_err(|e| ScenarioError::Invalid(e.to_string()))?
+        let shown = match (&app.charm, &app.charm_dir) {
+            (Some(charm), None) => {
+                let path = base.join(charm);
+                match (&app.manifest, options.dispatch) {
+                    (Some(m), true) => {
+                        let metadata = app.metadata.as_ref().map(|m| base.join(m));
+                        h.deploy_packed(name, &path, &base.join(m), metadata.as_deref(), app.units)
+                            .map_err(invalid)?;
+                        format!("{} (packed, run through dispatch)", charm.display())
+                    }
+                    (None, true) => {
+                        return Err(ScenarioError::Invalid(format!(
+                            "{name}: packing needs a manifest"
+                        )));
+                    }
+                    (m, false) => {
+                        let manifest = match m {
+                            Some(m) => Manifest::load(&base.join(m))
+                                .map_err(|e| ScenarioError::Invalid(e.to_string()))?,
+                            None => Manifest::default(),
+                        };
+                        h.deploy(name, &path, manifest, app.units)
+                            .map_err(invalid)?;
+                        charm.display().to_string()
+                    }
+                }
             }
-            None => Manifest::default(),
+            (None, Some(dir)) => {
+                h.deploy_charm_dir(name, &base.join(dir), app.units)
+                    .map_err(invalid)?;
+                format!("{} (run through dispatch)", dir.display())
+            }
+            _ => {
+                return Err(ScenarioError::Invalid(format!(
+                    "{name}: give exactly one of charm or charm-dir"
+                )));
+            }
         };
-        h.deploy(name, &path, manifest, app.units)
-            .map_err(invalid)?;
         if !app.config.is_empty() {
             let values = app
                 .config
@@ -230,12 +321,7 @@ pub fn run(
                 .set_config(name, values)
                 .map_err(|e| invalid(e.into()))?;
         }
-        let _ = writeln!(
-            out,
-            "deploy {name} ({} units) from {}",
-            app.units,
-            app.charm.display()
-        );
+        let _ = writeln!(out, "deploy {name} ({} units) from {shown}", app.units);
     }
     let mut traced = 0;
     let mut expected_failures = Vec::new();
@@ -323,12 +409,12 @@ pub fn run(
                 let _ = writeln!(out, "remove-user-secret {name}");
             }
             Step::Expect(expectation) => {
-                let shown = check(&h, expectation, &mut expected_failures).map_err(failed)?;
+                let shown = check(h, expectation, &mut expected_failures).map_err(failed)?;
                 let _ = writeln!(out, "  ✓ {shown}");
             }
         }
         for record in &h.hooks()[traced..] {
-            let _ = write!(out, "{}", trace(&h, record));
+            let _ = write!(out, "{}", trace(h, record));
         }
         traced = h.hooks().len();
     }
@@ -571,8 +657,8 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_field_is_named() {
-        let err = parse("applications:\n  db: {units: 2}\n").unwrap_err();
-        assert!(err.contains("charm"), "{err}");
+    fn a_misspelt_field_is_named() {
+        let err = parse("applications:\n  db: {units: 2, chram: x.wasm}\n").unwrap_err();
+        assert!(err.contains("chram"), "{err}");
     }
 }

@@ -22,7 +22,7 @@ use crate::bindings::juju::charm::types::Datetime;
 use crate::juju::{SecretContent, SecretId};
 
 /// One backend call a charm made, with values redacted, for traces and assertions.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Call {
     /// The unit that made the call.
     pub unit: String,
@@ -32,7 +32,9 @@ pub struct Call {
     pub outcome: String,
 }
 
-/// One hook on one unit; see the module documentation.
+/// One hook on one unit; see the module documentation. Serialisable so the hook-command
+/// simulator can keep it in a file between the separate processes of one hook's commands.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct HookContext {
     /// The unit running the hook.
     pub unit: String,
@@ -133,6 +135,11 @@ impl HookContext {
             logs: Vec::new(),
             statuses: Vec::new(),
         }
+    }
+
+    /// The hook being run.
+    pub fn kind(&self) -> &HookKind {
+        &self.kind
     }
 
     /// The model as it would be if the hook committed now.

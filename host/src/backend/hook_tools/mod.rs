@@ -151,7 +151,7 @@ pub fn rotate_name(policy: RotatePolicy) -> &'static str {
     }
 }
 
-fn parse_rotate(name: &str) -> Option<RotatePolicy> {
+pub(crate) fn parse_rotate(name: &str) -> Option<RotatePolicy> {
     Some(match name {
         "never" => RotatePolicy::Never,
         "hourly" => RotatePolicy::Hourly,

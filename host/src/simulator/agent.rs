@@ -1,0 +1,242 @@
+//! A stand-in for Juju's unit agent: installs a charm directory per unit and runs its
+//! `dispatch` for one hook, as Juju does.
+//!
+//! Per hook: the hook's pending buffer goes to the state file; `dispatch` runs with the unit's
+//! own copy of the charm as its working directory, only Juju's environment (plus `PATH`, `HOME`
+//! and the state file's location) and the simulator's hook commands first on `PATH`; when it
+//! exits, the buffer is read back for the caller to commit (only on exit 0) or discard.
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use tempfile::TempDir;
+use wait_timeout::ChildExt;
+
+use super::state::{self, Invocation, SimState};
+use super::{STATE_ENV, TOOLS};
+use crate::model::HookContext;
+
+/// The Juju version the simulated agent announces (`JUJU_VERSION`): 3.6 semantics.
+pub const JUJU_VERSION: &str = "3.6.11";
+
+/// How one `dispatch` run ended.
+pub struct Dispatched {
+    /// The hook's pending buffer as the hook commands left it.
+    pub context: HookContext,
+    /// Every hook command the hook invoked, in order, with its argv.
+    pub invocations: Vec<Invocation>,
+    /// `Err` with one line when `dispatch` did not exit 0.
+    pub outcome: Result<(), String>,
+    /// What `dispatch` printed on stdout.
+    pub stdout: String,
+    /// What `dispatch` printed on stderr.
+    pub stderr: String,
+}
+
+/// The simulated unit agent; its private directory holds the hook commands, each unit's
+/// charm directory and the state file, and is removed when the agent is dropped.
+pub struct UnitAgent {
+    dir: TempDir,
+    timeout: Duration,
+    path: OsString,
+}
+
+impl UnitAgent {
+    /// An agent whose hook commands are `charm_host` (this project's binary, which acts as the
+    /// hook command it is called as). A `dispatch` running longer than `timeout` is killed.
+    pub fn new(charm_host: &Path, timeout: Duration) -> anyhow::Result<Self> {
+        let charm_host = charm_host.canonicalize().with_context(|| {
+            format!(
+                "cannot find the hook-command binary {}",
+                charm_host.display()
+            )
+        })?;
+        let dir = tempfile::Builder::new()
+            .prefix("charm-host-agent-")
+            .permissions(std::fs::Permissions::from_mode(0o700))
+            .tempdir()
+            .context("cannot create the unit agent's directory")?;
+        let tools = dir.path().join("tools");
+        std::fs::create_dir(&tools)?;
+        for tool in TOOLS {
+            std::os::unix::fs::symlink(&charm_host, tools.join(tool))
+                .with_context(|| format!("cannot install hook command {tool}"))?;
+        }
+        let mut path = tools.into_os_string();
+        if let Some(inherited) = std::env::var_os("PATH") {
+            path.push(":");
+            path.push(inherited);
+        }
+        Ok(UnitAgent { dir, timeout, path })
+    }
+
+    /// The agent's private directory (charms packed for it go here too).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The directory holding the hook commands (first on each hook's `PATH`).
+    pub fn tools_dir(&self) -> PathBuf {
+        self.dir.path().join("tools")
+    }
+
+    /// Installs `charm_dir` for `unit` (once): the unit gets its own copy, as on a Juju
+    /// machine, so state a charm keeps in its directory (ops' `.unit-state.db`) is per unit.
+    pub fn install(&self, unit: &str, charm_dir: &Path) -> anyhow::Result<PathBuf> {
+        let target = self
+            .dir
+            .path()
+            .join("units")
+            .join(unit.replace('/', "-"))
+            .join("charm");
+        if !target.exists() {
+            if !charm_dir.join("dispatch").is_file() {
+                bail!(
+                    "{} is not a charm directory: it has no dispatch",
+                    charm_dir.display()
+                );
+            }
+            copy_tree(charm_dir, &target)
+                .with_context(|| format!("cannot install {} for {unit}", charm_dir.display()))?;
+        }
+        Ok(target)
+    }
+
+    /// Runs the unit's `dispatch` (in `unit_dir`, from [`UnitAgent::install`]) for the hook
+    /// `context` describes, with Juju's hook environment `env`.
+    pub fn dispatch(
+        &self,
+        unit_dir: &Path,
+        context: HookContext,
+        env: &[(String, String)],
+    ) -> anyhow::Result<Dispatched> {
+        let hook = env
+            .iter()
+            .find(|(k, _)| k == "JUJU_HOOK_NAME")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let state_path = self.dir.path().join("state.json");
+        state::write(
+            &state_path,
+            &SimState {
+                hook: hook.clone(),
+                context,
+                invocations: Vec::new(),
+            },
+        )
+        .context("cannot write the simulator's state")?;
+        let mut command = Command::new(unit_dir.join("dispatch"));
+        command
+            .current_dir(unit_dir)
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .env("PATH", &self.path)
+            .env("JUJU_CHARM_DIR", unit_dir)
+            .env("JUJU_VERSION", JUJU_VERSION)
+            .env("JUJU_CONTEXT_ID", format!("{hook}-{}", std::process::id()))
+            .env(STATE_ENV, &state_path)
+            .env("LANG", "C.UTF-8")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(home) = std::env::var_os("HOME") {
+            command.env("HOME", home);
+        }
+        let mut child = command
+            .spawn()
+            .with_context(|| format!("cannot run {}/dispatch", unit_dir.display()))?;
+        let drain = |pipe: Option<Box<dyn Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                if let Some(mut pipe) = pipe {
+                    let _ = pipe.read_to_end(&mut buf);
+                }
+                String::from_utf8_lossy(&buf).into_owned()
+            })
+        };
+        let stdout = drain(
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        );
+        let stderr = drain(
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        );
+        let status = child.wait_timeout(self.timeout)?;
+        let timed_out = status.is_none();
+        if timed_out {
+            let _ = child.kill();
+        }
+        let status = match status {
+            Some(status) => status,
+            None => child.wait()?,
+        };
+        let stdout = stdout.join().unwrap_or_default();
+        let stderr = stderr.join().unwrap_or_default();
+        let last_line = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| format!(": {}", l.trim()))
+            .unwrap_or_default();
+        let outcome = if timed_out {
+            Err(format!(
+                "{hook}: dispatch did not finish within {} s and was killed",
+                self.timeout.as_secs_f64()
+            ))
+        } else {
+            match status.code() {
+                Some(0) => Ok(()),
+                Some(code) => Err(format!(
+                    "{hook}: dispatch exited with status {code}{last_line}"
+                )),
+                None => Err(format!(
+                    "{hook}: dispatch was killed by a signal{last_line}"
+                )),
+            }
+        };
+        let state = state::read(&state_path).context("cannot read the simulator's state")?;
+        std::fs::remove_file(&state_path)?;
+        Ok(Dispatched {
+            context: state.context,
+            invocations: state.invocations,
+            outcome,
+            stdout,
+            stderr,
+        })
+    }
+}
+
+/// Copies a charm directory: files hard-linked where possible (a bundled host binary is
+/// large), symlinks re-pointed at what they pointed to, permissions kept.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type()?;
+        if kind.is_symlink() {
+            let target = std::fs::read_link(&src)?;
+            let absolute = if target.is_absolute() {
+                target
+            } else {
+                from.join(target)
+            };
+            std::os::unix::fs::symlink(absolute.canonicalize()?, &dst)?;
+        } else if kind.is_dir() {
+            copy_tree(&src, &dst)?;
+        } else if std::fs::hard_link(&src, &dst).is_err() {
+            std::fs::copy(&src, &dst)?;
+        }
+    }
+    Ok(())
+}
