@@ -73,6 +73,19 @@ struct SimulateArgs {
     /// (JSON, one per line). It exists to prove no secret value is passed in argv.
     #[arg(long, value_name = "FILE")]
     invocations: Option<PathBuf>,
+    /// Run application APP from charm directory DIR (e.g. a plain ops charm) instead of the
+    /// charm the scenario names, through its dispatch; repeatable.
+    #[arg(long = "charm-dir", value_name = "APP=DIR", value_parser = app_dir)]
+    charm_dirs: Vec<(String, PathBuf)>,
+}
+
+fn app_dir(s: &str) -> Result<(String, PathBuf), String> {
+    match s.split_once('=') {
+        Some((app, dir)) if !app.is_empty() && !dir.is_empty() => {
+            Ok((app.to_string(), PathBuf::from(dir)))
+        }
+        _ => Err(format!("expected APP=DIR, got {s:?}")),
+    }
 }
 
 #[derive(clap::Args)]
@@ -245,6 +258,7 @@ fn simulate(args: SimulateArgs) -> ExitCode {
         hook_commands: binary.as_deref(),
         dispatch: args.dispatch,
         invocations: args.invocations.as_deref(),
+        charm_dirs: &args.charm_dirs,
     };
     let mut stdout = std::io::stdout().lock();
     match scenario::run(&scenario, base, &options, &mut stdout) {

@@ -223,6 +223,9 @@ pub struct Options<'a> {
     pub dispatch: bool,
     /// Where to write the record of hook-command invocations (JSON, one per line).
     pub invocations: Option<&'a Path>,
+    /// Applications to run from these charm directories instead of the scenario's charms
+    /// (e.g. an `ops` charm in place of a wasm one: the same lifecycle, another implementation).
+    pub charm_dirs: &'a [(String, PathBuf)],
 }
 
 /// Runs a scenario, writing its trace to `out`. Charm paths are relative to `base`.
@@ -273,7 +276,13 @@ fn run_steps(
         let _ = writeln!(out, "# {d}");
     }
     for (name, app) in &scenario.applications {
+        let replaced = options.charm_dirs.iter().find(|(app, _)| app == name);
         let shown = match (&app.charm, &app.charm_dir) {
+            _ if replaced.is_some() => {
+                let dir = &replaced.expect("checked").1;
+                h.deploy_charm_dir(name, dir, app.units).map_err(invalid)?;
+                format!("{} (run through dispatch)", dir.display())
+            }
             (Some(charm), None) => {
                 let path = base.join(charm);
                 match (&app.manifest, options.dispatch) {

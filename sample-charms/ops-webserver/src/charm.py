@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""The observer side of the ops secrets how-to, as a plain ops charm.
+
+It speaks the same protocol as the wasm `webserver` sample, so either can use either database.
+"""
+
+import logging
+
+import ops
+
+logger = logging.getLogger(__name__)
+
+LABEL = 'database-secret'
+
+
+def _valid(content: dict[str, str]) -> bool:
+    return bool(content.get('username')) and len(content.get('password', '')) >= 12
+
+
+class WebserverCharm(ops.CharmBase):
+    def __init__(self, framework: ops.Framework):
+        super().__init__(framework)
+        framework.observe(self.on.install, self._on_install)
+        framework.observe(self.on.database_relation_changed, self._on_database_relation_changed)
+        framework.observe(self.on.secret_changed, self._on_secret_changed)
+        framework.observe(self.on.database_relation_broken, self._on_database_relation_broken)
+
+    def _configure_db_credentials(self, content: dict[str, str]):
+        self.unit.status = ops.ActiveStatus(f'connected to the database as {content["username"]}')
+        logger.info('configured database credentials')
+
+    def _on_install(self, event: ops.InstallEvent):
+        self.unit.status = ops.WaitingStatus('waiting for a database relation')
+
+    def _on_database_relation_changed(self, event: ops.RelationChangedEvent):
+        secret_id = event.relation.data[event.app].get('secret-id')
+        if not secret_id:
+            self.unit.status = ops.WaitingStatus('waiting for database credentials')
+            return
+        secret = self.model.get_secret(id=secret_id, label=LABEL)
+        self._configure_db_credentials(secret.get_content())
+
+    def _on_secret_changed(self, event: ops.SecretChangedEvent):
+        if event.secret.label != LABEL:
+            return
+        content = event.secret.peek_content()
+        if not _valid(content):
+            logger.warning('the new database credentials are not valid; keeping the old ones')
+            self.unit.status = ops.BlockedStatus('database sent invalid credentials')
+            return
+        self._configure_db_credentials(event.secret.get_content(refresh=True))
+
+    def _on_database_relation_broken(self, event: ops.RelationBrokenEvent):
+        self.unit.status = ops.BlockedStatus('no database')
+
+
+if __name__ == '__main__':
+    ops.main(WebserverCharm)
