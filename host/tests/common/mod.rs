@@ -245,3 +245,99 @@ pub fn run_hook(
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// This project's binary: the hook commands of the simulator, and the host packed charms bundle.
+pub fn charm_host_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_charm-host"))
+}
+
+/// A sample charm's file (`metadata.yaml`, `capabilities.yaml`, ...).
+pub fn sample_file(charm: &str, file: &str) -> PathBuf {
+    workspace_root()
+        .join("sample-charms")
+        .join(charm)
+        .join(file)
+}
+
+/// A plain ops charm's directory; `ops` must have been installed by `./scripts/install-tools`.
+pub fn ops_charm(name: &str) -> PathBuf {
+    let dir = workspace_root().join("sample-charms").join(name);
+    assert!(
+        dir.join("venv/ops/__init__.py").is_file(),
+        "ops is not installed for {name}: run ./scripts/install-tools (./scripts/test runs it)"
+    );
+    dir
+}
+
+/// Which implementation each side of the database/webserver pair runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deployment {
+    /// Both wasm components, in process on the mock backend.
+    InProcess,
+    /// Both packed, run through dispatch on the hook-command simulator.
+    Packed,
+    /// The plain ops database with the packed wasm webserver.
+    OpsDatabase,
+    /// The packed wasm database with the plain ops webserver.
+    OpsWebserver,
+}
+
+/// A harness with `units` units of the database and of the webserver, deployed as `d` says,
+/// their install hooks run.
+pub fn database_and_webserver(d: Deployment, units: u32) -> charm_host::harness::Harness {
+    use charm_host::harness::Harness;
+    let mut h = Harness::new(charm_host::runtime::Limits::default()).unwrap();
+    if d != Deployment::InProcess {
+        h.use_hook_commands(&charm_host_binary()).unwrap();
+    }
+    for (app, ops) in [
+        ("database", d == Deployment::OpsDatabase),
+        ("webserver", d == Deployment::OpsWebserver),
+    ] {
+        if ops {
+            h.deploy_charm_dir(app, &ops_charm(&format!("ops-{app}")), units)
+                .unwrap();
+        } else if d == Deployment::InProcess {
+            h.deploy(app, &component(app), sample_manifest(app), units)
+                .unwrap();
+        } else {
+            h.deploy_packed(
+                app,
+                &component(app),
+                &sample_file(app, "capabilities.yaml"),
+                Some(&sample_file(app, "metadata.yaml")),
+                units,
+            )
+            .unwrap();
+        }
+    }
+    h.run_queued().unwrap();
+    h
+}
+
+/// One test per deployment of the database/webserver pair, in a module named after the rule:
+/// the same lifecycle must hold in process, packed through dispatch, and against ops charms.
+#[macro_export]
+macro_rules! in_every_deployment {
+    ($name:ident, $check:expr) => {
+        mod $name {
+            use super::*;
+            #[test]
+            fn wasm_in_process() {
+                ($check)(common::Deployment::InProcess)
+            }
+            #[test]
+            fn wasm_packed_through_dispatch() {
+                ($check)(common::Deployment::Packed)
+            }
+            #[test]
+            fn ops_database_with_packed_wasm_webserver() {
+                ($check)(common::Deployment::OpsDatabase)
+            }
+            #[test]
+            fn packed_wasm_database_with_ops_webserver() {
+                ($check)(common::Deployment::OpsWebserver)
+            }
+        }
+    };
+}
