@@ -87,3 +87,6 @@ pub fn main(tool: &str, args: Vec<String>) -> i32 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
