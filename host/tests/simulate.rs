@@ -169,3 +169,120 @@ fn a_missing_charm_component_is_named() {
         text(&out.stderr)
     );
 }
+
+fn simulate_with(args: &[&str], scenario: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_charm-host"))
+        .arg("simulate")
+        .args(args)
+        .arg(scenario)
+        .output()
+        .unwrap()
+}
+
+fn sample_scenario() -> std::path::PathBuf {
+    common::component("database");
+    common::component("webserver");
+    common::workspace_root().join("sample-charms/scenarios/database-webserver.yaml")
+}
+
+/// Runs the sample scenario with `args`; it must pass. Returns the trace and the record of
+/// hook-command invocations.
+fn passes_with(args: &[&str]) -> (String, Vec<serde_json::Value>) {
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("invocations.jsonl");
+    let mut all = vec!["--invocations", record.to_str().unwrap()];
+    all.extend(args);
+    let out = simulate_with(&all, &sample_scenario());
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(
+        stdout.ends_with("scenario passed: 57 hooks ran\n"),
+        "{stdout}"
+    );
+    let invocations = std::fs::read_to_string(&record)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (stdout, invocations)
+}
+
+#[test]
+fn with_dispatch_the_samples_are_packed_and_their_hook_commands_recorded() {
+    let (stdout, invocations) = passes_with(&["--dispatch"]);
+    assert!(
+        stdout.contains("(packed, run through dispatch)"),
+        "{stdout}"
+    );
+    let secret_add = invocations
+        .iter()
+        .find(|i| i["tool"] == "secret-add")
+        .expect("the database added its secret");
+    assert_eq!(secret_add["unit"], "database/0");
+    assert_eq!(secret_add["hook"], "database-relation-joined");
+    assert!(
+        secret_add["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a.as_str().unwrap().starts_with("password#file=")),
+        "{secret_add}"
+    );
+}
+
+#[test]
+fn an_ops_database_serves_the_wasm_webserver_through_the_whole_lifecycle() {
+    let ops = common::ops_charm("ops-database");
+    let (stdout, invocations) = passes_with(&[
+        "--dispatch",
+        &format!("--charm-dir=database={}", ops.display()),
+    ]);
+    assert!(
+        stdout.contains("ops-database (run through dispatch)"),
+        "{stdout}"
+    );
+    let by_ops = |tool: &str| {
+        invocations
+            .iter()
+            .any(|i| i["tool"] == tool && i["unit"].as_str().unwrap().starts_with("database/"))
+    };
+    for tool in [
+        "secret-add",
+        "secret-grant",
+        "secret-set",
+        "secret-remove",
+        "secret-revoke",
+    ] {
+        assert!(by_ops(tool), "ops never ran {tool}");
+    }
+}
+
+#[test]
+fn the_wasm_database_serves_an_ops_webserver_through_the_whole_lifecycle() {
+    let ops = common::ops_charm("ops-webserver");
+    let (stdout, invocations) = passes_with(&[
+        "--dispatch",
+        &format!("--charm-dir=webserver={}", ops.display()),
+    ]);
+    assert!(
+        stdout.contains("ops-webserver (run through dispatch)"),
+        "{stdout}"
+    );
+    let gets: Vec<String> = invocations
+        .iter()
+        .filter(|i| i["tool"] == "secret-get" && i["unit"] == "webserver/1")
+        .map(|i| i["args"].to_string())
+        .collect();
+    assert!(gets.iter().any(|a| a.contains("--peek")), "{gets:?}");
+    assert!(gets.iter().any(|a| a.contains("--refresh")), "{gets:?}");
+}
+
+#[test]
+fn a_charm_dir_for_an_application_the_scenario_lacks_is_exit_2() {
+    let out = simulate_with(&["--charm-dir=cache=/tmp"], &sample_scenario());
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "charm-host: --charm-dir names \"cache\", which the scenario does not deploy\n"
+    );
+}

@@ -237,7 +237,17 @@ pub fn run(
 ) -> Result<(), ScenarioError> {
     let invalid = |e: anyhow::Error| ScenarioError::Invalid(format!("{e:#}"));
     let mut h = Harness::new(options.limits).map_err(invalid)?;
+    if let Some((app, _)) = options
+        .charm_dirs
+        .iter()
+        .find(|(app, _)| !scenario.applications.contains_key(app))
+    {
+        return Err(ScenarioError::Invalid(format!(
+            "--charm-dir names {app:?}, which the scenario does not deploy"
+        )));
+    }
     let uses_dispatch = options.dispatch
+        || !options.charm_dirs.is_empty()
         || scenario
             .applications
             .values()

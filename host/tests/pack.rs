@@ -1,0 +1,296 @@
+//! `charm-host pack`: the charm directory and `.charm` archive Juju deploys, and what packing
+//! refuses. The packed samples then run the lifecycle scenario through their `dispatch`.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn pack(args: &[&str]) -> Output {
+    Command::new(common::charm_host_binary())
+        .arg("pack")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn path(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Packs a sample charm into `out`; panics with pack's stderr if it fails.
+fn pack_sample(name: &str, out: &Path) -> PathBuf {
+    let component = common::component(name);
+    let output = pack(&[
+        "--component",
+        &path(&component),
+        "--manifest",
+        &path(&common::sample_file(name, "capabilities.yaml")),
+        "--metadata",
+        &path(&common::sample_file(name, "metadata.yaml")),
+        "--out",
+        &path(out),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    out.join(name)
+}
+
+fn mode(p: &Path) -> u32 {
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn a_packed_charm_has_the_layout_juju_deploys() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = pack_sample("database", out.path());
+    let mut files: Vec<String> = walk(&dir);
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "bin/charm-host",
+            "capabilities.yaml",
+            "charm.wasm",
+            "dispatch",
+            "manifest.yaml",
+            "metadata.yaml"
+        ]
+    );
+    assert_eq!(mode(&dir.join("dispatch")), 0o755);
+    assert_eq!(mode(&dir.join("bin/charm-host")), 0o755);
+    let read = |p: PathBuf| std::fs::read(p).unwrap();
+    assert_eq!(
+        read(dir.join("metadata.yaml")),
+        read(common::sample_file("database", "metadata.yaml"))
+    );
+    assert_eq!(
+        read(dir.join("capabilities.yaml")),
+        read(common::sample_file("database", "capabilities.yaml"))
+    );
+    assert_eq!(
+        read(dir.join("charm.wasm")),
+        read(common::component("database"))
+    );
+    let manifest = std::fs::read_to_string(dir.join("manifest.yaml")).unwrap();
+    assert!(
+        manifest.contains("bases:\n- name: ubuntu\n  channel: '24.04'\n  architectures:\n"),
+        "{manifest}"
+    );
+    let dispatch = std::fs::read_to_string(dir.join("dispatch")).unwrap();
+    assert!(dispatch.starts_with("#!/bin/sh\n"));
+    assert!(
+        dispatch.contains("exec \"$charm_dir/bin/charm-host\" run --charm-dir \"$charm_dir\""),
+        "{dispatch}"
+    );
+}
+
+fn walk(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().unwrap().is_dir() {
+            found.extend(
+                walk(&entry.path())
+                    .into_iter()
+                    .map(|f| format!("{name}/{f}")),
+            );
+        } else {
+            found.push(name);
+        }
+    }
+    found
+}
+
+#[test]
+fn the_charm_archive_holds_the_same_files_with_their_permissions() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = pack_sample("webserver", out.path());
+    let archive = std::fs::File::open(out.path().join("webserver.charm")).unwrap();
+    let mut zip = zip::ZipArchive::new(archive).unwrap();
+    let mut names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "bin/",
+            "bin/charm-host",
+            "capabilities.yaml",
+            "charm.wasm",
+            "dispatch",
+            "manifest.yaml",
+            "metadata.yaml"
+        ]
+    );
+    for (name, expected) in [
+        ("dispatch", 0o755),
+        ("bin/charm-host", 0o755),
+        ("metadata.yaml", 0o644),
+    ] {
+        let entry = zip.by_name(name).unwrap();
+        assert_eq!(
+            entry.unix_mode().map(|m| m & 0o777),
+            Some(expected),
+            "{name}"
+        );
+    }
+    let mut wasm = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name("charm.wasm").unwrap(), &mut wasm).unwrap();
+    assert_eq!(wasm, std::fs::read(dir.join("charm.wasm")).unwrap());
+}
+
+#[test]
+fn a_config_file_and_several_bases_are_packed() {
+    let out = tempfile::tempdir().unwrap();
+    let config = out.path().join("config.yaml");
+    std::fs::write(&config, "options:\n  port: {type: int, default: 5432}\n").unwrap();
+    let output = pack(&[
+        "--component",
+        &path(&common::component("database")),
+        "--manifest",
+        &path(&common::sample_file("database", "capabilities.yaml")),
+        "--metadata",
+        &path(&common::sample_file("database", "metadata.yaml")),
+        "--config",
+        &path(&config),
+        "--base",
+        "ubuntu@22.04",
+        "--base",
+        "ubuntu@24.04",
+        "--out",
+        &path(&out.path().join("build")),
+        "--no-archive",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dir = out.path().join("build/database");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("config.yaml")).unwrap(),
+        std::fs::read_to_string(&config).unwrap()
+    );
+    let manifest = std::fs::read_to_string(dir.join("manifest.yaml")).unwrap();
+    assert!(manifest.contains("channel: '22.04'") && manifest.contains("channel: '24.04'"));
+    assert!(
+        !out.path().join("build/database.charm").exists(),
+        "--no-archive"
+    );
+}
+
+/// Runs pack and returns its one-line error.
+fn refused(args: &[&str]) -> String {
+    let output = pack(args);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    stderr
+}
+
+#[test]
+fn a_component_its_manifest_does_not_allow_is_refused() {
+    let out = tempfile::tempdir().unwrap();
+    // The webserver's manifest grants no leadership; the database component imports it.
+    let stderr = refused(&[
+        "--component",
+        &path(&common::component("database")),
+        "--manifest",
+        &path(&common::sample_file("webserver", "capabilities.yaml")),
+        "--metadata",
+        &path(&common::sample_file("database", "metadata.yaml")),
+        "--out",
+        &path(out.path()),
+    ]);
+    assert!(stderr.contains("leadership"), "{stderr}");
+    assert!(!out.path().join("database").exists(), "nothing is written");
+}
+
+#[test]
+fn metadata_without_a_valid_name_is_refused() {
+    let out = tempfile::tempdir().unwrap();
+    let metadata = out.path().join("metadata.yaml");
+    std::fs::write(&metadata, "summary: no name here\n").unwrap();
+    let args = |metadata: &Path| {
+        vec![
+            "--component".to_string(),
+            path(&common::component("database")),
+            "--manifest".into(),
+            path(&common::sample_file("database", "capabilities.yaml")),
+            "--metadata".into(),
+            path(metadata),
+            "--out".into(),
+            path(out.path()),
+        ]
+    };
+    let a = args(&metadata);
+    let stderr = refused(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        stderr.contains("metadata.yaml") && stderr.contains("name"),
+        "{stderr}"
+    );
+    std::fs::write(&metadata, "name: Bad_Name\n").unwrap();
+    let stderr = refused(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        stderr.contains("charm name \"Bad_Name\" not valid"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_directory_pack_did_not_make_is_never_replaced() {
+    let out = tempfile::tempdir().unwrap();
+    std::fs::create_dir(out.path().join("database")).unwrap();
+    std::fs::write(out.path().join("database/notes.txt"), "mine").unwrap();
+    let stderr = refused(&[
+        "--component",
+        &path(&common::component("database")),
+        "--manifest",
+        &path(&common::sample_file("database", "capabilities.yaml")),
+        "--metadata",
+        &path(&common::sample_file("database", "metadata.yaml")),
+        "--out",
+        &path(out.path()),
+    ]);
+    assert!(stderr.contains("refusing to replace"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("database/notes.txt")).unwrap(),
+        "mine"
+    );
+    // A directory pack made is replaced by packing again.
+    std::fs::remove_dir_all(out.path().join("database")).unwrap();
+    pack_sample("database", out.path());
+    pack_sample("database", out.path());
+}
+
+#[test]
+fn the_packed_samples_run_the_lifecycle_scenario_through_their_dispatch() {
+    let out = tempfile::tempdir().unwrap();
+    let database = pack_sample("database", out.path());
+    let webserver = pack_sample("webserver", out.path());
+    pack_sample("certificates", out.path());
+    let scenario = common::workspace_root().join("sample-charms/scenarios/database-webserver.yaml");
+    let output = Command::new(common::charm_host_binary())
+        .arg("simulate")
+        .arg(format!("--charm-dir=database={}", database.display()))
+        .arg(format!("--charm-dir=webserver={}", webserver.display()))
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("(run through dispatch)"), "{stdout}");
+    assert!(
+        stdout.ends_with("scenario passed: 57 hooks ran\n"),
+        "{stdout}"
+    );
+}
