@@ -698,10 +698,25 @@ impl HookContext {
             .collect()
     }
 
-    /// `relation-list`.
+    /// `relation-list`. While a removed relation winds down, the remote units leave it one
+    /// departed hook at a time (in the order they were queued), and none is left in
+    /// relation-broken.
     pub fn relation_units(&self, relation_id: u32) -> Result<Vec<String>, JujuError> {
         let remote = self.relation(relation_id)?;
-        Ok(self.work.apps[&remote].units.clone())
+        let units = self.work.apps[&remote].units.clone();
+        if !self.work.relations[&relation_id].dying {
+            return Ok(units);
+        }
+        Ok(match &self.kind {
+            HookKind::RelationBroken { .. } => Vec::new(),
+            HookKind::RelationDeparted { remote_unit, .. } => units
+                .iter()
+                .skip_while(|u| *u != remote_unit)
+                .skip(1)
+                .cloned()
+                .collect(),
+            _ => units,
+        })
     }
 
     /// `relation-list --app`.

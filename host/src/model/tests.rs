@@ -1000,3 +1000,25 @@ fn a_revision_expiring_before_the_next_rotation_brings_the_rotation_forward() {
             .any(|(_, k)| matches!(k, HookKind::SecretRotate { .. }))
     );
 }
+
+#[test]
+fn remote_units_leave_relation_list_one_departed_hook_at_a_time_and_broken_sees_none() {
+    let mut m = model();
+    m.unrelate(1).unwrap();
+    let departed = |remote: &str| HookKind::RelationDeparted {
+        relation_id: 1,
+        remote_unit: remote.into(),
+        departing_unit: remote.into(),
+    };
+    let listed = |kind: HookKind| {
+        HookContext::new(&m, "database/0", kind)
+            .relation_units(1)
+            .unwrap()
+    };
+    assert_eq!(listed(departed("webserver/0")), ["webserver/1"]);
+    assert_eq!(listed(departed("webserver/1")), Vec::<String>::new());
+    assert_eq!(
+        listed(HookKind::RelationBroken { relation_id: 1 }),
+        Vec::<String>::new()
+    );
+}
