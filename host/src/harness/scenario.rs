@@ -69,6 +69,31 @@ struct Application {
     config: BTreeMap<String, YamlValue>,
 }
 
+/// Where an application's hooks run from.
+enum Source {
+    /// A wasm component (relative to the scenario file).
+    Component(PathBuf),
+    /// A charm directory; `true` when given on the command line (relative to the current
+    /// directory), else relative to the scenario file.
+    CharmDir(PathBuf, bool),
+}
+
+impl Application {
+    /// `--charm-dir` wins; otherwise exactly one of `charm` and `charm-dir`.
+    fn source(&self, name: &str, options: &Options) -> Result<Source, ScenarioError> {
+        if let Some((_, dir)) = options.charm_dirs.iter().find(|(app, _)| app == name) {
+            return Ok(Source::CharmDir(dir.clone(), true));
+        }
+        match (&self.charm, &self.charm_dir) {
+            (Some(charm), None) => Ok(Source::Component(charm.clone())),
+            (None, Some(dir)) => Ok(Source::CharmDir(dir.clone(), false)),
+            _ => Err(ScenarioError::Invalid(format!(
+                "{name}: give exactly one of charm or charm-dir"
+            ))),
+        }
+    }
+}
+
 fn one() -> u32 {
     1
 }
@@ -246,12 +271,15 @@ pub fn run(
             "--charm-dir names {app:?}, which the scenario does not deploy"
         )));
     }
+    let sources = scenario
+        .applications
+        .iter()
+        .map(|(name, app)| app.source(name, options).map(|s| (name, app, s)))
+        .collect::<Result<Vec<_>, _>>()?;
     let uses_dispatch = options.dispatch
-        || !options.charm_dirs.is_empty()
-        || scenario
-            .applications
-            .values()
-            .any(|a| a.charm_dir.is_some());
+        || sources
+            .iter()
+            .any(|(_, _, s)| matches!(s, Source::CharmDir(..)));
     if uses_dispatch {
         let binary = options.hook_commands.ok_or_else(|| {
             ScenarioError::Invalid(
@@ -260,7 +288,7 @@ pub fn run(
         })?;
         h.use_hook_commands(binary).map_err(invalid)?;
     }
-    let result = run_steps(&mut h, scenario, base, options, out);
+    let result = run_steps(&mut h, scenario, &sources, base, options, out);
     if let Some(path) = options.invocations {
         let lines: String = h
             .invocations()
@@ -277,6 +305,7 @@ pub fn run(
 fn run_steps(
     h: &mut Harness,
     scenario: &Scenario,
+    sources: &[(&String, &Application, Source)],
     base: &Path,
     options: &Options,
     out: &mut dyn std::io::Write,
@@ -285,15 +314,15 @@ fn run_steps(
     if let Some(d) = &scenario.description {
         let _ = writeln!(out, "# {d}");
     }
-    for (name, app) in &scenario.applications {
-        let replaced = options.charm_dirs.iter().find(|(app, _)| app == name);
-        let shown = match (&app.charm, &app.charm_dir) {
-            _ if replaced.is_some() => {
-                let dir = &replaced.expect("checked").1;
-                h.deploy_charm_dir(name, dir, app.units).map_err(invalid)?;
+    for (name, app, source) in sources {
+        let (name, app) = (name.as_str(), *app);
+        let shown = match source {
+            Source::CharmDir(dir, given) => {
+                let dir = if *given { dir.clone() } else { base.join(dir) };
+                h.deploy_charm_dir(name, &dir, app.units).map_err(invalid)?;
                 format!("{} (run through dispatch)", dir.display())
             }
-            (Some(charm), None) => {
+            Source::Component(charm) => {
                 let path = base.join(charm);
                 match (&app.manifest, options.dispatch) {
                     (Some(m), true) => {
@@ -318,16 +347,6 @@ fn run_steps(
                         charm.display().to_string()
                     }
                 }
-            }
-            (None, Some(dir)) => {
-                h.deploy_charm_dir(name, &base.join(dir), app.units)
-                    .map_err(invalid)?;
-                format!("{} (run through dispatch)", dir.display())
-            }
-            _ => {
-                return Err(ScenarioError::Invalid(format!(
-                    "{name}: give exactly one of charm or charm-dir"
-                )));
             }
         };
         if !app.config.is_empty() {
@@ -666,6 +685,25 @@ mod tests {
         assert_eq!(s.steps.len(), 4);
         assert!(matches!(s.steps[0], Step::Settle));
         assert!(matches!(&s.steps[1], Step::Advance(d) if d == "1d"));
+    }
+
+    #[test]
+    fn an_application_needs_exactly_one_of_charm_and_charm_dir() {
+        let options = Options {
+            limits: Limits::default(),
+            hook_commands: None,
+            dispatch: false,
+            invocations: None,
+            charm_dirs: &[],
+        };
+        for app in ["{units: 1}", "{charm: a.wasm, charm-dir: ops, units: 1}"] {
+            let s = parse(&format!("applications:\n  db: {app}\n")).unwrap();
+            let err = run(&s, Path::new("."), &options, &mut Vec::new()).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "db: give exactly one of charm or charm-dir"
+            );
+        }
     }
 
     #[test]
