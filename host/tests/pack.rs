@@ -19,19 +19,28 @@ fn path(p: &Path) -> String {
     p.display().to_string()
 }
 
+/// pack's arguments for `component` with a sample's manifest and metadata, into `out`.
+fn pack_args(component: &str, manifest_of: &str, metadata: &Path, out: &Path) -> Vec<String> {
+    vec![
+        "--component".into(),
+        path(&common::component(component)),
+        "--manifest".into(),
+        path(&common::sample_file(manifest_of, "capabilities.yaml")),
+        "--metadata".into(),
+        path(metadata),
+        "--out".into(),
+        path(out),
+    ]
+}
+
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
 /// Packs a sample charm into `out`; panics with pack's stderr if it fails.
 fn pack_sample(name: &str, out: &Path) -> PathBuf {
-    let component = common::component(name);
-    let output = pack(&[
-        "--component",
-        &path(&component),
-        "--manifest",
-        &path(&common::sample_file(name, "capabilities.yaml")),
-        "--metadata",
-        &path(&common::sample_file(name, "metadata.yaml")),
-        "--out",
-        &path(out),
-    ]);
+    let args = pack_args(name, name, &common::sample_file(name, "metadata.yaml"), out);
+    let output = pack(&strs(&args));
     assert!(
         output.status.success(),
         "{}",
@@ -149,23 +158,25 @@ fn a_config_file_and_several_bases_are_packed() {
     let out = tempfile::tempdir().unwrap();
     let config = out.path().join("config.yaml");
     std::fs::write(&config, "options:\n  port: {type: int, default: 5432}\n").unwrap();
-    let output = pack(&[
-        "--component",
-        &path(&common::component("database")),
-        "--manifest",
-        &path(&common::sample_file("database", "capabilities.yaml")),
-        "--metadata",
-        &path(&common::sample_file("database", "metadata.yaml")),
-        "--config",
-        &path(&config),
-        "--base",
-        "ubuntu@22.04",
-        "--base",
-        "ubuntu@24.04",
-        "--out",
-        &path(&out.path().join("build")),
-        "--no-archive",
-    ]);
+    let mut args = pack_args(
+        "database",
+        "database",
+        &common::sample_file("database", "metadata.yaml"),
+        &out.path().join("build"),
+    );
+    args.extend(
+        [
+            "--config",
+            &path(&config),
+            "--base",
+            "ubuntu@22.04",
+            "--base",
+            "ubuntu@24.04",
+            "--no-archive",
+        ]
+        .map(String::from),
+    );
+    let output = pack(&strs(&args));
     assert!(
         output.status.success(),
         "{}",
@@ -197,16 +208,13 @@ fn refused(args: &[&str]) -> String {
 fn a_component_its_manifest_does_not_allow_is_refused() {
     let out = tempfile::tempdir().unwrap();
     // The webserver's manifest grants no leadership; the database component imports it.
-    let stderr = refused(&[
-        "--component",
-        &path(&common::component("database")),
-        "--manifest",
-        &path(&common::sample_file("webserver", "capabilities.yaml")),
-        "--metadata",
-        &path(&common::sample_file("database", "metadata.yaml")),
-        "--out",
-        &path(out.path()),
-    ]);
+    let args = pack_args(
+        "database",
+        "webserver",
+        &common::sample_file("database", "metadata.yaml"),
+        out.path(),
+    );
+    let stderr = refused(&strs(&args));
     assert!(stderr.contains("leadership"), "{stderr}");
     assert!(!out.path().join("database").exists(), "nothing is written");
 }
@@ -216,26 +224,14 @@ fn metadata_without_a_valid_name_is_refused() {
     let out = tempfile::tempdir().unwrap();
     let metadata = out.path().join("metadata.yaml");
     std::fs::write(&metadata, "summary: no name here\n").unwrap();
-    let args = |metadata: &Path| {
-        vec![
-            "--component".to_string(),
-            path(&common::component("database")),
-            "--manifest".into(),
-            path(&common::sample_file("database", "capabilities.yaml")),
-            "--metadata".into(),
-            path(metadata),
-            "--out".into(),
-            path(out.path()),
-        ]
-    };
-    let a = args(&metadata);
-    let stderr = refused(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let args = pack_args("database", "database", &metadata, out.path());
+    let stderr = refused(&strs(&args));
     assert!(
         stderr.contains("metadata.yaml") && stderr.contains("name"),
         "{stderr}"
     );
     std::fs::write(&metadata, "name: Bad_Name\n").unwrap();
-    let stderr = refused(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let stderr = refused(&strs(&args));
     assert!(
         stderr.contains("charm name \"Bad_Name\" not valid"),
         "{stderr}"
@@ -247,16 +243,13 @@ fn a_directory_pack_did_not_make_is_never_replaced() {
     let out = tempfile::tempdir().unwrap();
     std::fs::create_dir(out.path().join("database")).unwrap();
     std::fs::write(out.path().join("database/notes.txt"), "mine").unwrap();
-    let stderr = refused(&[
-        "--component",
-        &path(&common::component("database")),
-        "--manifest",
-        &path(&common::sample_file("database", "capabilities.yaml")),
-        "--metadata",
-        &path(&common::sample_file("database", "metadata.yaml")),
-        "--out",
-        &path(out.path()),
-    ]);
+    let args = pack_args(
+        "database",
+        "database",
+        &common::sample_file("database", "metadata.yaml"),
+        out.path(),
+    );
+    let stderr = refused(&strs(&args));
     assert!(stderr.contains("refusing to replace"), "{stderr}");
     assert_eq!(
         std::fs::read_to_string(out.path().join("database/notes.txt")).unwrap(),

@@ -131,6 +131,26 @@ fn secret_id(raw: &str) -> Result<SecretId, JujuError> {
     SecretId::parse(raw).map_err(|e| JujuError::usage(e.to_string()))
 }
 
+/// The `<ID>` argument the mutating commands require.
+fn required_id(raw: Option<&str>) -> Result<SecretId, JujuError> {
+    secret_id(raw.ok_or_else(|| JujuError::usage("missing secret URI"))?)
+}
+
+/// `--unit` and `--app` values, checked as Juju checks them before anything runs.
+fn check_names(unit: Option<&str>, app: Option<&str>) -> Result<(), JujuError> {
+    if let Some(app) = app
+        && !is_valid_app_name(app)
+    {
+        return Err(JujuError::usage(format!("application {app:?} not valid")));
+    }
+    if let Some(unit) = unit
+        && !is_valid_unit_name(unit)
+    {
+        return Err(JujuError::usage(format!("unit {unit:?} not valid")));
+    }
+    Ok(())
+}
+
 // ---- secret-add and secret-set: content and metadata ---------------------------------------
 
 #[derive(clap::Args, Debug)]
@@ -396,11 +416,7 @@ fn secret_add(ctx: &mut HookContext, args: &[String]) -> ToolResult {
 
 fn secret_set(ctx: &mut HookContext, args: &[String]) -> ToolResult {
     let cmd: SecretSet = parse("secret-set", args)?;
-    let id = secret_id(
-        cmd.id
-            .as_deref()
-            .ok_or_else(|| JujuError::usage("missing secret URI"))?,
-    )?;
+    let id = required_id(cmd.id.as_deref())?;
     let meta = metadata(&cmd.flags, ctx.pending_model().now)?;
     let content = upsert_content(&cmd.values, cmd.flags.file.as_deref())?;
     ctx.secret_set(
@@ -627,18 +643,10 @@ struct SecretGrant {
 
 fn secret_grant(ctx: &mut HookContext, args: &[String]) -> ToolResult {
     let cmd: SecretGrant = parse("secret-grant", args)?;
-    let id = secret_id(
-        cmd.id
-            .as_deref()
-            .ok_or_else(|| JujuError::usage("missing secret URI"))?,
-    )?;
+    let id = required_id(cmd.id.as_deref())?;
     let relation = relation_flag(ctx, cmd.relation.as_deref())?
         .ok_or_else(|| JujuError::usage("no relation id specified"))?;
-    if let Some(unit) = &cmd.unit
-        && !is_valid_unit_name(unit)
-    {
-        return Err(JujuError::usage(format!("unit {unit:?} not valid")));
-    }
+    check_names(cmd.unit.as_deref(), None)?;
     ctx.secret_grant(&id, relation, cmd.unit.as_deref())?;
     Ok(Printed::default())
 }
@@ -657,21 +665,8 @@ struct SecretRevoke {
 
 fn secret_revoke(ctx: &mut HookContext, args: &[String]) -> ToolResult {
     let cmd: SecretRevoke = parse("secret-revoke", args)?;
-    let id = secret_id(
-        cmd.id
-            .as_deref()
-            .ok_or_else(|| JujuError::usage("missing secret URI"))?,
-    )?;
-    if let Some(app) = &cmd.app
-        && !is_valid_app_name(app)
-    {
-        return Err(JujuError::usage(format!("application {app:?} not valid")));
-    }
-    if let Some(unit) = &cmd.unit
-        && !is_valid_unit_name(unit)
-    {
-        return Err(JujuError::usage(format!("unit {unit:?} not valid")));
-    }
+    let id = required_id(cmd.id.as_deref())?;
+    check_names(cmd.unit.as_deref(), cmd.app.as_deref())?;
     if cmd.app.is_some() && cmd.unit.is_some() {
         return Err(JujuError::usage("specify only one of application or unit"));
     }
@@ -704,11 +699,7 @@ struct SecretRemove {
 
 fn secret_remove(ctx: &mut HookContext, args: &[String]) -> ToolResult {
     let cmd: SecretRemove = parse("secret-remove", args)?;
-    let id = secret_id(
-        cmd.id
-            .as_deref()
-            .ok_or_else(|| JujuError::usage("missing secret URI"))?,
-    )?;
+    let id = required_id(cmd.id.as_deref())?;
     // Juju: 0 or a negative revision removes the whole secret.
     let revision = u32::try_from(cmd.revision).ok().filter(|r| *r > 0);
     ctx.secret_remove(&id, revision)?;
