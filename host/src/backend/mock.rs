@@ -12,7 +12,7 @@ use super::{AddOptions, Backend, Grantee, Lookup, ReadMode, SecretInfo, SetOptio
 use crate::bindings::juju::charm::{config, logging, relations, status};
 use crate::error::HostError;
 use crate::juju::{SecretContent, SecretId};
-use crate::model::{Call, HookContext, JujuError};
+use crate::model::{Call, HookContext, JujuError, keys_summary};
 
 /// A backend for one hook; the caller keeps a clone of the context to commit it afterwards.
 pub struct MockBackend {
@@ -75,7 +75,7 @@ fn redacted(content: &SecretContent) -> String {
 }
 
 fn keys(content: &SecretContent) -> String {
-    format!("keys [{}]", content.keys().collect::<Vec<_>>().join(", "))
+    keys_summary(content.keys())
 }
 
 fn lookup_argv(lookup: &Lookup) -> Vec<String> {
@@ -240,10 +240,7 @@ impl Backend for MockBackend {
         self.call(
             "relation-get",
             args,
-            |data: &Vec<(String, String)>| {
-                let keys: Vec<&str> = data.iter().map(|(k, _)| k.as_str()).collect();
-                format!("keys [{}]", keys.join(", "))
-            },
+            |data: &Vec<(String, String)>| keys_summary(data.iter().map(|(k, _)| k)),
             |ctx| Ok(ctx.relation_get(relation_id, bag)?.into_iter().collect()),
         )
     }
@@ -272,10 +269,7 @@ impl Backend for MockBackend {
         self.call(
             "config-get",
             String::new(),
-            |c: &Vec<(String, config::Value)>| {
-                let keys: Vec<&str> = c.iter().map(|(k, _)| k.as_str()).collect();
-                format!("keys [{}]", keys.join(", "))
-            },
+            |c: &Vec<(String, config::Value)>| keys_summary(c.iter().map(|(k, _)| k)),
             |ctx| Ok(ctx.config().into_iter().collect()),
         )
     }

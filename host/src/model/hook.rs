@@ -32,6 +32,13 @@ pub struct Call {
     pub outcome: String,
 }
 
+/// `keys [a, b]`: what a trace shows of content, databags and config instead of their values.
+pub fn keys_summary<K: AsRef<str>>(keys: impl Iterator<Item = K>) -> String {
+    let keys: Vec<K> = keys.collect();
+    let keys: Vec<&str> = keys.iter().map(AsRef::as_ref).collect();
+    format!("keys [{}]", keys.join(", "))
+}
+
 /// One hook on one unit; see the module documentation. Serialisable so the hook-command
 /// simulator can keep it in a file between the separate processes of one hook's commands.
 #[derive(serde::Serialize, serde::Deserialize)]

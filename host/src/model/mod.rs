@@ -19,7 +19,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use events::HookKind;
-pub use hook::{Call, HookContext};
+pub use hook::{Call, HookContext, keys_summary};
 pub use secret::{Consumer, Grant, Owner, Revision, Secret, Subject};
 
 use crate::bindings::juju::charm::config::Value as ConfigValue;

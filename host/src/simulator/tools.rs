@@ -23,7 +23,7 @@ use crate::bindings::juju::charm::types::Datetime;
 use crate::juju::content::MAX_ENCODED_BYTES;
 use crate::juju::names::{is_valid_app_name, is_valid_unit_name};
 use crate::juju::{SecretContent, SecretId};
-use crate::model::{HookContext, HookKind, JujuError, Model};
+use crate::model::{HookContext, HookKind, JujuError, Model, keys_summary};
 
 /// Every hook command the simulator provides (the names its tools directory links).
 pub const TOOLS: &[&str] = &[
@@ -499,7 +499,7 @@ fn secret_get(ctx: &mut HookContext, args: &[String]) -> ToolResult {
             }
         }
     };
-    let summary = format!("keys [{}]", content.keys().collect::<Vec<_>>().join(", "));
+    let summary = keys_summary(content.keys());
     write_output(cmd.output.as_deref(), stdout, summary)
 }
 
@@ -823,10 +823,7 @@ fn relation_get(ctx: &mut HookContext, args: &[String]) -> ToolResult {
         None | Some("-") => format.render(&data)?,
         Some(key) => format.render(&data.get(key).cloned().unwrap_or_default())?,
     };
-    let summary = format!(
-        "keys [{}]",
-        data.keys().cloned().collect::<Vec<_>>().join(", ")
-    );
+    let summary = keys_summary(data.keys());
     write_output(cmd.output.as_deref(), stdout, summary)
 }
 
@@ -925,10 +922,7 @@ fn config_get(ctx: &mut HookContext, args: &[String]) -> ToolResult {
             format.render(&map)?
         }
     };
-    let summary = format!(
-        "keys [{}]",
-        config.keys().cloned().collect::<Vec<_>>().join(", ")
-    );
+    let summary = keys_summary(config.keys());
     write_output(cmd.output.as_deref(), stdout, summary)
 }
 
