@@ -808,6 +808,29 @@ impl HookContext {
         self.logs.push((level.to_string(), message.to_string()));
     }
 
+    /// `status-get`: the unit's (or, for the leader, the application's) status as last set,
+    /// including earlier in this hook; `None` if never set.
+    pub fn status_get(&self, application: bool) -> Result<Option<Status>, JujuError> {
+        if application && !self.is_leader() {
+            return Err(JujuError::run(
+                "finding application status: this unit is not the leader",
+            ));
+        }
+        let pending = self
+            .statuses
+            .iter()
+            .rev()
+            .find(|(_, app)| *app == application)
+            .map(|(status, _)| status.clone());
+        Ok(pending.or_else(|| {
+            if application {
+                self.work.apps[&self.app].status.clone()
+            } else {
+                self.work.unit_status.get(&self.unit).cloned()
+            }
+        }))
+    }
+
     /// `status-set`: applied even if the hook fails, as Juju does.
     pub fn status_set(
         &mut self,

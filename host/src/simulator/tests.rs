@@ -741,3 +741,41 @@ fn the_hook_context_survives_the_state_file_between_commands() {
     assert_eq!(outcome, Ok(()));
     assert!(committed.secrets.contains_key(&xid));
 }
+
+#[test]
+fn status_get_reports_what_was_set_including_earlier_in_the_hook() {
+    let m = model();
+    let mut ctx = install(&m, "database/0");
+    assert_eq!(sh(&mut ctx, "status-get", &[]).unwrap(), "unknown\n");
+    sh(&mut ctx, "status-set", &["maintenance", "installing"]).unwrap();
+    assert_eq!(
+        sh(&mut ctx, "status-get", &["--format=json", "--include-data"]).unwrap(),
+        "{\"message\":\"installing\",\"status\":\"maintenance\",\"status-data\":{}}\n"
+    );
+    sh(
+        &mut ctx,
+        "status-set",
+        &["--application", "active", "serving"],
+    )
+    .unwrap();
+    assert_eq!(
+        sh(
+            &mut ctx,
+            "status-get",
+            &["--application", "--include-data", "--format=json"]
+        )
+        .unwrap(),
+        "{\"application-status\":{\"message\":\"serving\",\"status\":\"active\",\"status-data\":{}}}\n"
+    );
+    let (m, _) = ctx.finish(true);
+    let mut peer = install(&m, "database/1");
+    assert_eq!(
+        refused(&mut peer, "status-get", &["--application"]),
+        (
+            1,
+            "finding application status: this unit is not the leader".into()
+        )
+    );
+    let mut later = hook(&m, "database/0", HookKind::UpdateStatus);
+    assert_eq!(sh(&mut later, "status-get", &[]).unwrap(), "maintenance\n");
+}

@@ -43,6 +43,7 @@ pub const TOOLS: &[&str] = &[
     "config-get",
     "juju-log",
     "status-set",
+    "status-get",
 ];
 
 /// What one hook command printed.
@@ -985,6 +986,57 @@ fn status_set(ctx: &mut HookContext, args: &[String]) -> ToolResult {
     Ok(Printed::default())
 }
 
+#[derive(Parser, Debug)]
+#[command(disable_help_flag = true, disable_version_flag = true)]
+struct StatusGet {
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    application: bool,
+    #[arg(long = "include-data", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    include_data: bool,
+    #[arg(long)]
+    format: Option<String>,
+    #[arg(short = 'o', long)]
+    output: Option<String>,
+}
+
+/// One status as `status-get --include-data` prints it.
+#[derive(Serialize)]
+struct StatusDisplay {
+    message: String,
+    status: &'static str,
+    #[serde(rename = "status-data")]
+    status_data: BTreeMap<String, String>,
+}
+
+fn status_get(ctx: &mut HookContext, args: &[String]) -> ToolResult {
+    let cmd: StatusGet = parse("status-get", args)?;
+    let format = Format::choose(cmd.format.as_deref(), Format::Smart, LIST_FORMATS)?;
+    let status = ctx.status_get(cmd.application)?;
+    let (state, message) = match &status {
+        Some(s) => (
+            crate::backend::hook_tools::state_name(s.state),
+            s.message.clone(),
+        ),
+        None => ("unknown", String::new()),
+    };
+    let stdout = match (cmd.include_data, cmd.application) {
+        (false, _) => format.render(&state)?,
+        (true, unit_or_app) => {
+            let display = StatusDisplay {
+                message,
+                status: state,
+                status_data: BTreeMap::new(),
+            };
+            if unit_or_app {
+                format.render(&BTreeMap::from([("application-status", display)]))?
+            } else {
+                format.render(&display)?
+            }
+        }
+    };
+    write_output(cmd.output.as_deref(), stdout, state.to_string())
+}
+
 /// Runs hook command `tool` with `args` (not including the command name) on the hook's
 /// context. `stdin` is read only by `relation-set --file -`.
 pub fn run(ctx: &mut HookContext, tool: &str, args: &[String], stdin: &mut dyn Read) -> ToolResult {
@@ -1005,6 +1057,7 @@ pub fn run(ctx: &mut HookContext, tool: &str, args: &[String], stdin: &mut dyn R
         "config-get" => config_get(ctx, args),
         "juju-log" => juju_log(ctx, args),
         "status-set" => status_set(ctx, args),
+        "status-get" => status_get(ctx, args),
         other => Err(JujuError::run(format!("unknown hook command {other:?}"))),
     }
 }
