@@ -149,7 +149,7 @@ impl Harness {
                 generated
             }
         };
-        let host_binary = agent.tools_dir().join("secret-get").canonicalize()?;
+        let host_binary = agent.charm_host().to_path_buf();
         let bases = ["ubuntu@24.04".parse().expect("valid base")];
         let dir = crate::pack::pack_dir(
             &self.runtime,

@@ -44,6 +44,7 @@ pub struct UnitAgent {
     dir: TempDir,
     timeout: Duration,
     path: OsString,
+    charm_host: PathBuf,
 }
 
 impl UnitAgent {
@@ -63,6 +64,7 @@ impl UnitAgent {
             .context("cannot create the unit agent's directory")?;
         let tools = dir.path().join("tools");
         std::fs::create_dir(&tools)?;
+        // Each hook command is a link named after it: the binary acts as the name it is run as.
         for tool in TOOLS {
             std::os::unix::fs::symlink(&charm_host, tools.join(tool))
                 .with_context(|| format!("cannot install hook command {tool}"))?;
@@ -72,7 +74,12 @@ impl UnitAgent {
             path.push(":");
             path.push(inherited);
         }
-        Ok(UnitAgent { dir, timeout, path })
+        Ok(UnitAgent {
+            dir,
+            timeout,
+            path,
+            charm_host,
+        })
     }
 
     /// The agent's private directory (charms packed for it go here too).
@@ -80,9 +87,9 @@ impl UnitAgent {
         self.dir.path()
     }
 
-    /// The directory holding the hook commands (first on each hook's `PATH`).
-    pub fn tools_dir(&self) -> PathBuf {
-        self.dir.path().join("tools")
+    /// The `charm-host` binary serving as the hook commands (and bundled by packing).
+    pub fn charm_host(&self) -> &Path {
+        &self.charm_host
     }
 
     /// Installs `charm_dir` for `unit` (once): the unit gets its own copy, as on a Juju
