@@ -17,6 +17,7 @@ use charm_host::capabilities::{Manifest, PolicyBackend, check_imports, report};
 use charm_host::event;
 use charm_host::harness::scenario;
 use charm_host::pack::{self, Base, PackSpec};
+use charm_host::runtime::artifacts::Cache;
 use charm_host::runtime::{Limits, Runtime, parse_duration, parse_size};
 use charm_host::simulator;
 
@@ -50,6 +51,9 @@ enum Command {
     /// Show what a component imports and exports, what its manifest grants, and every
     /// mismatch; exits 0 only if `run` would load it.
     Check(CheckArgs),
+    /// Precompile a component, so no hook waits for the compiler: into the host's artifact
+    /// cache (what `run` uses), or with --out into a file beside it as pack does.
+    Compile(CompileArgs),
 }
 
 #[derive(clap::Args)]
@@ -86,6 +90,20 @@ fn app_dir(s: &str) -> Result<(String, PathBuf), String> {
         }
         _ => Err(format!("expected APP=DIR, got {s:?}")),
     }
+}
+
+#[derive(clap::Args)]
+struct CompileArgs {
+    /// The component.
+    component: PathBuf,
+    /// The capability manifest whose limits `run` will use (they decide engine settings such
+    /// as fuel metering) [default: capabilities.yaml beside the component].
+    #[arg(long)]
+    manifest: Option<PathBuf>,
+    /// Write the artifact here (and its record beside it) instead of the host's cache; name it
+    /// after the component (`charm.wasm` → `charm.cwasm`) for `run` to find it.
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -211,8 +229,10 @@ fn run(args: RunArgs) -> ExitCode {
         }
     };
     let path = args.component_path();
-    let charm = match runtime.load_file(&path) {
-        Ok(charm) => charm,
+    let cache =
+        Cache::default_root().and_then(|root| Cache::open(&root, runtime.engine_hash()).ok());
+    let charm = match runtime.load_file_cached(&path, cache.as_ref()) {
+        Ok((charm, _)) => charm,
         Err(e) => return fail(backend.as_mut(), &format!("{hook}: {e}")),
     };
     if let Some(mismatch) = check_imports(&manifest, charm.imports()).first() {
@@ -337,12 +357,55 @@ fn check(args: CheckArgs) -> ExitCode {
     }
 }
 
+fn compile(args: CompileArgs) -> ExitCode {
+    let compiled = || -> anyhow::Result<PathBuf> {
+        let manifest_path = args.manifest.clone().unwrap_or_else(|| {
+            args.component
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("capabilities.yaml")
+        });
+        let limits = match Manifest::load(&manifest_path) {
+            Ok(m) => m
+                .limits(Limits::default())
+                .map_err(|e| anyhow::anyhow!("{}: {e}", manifest_path.display()))?,
+            Err(_) if args.manifest.is_none() => Limits::default(),
+            Err(e) => return Err(e.into()),
+        };
+        let runtime = Runtime::new(limits)?;
+        let artifact = match &args.out {
+            Some(out) => out.clone(),
+            None => {
+                let root = Cache::default_root().ok_or_else(|| {
+                    anyhow::anyhow!("no cache directory: set CHARM_HOST_CACHE_DIR or HOME")
+                })?;
+                let cache = Cache::open(&root, runtime.engine_hash())?;
+                let bytes = std::fs::read(&args.component).map_err(|e| {
+                    anyhow::anyhow!("cannot read {}: {e}", args.component.display())
+                })?;
+                let hash = charm_host::runtime::artifacts::component_hash(&bytes);
+                cache.remember_hash(&args.component, &hash)?;
+                cache.artifact(&hash)
+            }
+        };
+        runtime.precompile_to(&args.component, &artifact)?;
+        Ok(artifact)
+    };
+    match compiled() {
+        Ok(artifact) => {
+            println!("compiled {}", artifact.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("charm-host: compile: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn pack_charm(args: PackArgs) -> ExitCode {
     let packed = || -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
         let host_binary = std::env::current_exe()?;
-        let manifest = Manifest::load(&args.manifest)?;
-        let limits = manifest.limits(Limits::default()).unwrap_or_default();
-        let runtime = Runtime::new(limits)?;
         let spec = PackSpec {
             component: &args.component,
             manifest: &args.manifest,
@@ -351,7 +414,7 @@ fn pack_charm(args: PackArgs) -> ExitCode {
             host_binary: &host_binary,
             bases: &args.bases,
         };
-        let dir = pack::pack_dir(&runtime, &spec, &args.out)?;
+        let dir = pack::pack_dir(&spec, &args.out)?;
         let archive = if args.no_archive {
             None
         } else {
@@ -393,5 +456,6 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate(args),
         Command::Check(args) => check(args),
         Command::Pack(args) => pack_charm(args),
+        Command::Compile(args) => compile(args),
     }
 }

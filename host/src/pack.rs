@@ -5,6 +5,7 @@
 //!   dispatch               executable: execs bin/charm-host run --charm-dir <this directory>
 //!   bin/charm-host         the host, bundled: Juju machines need nothing else installed
 //!   charm.wasm             the charm's component
+//!   charm.cwasm(.meta)     the component precompiled for the bundled host, so no hook compiles
 //!   capabilities.yaml      what the charm may do (deny by default)
 //!   metadata.yaml          the charm's metadata, as Juju reads it
 //!   manifest.yaml          the bases (as charmcraft writes it)
@@ -24,7 +25,7 @@ use serde::Deserialize;
 
 use crate::capabilities::{Manifest, check_imports};
 use crate::juju::names::is_valid_app_name;
-use crate::runtime::Runtime;
+use crate::runtime::{Limits, Runtime};
 
 /// The `dispatch` every packed charm gets. Juju runs it with the charm directory as the
 /// working directory and `JUJU_CHARM_DIR` set; run by hand, it finds its own directory.
@@ -116,8 +117,9 @@ fn manifest_yaml(bases: &[Base]) -> String {
 }
 
 /// Checks everything and writes the charm directory `<out>/<name>`, replacing one `pack`
-/// made before; returns its path.
-pub fn pack_dir(runtime: &Runtime, spec: &PackSpec, out: &Path) -> anyhow::Result<PathBuf> {
+/// made before; returns its path. The component is precompiled with the engine settings
+/// `charm-host run` will use under this manifest.
+pub fn pack_dir(spec: &PackSpec, out: &Path) -> anyhow::Result<PathBuf> {
     if spec.bases.is_empty() {
         bail!("at least one base is needed");
     }
@@ -130,14 +132,10 @@ pub fn pack_dir(runtime: &Runtime, spec: &PackSpec, out: &Path) -> anyhow::Resul
         bail!("{}: charm name {name:?} not valid", spec.metadata.display());
     }
     let manifest = Manifest::load(spec.manifest)?;
-    let charm = runtime.load_file(spec.component)?;
-    if let Some(mismatch) = check_imports(&manifest, charm.imports()).first() {
-        bail!(
-            "{} cannot run under {}: {mismatch}",
-            spec.component.display(),
-            spec.manifest.display()
-        );
-    }
+    let limits = manifest
+        .limits(Limits::default())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", spec.manifest.display()))?;
+    let runtime = Runtime::new(limits)?;
     if let Some(config) = spec.config {
         crate::yaml::from_str::<serde::de::IgnoredAny>(
             &std::fs::read_to_string(config)
@@ -171,6 +169,21 @@ pub fn pack_dir(runtime: &Runtime, spec: &PackSpec, out: &Path) -> anyhow::Resul
     }
     std::fs::set_permissions(&bundled, std::fs::Permissions::from_mode(0o755))?;
     copy(spec.component, &dir.join("charm.wasm"))?;
+    let artifact = dir.join("charm.cwasm");
+    let charm = runtime.precompile_to(spec.component, &artifact)?;
+    for file in [
+        artifact.clone(),
+        crate::runtime::artifacts::record_path(&artifact),
+    ] {
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644))?;
+    }
+    if let Some(mismatch) = check_imports(&manifest, charm.imports()).first() {
+        bail!(
+            "{} cannot run under {}: {mismatch}",
+            spec.component.display(),
+            spec.manifest.display()
+        );
+    }
     copy(spec.manifest, &dir.join("capabilities.yaml"))?;
     write_file(&dir.join("metadata.yaml"), metadata_text.as_bytes(), 0o644)?;
     write_file(

@@ -64,6 +64,8 @@ fn a_packed_charm_has_the_layout_juju_deploys() {
         [
             "bin/charm-host",
             "capabilities.yaml",
+            "charm.cwasm",
+            "charm.cwasm.meta",
             "charm.wasm",
             "dispatch",
             "manifest.yaml",
@@ -130,6 +132,8 @@ fn the_charm_archive_holds_the_same_files_with_their_permissions() {
             "bin/",
             "bin/charm-host",
             "capabilities.yaml",
+            "charm.cwasm",
+            "charm.cwasm.meta",
             "charm.wasm",
             "dispatch",
             "manifest.yaml",

@@ -18,6 +18,7 @@ use crate::backend::mock::MockBackend;
 use crate::capabilities::{Manifest, PolicyBackend, check_imports};
 use crate::event;
 use crate::model::{Call, HookContext, HookKind, Model};
+use crate::runtime::artifacts::Cache;
 use crate::runtime::{Charm, Limits, Runtime};
 use crate::simulator::agent::UnitAgent;
 use crate::simulator::state::Invocation;
@@ -59,6 +60,7 @@ const MAX_FOLLOW_UPS: usize = 10_000;
 /// A model of Juju with charms deployed on it; see the module documentation.
 pub struct Harness {
     runtime: Runtime,
+    cache: Option<Cache>,
     limits: Limits,
     loaded: BTreeMap<PathBuf, Arc<Charm>>,
     charms: BTreeMap<String, Deployed>,
@@ -84,8 +86,13 @@ impl Harness {
             fuel: Some(u64::MAX),
             ..limits
         };
+        let runtime = Runtime::new(metered)?;
+        // Compiling a large component takes seconds: reuse the host's artifact cache.
+        let cache =
+            Cache::default_root().and_then(|root| Cache::open(&root, runtime.engine_hash()).ok());
         Ok(Harness {
-            runtime: Runtime::new(metered)?,
+            runtime,
+            cache,
             limits,
             loaded: BTreeMap::new(),
             charms: BTreeMap::new(),
@@ -152,7 +159,6 @@ impl Harness {
         let host_binary = agent.charm_host().to_path_buf();
         let bases = ["ubuntu@24.04".parse().expect("valid base")];
         let dir = crate::pack::pack_dir(
-            &self.runtime,
             &crate::pack::PackSpec {
                 component,
                 manifest,
@@ -186,7 +192,11 @@ impl Harness {
         let charm = match self.loaded.get(component) {
             Some(charm) => charm.clone(),
             None => {
-                let charm = Arc::new(self.runtime.load_file(component)?);
+                let charm = Arc::new(
+                    self.runtime
+                        .load_file_cached(component, self.cache.as_ref())?
+                        .0,
+                );
                 self.loaded.insert(component.to_path_buf(), charm.clone());
                 charm
             }

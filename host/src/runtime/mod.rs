@@ -5,6 +5,7 @@
 //! through `WasiCtx`: no environment, arguments, files, sockets or inherited stdio. The
 //! charm's stdout and stderr are captured (bounded) for the caller to forward to juju-log.
 
+pub mod artifacts;
 mod limits;
 mod state;
 
@@ -47,6 +48,9 @@ pub enum LoadError {
     /// It imports something this host does not provide (path, reason).
     #[error("{0} cannot run on this host: {1}")]
     Link(String, String),
+    /// A precompiled artifact could not be written (path, reason).
+    #[error("cannot write precompiled artifact {0}: {1}")]
+    Artifact(String, String),
     /// It does not export the contract's `handle` (path, reason).
     #[error(
         "{0} is not a charm: it does not export `handle` of world juju:charm/charm@0.1.0 ({1})"
@@ -101,9 +105,21 @@ pub struct HookReport {
 /// The engine, the linker with every host interface, and the epoch ticker.
 pub struct Runtime {
     engine: Engine,
+    engine_hash: String,
     linker: Linker<HostState>,
     limits: Limits,
     ticker_stop: Arc<AtomicBool>,
+}
+
+/// Where a loaded charm's compiled code came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Compiled now (and saved to the cache, if there is one).
+    Compiled,
+    /// The host's artifact cache.
+    Cache,
+    /// The precompiled artifact beside the component (`charm.cwasm`, from pack).
+    Beside,
 }
 
 impl Runtime {
@@ -137,6 +153,7 @@ impl Runtime {
                 }
             })?;
         Ok(Runtime {
+            engine_hash: artifacts::engine_hash(&engine),
             engine,
             linker,
             limits,
@@ -155,6 +172,91 @@ impl Runtime {
         let bytes =
             std::fs::read(path).map_err(|e| LoadError::Unreadable(shown.clone(), e.to_string()))?;
         self.load_bytes(&bytes, &shown)
+    }
+
+    /// The engine's compatibility hash: artifacts are only shared between equal ones.
+    pub fn engine_hash(&self) -> &str {
+        &self.engine_hash
+    }
+
+    /// Loads a component from a precompiled artifact when a valid one exists (beside it, then
+    /// in `cache`), else compiles it and saves the artifact to `cache`. An artifact whose
+    /// record does not match this component and engine, or that wasmtime rejects, is ignored.
+    pub fn load_file_cached(
+        &self,
+        path: &Path,
+        cache: Option<&artifacts::Cache>,
+    ) -> Result<(Charm, Origin), LoadError> {
+        let shown = path.display().to_string();
+        let read =
+            || std::fs::read(path).map_err(|e| LoadError::Unreadable(shown.clone(), e.to_string()));
+        let mut bytes = None;
+        let hash = match cache.and_then(|c| c.known_hash(path)) {
+            Some(hash) => hash,
+            None => {
+                let b = read()?;
+                let hash = artifacts::component_hash(&b);
+                if let Some(cache) = cache {
+                    // A cache that cannot be written only costs speed.
+                    let _ = cache.remember_hash(path, &hash);
+                }
+                bytes = Some(b);
+                hash
+            }
+        };
+        let mut candidates = vec![(artifacts::beside(path), Origin::Beside)];
+        if let Some(cache) = cache {
+            candidates.push((cache.artifact(&hash), Origin::Cache));
+        }
+        for (artifact, origin) in candidates {
+            if !artifacts::matches(&artifact, &hash, &self.engine_hash) {
+                continue;
+            }
+            // SAFETY: wasmtime trusts a deserialized artifact's machine code. Only artifacts
+            // this host wrote (its private cache, or pack beside the component) whose record
+            // names this component and this engine get here, and wasmtime still checks the
+            // artifact's header and engine compatibility.
+            if let Ok(component) = unsafe { Component::deserialize_file(&self.engine, &artifact) } {
+                return self.prepare(component, shown).map(|c| (c, origin));
+            }
+        }
+        let bytes = match bytes {
+            Some(b) => b,
+            None => read()?,
+        };
+        let component = self.compile(&bytes, &shown)?;
+        if let (Some(cache), Ok(serialized)) = (cache, component.serialize()) {
+            let _ = artifacts::write(
+                &cache.artifact(&hash),
+                &serialized,
+                &hash,
+                &self.engine_hash,
+            );
+        }
+        self.prepare(component, shown)
+            .map(|c| (c, Origin::Compiled))
+    }
+
+    /// Compiles the component at `path` (checking it is a charm this host can run) into an
+    /// artifact for this runtime's engine, written with its record to `artifact`; returns the
+    /// loaded charm.
+    pub fn precompile_to(&self, path: &Path, artifact: &Path) -> Result<Charm, LoadError> {
+        let shown = path.display().to_string();
+        let bytes =
+            std::fs::read(path).map_err(|e| LoadError::Unreadable(shown.clone(), e.to_string()))?;
+        let component = self.compile(&bytes, &shown)?;
+        let serialized = component
+            .serialize()
+            .map_err(|e| LoadError::Invalid(shown.clone(), root_cause(&e)))?;
+        let charm = self.prepare(component, shown)?;
+        artifacts::write(
+            artifact,
+            &serialized,
+            &artifacts::component_hash(&bytes),
+            &self.engine_hash,
+        )
+        .map_err(|e| LoadError::Artifact(artifact.display().to_string(), e.to_string()))?;
+        Ok(charm)
     }
 
     /// Loads and type-checks a component; `name` is how errors refer to it.

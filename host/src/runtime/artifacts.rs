@@ -1,0 +1,238 @@
+//! Precompiled components, so a hook never waits for Cranelift.
+//!
+//! Compiling a component takes ~50 ms for a Rust charm and seconds for a Python or JS one;
+//! loading a precompiled artifact takes about a millisecond. Artifacts come from two places:
+//! `charm.cwasm` beside the component (written by `charm-host pack` or `charm-host compile
+//! --out`), and the host's own cache directory, keyed by the component's SHA-256 and the
+//! engine's compatibility hash (so a host built or configured differently never loads another's
+//! artifacts). Every artifact has a `.meta` record of what it was compiled from; an artifact
+//! whose record does not match, or that wasmtime refuses, is ignored, replaced in the cache,
+//! and the component is compiled again.
+//!
+//! Hashing a large component on every hook would cost more than loading it, so the cache also
+//! remembers which hash a component file had (by path, inode, size and modification time);
+//! a file that changed in any of these is hashed again.
+//!
+//! The cache directory is created 0700 and every file in it 0600, written atomically: only
+//! this host writes there, and wasmtime's own checks reject a truncated or foreign file.
+
+use std::hash::Hasher;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use wasmtime::Engine;
+
+/// Bumped when the layout or the record changes, so old artifacts are ignored.
+const FORMAT: u32 = 1;
+
+/// What an artifact was compiled from (`<artifact>.meta`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    format: u32,
+    /// SHA-256 of the component, hex.
+    component: String,
+    /// The engine's compatibility hash, hex.
+    engine: String,
+    /// The artifact's length in bytes.
+    length: u64,
+}
+
+/// Feeds wasmtime's compatibility hash into SHA-256, so it is stable across processes.
+struct ShaHasher(Sha256);
+
+impl Hasher for ShaHasher {
+    /// Unused: the SHA-256 digest is read instead.
+    fn finish(&self) -> u64 {
+        0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+}
+
+/// The engine's compatibility hash, hex: equal only for engines that can load each other's
+/// artifacts.
+pub fn engine_hash(engine: &Engine) -> String {
+    let mut hasher = ShaHasher(Sha256::new());
+    std::hash::Hash::hash(&engine.precompile_compatibility_hash(), &mut hasher);
+    hex(&hasher.0.finalize())
+}
+
+/// SHA-256 of `bytes`, hex.
+pub fn component_hash(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The record file of an artifact.
+pub fn record_path(artifact: &Path) -> PathBuf {
+    let mut name = artifact.file_name().unwrap_or_default().to_os_string();
+    name.push(".meta");
+    artifact.with_file_name(name)
+}
+
+/// The artifact `charm-host pack` and `compile --out` put beside a component:
+/// `charm.wasm` → `charm.cwasm`.
+pub fn beside(component: &Path) -> PathBuf {
+    component.with_extension("cwasm")
+}
+
+/// Writes `bytes` to `path` atomically, 0600.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Writes an artifact and its record.
+pub fn write(artifact: &Path, bytes: &[u8], component: &str, engine: &str) -> std::io::Result<()> {
+    let record = Record {
+        format: FORMAT,
+        component: component.to_string(),
+        engine: engine.to_string(),
+        length: bytes.len() as u64,
+    };
+    write_private(artifact, bytes)?;
+    write_private(
+        &record_path(artifact),
+        &serde_json::to_vec(&record).map_err(std::io::Error::other)?,
+    )
+}
+
+/// Whether `artifact` says it was compiled from `component` for `engine`, and is whole.
+pub fn matches(artifact: &Path, component: &str, engine: &str) -> bool {
+    let Ok(text) = std::fs::read(record_path(artifact)) else {
+        return false;
+    };
+    let Ok(record) = serde_json::from_slice::<Record>(&text) else {
+        return false;
+    };
+    let length = std::fs::metadata(artifact).map(|m| m.len()).ok();
+    record.format == FORMAT
+        && record.component == component
+        && record.engine == engine
+        && length == Some(record.length)
+}
+
+/// The host's cache of artifacts for one engine.
+pub struct Cache {
+    dir: PathBuf,
+}
+
+impl Cache {
+    /// `$CHARM_HOST_CACHE_DIR`, else `$XDG_CACHE_HOME/charm-host`, else `~/.cache/charm-host`.
+    pub fn default_root() -> Option<PathBuf> {
+        let var = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        var("CHARM_HOST_CACHE_DIR")
+            .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("charm-host")))
+            .or_else(|| var("HOME").map(|d| d.join(".cache/charm-host")))
+    }
+
+    /// The cache for `engine_hash` under `root`, creating it (0700) if needed.
+    pub fn open(root: &Path, engine_hash: &str) -> std::io::Result<Self> {
+        let dir = root.join(&engine_hash[..32]);
+        for d in [root.to_path_buf(), dir.clone(), dir.join("files")] {
+            if !d.is_dir() {
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(&d)?;
+            }
+        }
+        Ok(Cache { dir })
+    }
+
+    /// Where the artifact for a component with this hash goes.
+    pub fn artifact(&self, component: &str) -> PathBuf {
+        self.dir.join(format!("{component}.cwasm"))
+    }
+
+    fn file_entry(&self, path: &Path) -> Option<PathBuf> {
+        let path = path.canonicalize().ok()?;
+        let meta = std::fs::metadata(&path).ok()?;
+        let identity = format!(
+            "{}\0{}\0{}\0{}\0{}.{}",
+            path.display(),
+            meta.dev(),
+            meta.ino(),
+            meta.size(),
+            meta.mtime(),
+            meta.mtime_nsec()
+        );
+        Some(
+            self.dir
+                .join("files")
+                .join(component_hash(identity.as_bytes())),
+        )
+    }
+
+    /// The hash the component file at `path` had when it was last hashed, if it has not
+    /// changed since.
+    pub fn known_hash(&self, path: &Path) -> Option<String> {
+        let text = std::fs::read_to_string(self.file_entry(path)?).ok()?;
+        let hash = text.trim();
+        (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then(|| hash.to_string())
+    }
+
+    /// Remembers the hash of the component file at `path`.
+    pub fn remember_hash(&self, path: &Path, hash: &str) -> std::io::Result<()> {
+        match self.file_entry(path) {
+            Some(entry) => write_private(&entry, hash.as_bytes()),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_matches_only_the_component_engine_and_length_it_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let artifact = dir.path().join("charm.cwasm");
+        write(&artifact, b"compiled", "c1", "e1").unwrap();
+        assert!(matches(&artifact, "c1", "e1"));
+        assert!(!matches(&artifact, "c2", "e1"), "another component");
+        assert!(!matches(&artifact, "c1", "e2"), "another engine");
+        std::fs::write(&artifact, b"compi").unwrap();
+        assert!(!matches(&artifact, "c1", "e1"), "truncated");
+        std::fs::write(record_path(&artifact), b"{not json").unwrap();
+        assert!(!matches(&artifact, "c1", "e1"), "a broken record");
+    }
+
+    #[test]
+    fn the_cache_is_private_and_forgets_a_file_that_changed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("cache");
+        let cache = Cache::open(&root, &"e".repeat(64)).unwrap();
+        assert_eq!(
+            std::fs::metadata(&root).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        let component = dir.path().join("charm.wasm");
+        std::fs::write(&component, b"one").unwrap();
+        let hash = component_hash(b"one");
+        cache.remember_hash(&component, &hash).unwrap();
+        assert_eq!(cache.known_hash(&component), Some(hash));
+        std::fs::write(&component, b"two!").unwrap();
+        assert_eq!(cache.known_hash(&component), None);
+    }
+}
