@@ -388,7 +388,7 @@ fn compile(args: CompileArgs) -> ExitCode {
                 cache.artifact(&hash)
             }
         };
-        runtime.precompile_to(&args.component, &artifact)?;
+        runtime.precompile_to(&args.component, &artifact, None)?;
         Ok(artifact)
     };
     match compiled() {

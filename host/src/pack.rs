@@ -25,6 +25,7 @@ use serde::Deserialize;
 
 use crate::capabilities::{Manifest, check_imports};
 use crate::juju::names::is_valid_app_name;
+use crate::runtime::artifacts::Cache;
 use crate::runtime::{Limits, Runtime};
 
 /// The `dispatch` every packed charm gets. Juju runs it with the charm directory as the
@@ -170,7 +171,10 @@ pub fn pack_dir(spec: &PackSpec, out: &Path) -> anyhow::Result<PathBuf> {
     std::fs::set_permissions(&bundled, std::fs::Permissions::from_mode(0o755))?;
     copy(spec.component, &dir.join("charm.wasm"))?;
     let artifact = dir.join("charm.cwasm");
-    let charm = runtime.precompile_to(spec.component, &artifact)?;
+    // Reuse what this host compiled before (the samples' Python components take seconds).
+    let cache =
+        Cache::default_root().and_then(|root| Cache::open(&root, runtime.engine_hash()).ok());
+    let charm = runtime.precompile_to(spec.component, &artifact, cache.as_ref())?;
     for file in [
         artifact.clone(),
         crate::runtime::artifacts::record_path(&artifact),

@@ -47,7 +47,7 @@ fn an_artifact_beside_the_component_is_preferred() {
     let path = component_copy(dir.path());
     let runtime = Runtime::new(Limits::default()).unwrap();
     runtime
-        .precompile_to(&path, &artifacts::beside(&path))
+        .precompile_to(&path, &artifacts::beside(&path), None)
         .unwrap();
     assert_eq!(
         origin(&runtime, &path, &cache(dir.path(), &runtime)),
@@ -61,7 +61,7 @@ fn a_changed_component_is_compiled_again() {
     let path = component_copy(dir.path());
     let runtime = Runtime::new(Limits::default()).unwrap();
     runtime
-        .precompile_to(&path, &artifacts::beside(&path))
+        .precompile_to(&path, &artifacts::beside(&path), None)
         .unwrap();
     let cache = cache(dir.path(), &runtime);
     assert_eq!(origin(&runtime, &path, &cache), Origin::Beside);
@@ -109,7 +109,7 @@ fn an_artifact_for_other_engine_settings_is_not_loaded() {
     .unwrap();
     assert_ne!(plain.engine_hash(), metered.engine_hash());
     plain
-        .precompile_to(&path, &artifacts::beside(&path))
+        .precompile_to(&path, &artifacts::beside(&path), None)
         .unwrap();
     assert_eq!(
         origin(&metered, &path, &cache(dir.path(), &metered)),

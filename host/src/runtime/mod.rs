@@ -237,11 +237,30 @@ impl Runtime {
             .map(|c| (c, Origin::Compiled))
     }
 
-    /// Compiles the component at `path` (checking it is a charm this host can run) into an
-    /// artifact for this runtime's engine, written with its record to `artifact`; returns the
-    /// loaded charm.
-    pub fn precompile_to(&self, path: &Path, artifact: &Path) -> Result<Charm, LoadError> {
+    /// Writes an artifact of the component at `path` for this runtime's engine, with its
+    /// record, to `artifact` (checking it is a charm this host can run); returns the loaded
+    /// charm. With a `cache`, the artifact comes from it (compiled into it first if need be).
+    pub fn precompile_to(
+        &self,
+        path: &Path,
+        artifact: &Path,
+        cache: Option<&artifacts::Cache>,
+    ) -> Result<Charm, LoadError> {
         let shown = path.display().to_string();
+        let write_error =
+            |e: std::io::Error| LoadError::Artifact(artifact.display().to_string(), e.to_string());
+        if let Some(cache) = cache {
+            let (charm, _) = self.load_file_cached(path, Some(cache))?;
+            if let Some(hash) = cache.known_hash(path) {
+                let cached = cache.artifact(&hash);
+                if artifacts::matches(&cached, &hash, &self.engine_hash) {
+                    let body = std::fs::read(&cached).map_err(write_error)?;
+                    artifacts::write(artifact, &body, &hash, &self.engine_hash)
+                        .map_err(write_error)?;
+                    return Ok(charm);
+                }
+            }
+        }
         let bytes =
             std::fs::read(path).map_err(|e| LoadError::Unreadable(shown.clone(), e.to_string()))?;
         let component = self.compile(&bytes, &shown)?;
@@ -249,13 +268,8 @@ impl Runtime {
             .serialize()
             .map_err(|e| LoadError::Invalid(shown.clone(), root_cause(&e)))?;
         let charm = self.prepare(component, shown)?;
-        artifacts::write(
-            artifact,
-            &serialized,
-            &artifacts::component_hash(&bytes),
-            &self.engine_hash,
-        )
-        .map_err(|e| LoadError::Artifact(artifact.display().to_string(), e.to_string()))?;
+        let hash = artifacts::component_hash(&bytes);
+        artifacts::write(artifact, &serialized, &hash, &self.engine_hash).map_err(write_error)?;
         Ok(charm)
     }
 
