@@ -13,7 +13,7 @@ use chrono::TimeDelta;
 use charm_host::harness::Harness;
 use charm_host::runtime::Limits;
 use charm_host::simulator::STATE_ENV;
-use common::Deployment;
+use common::{Deployment, Impl};
 
 /// A charm whose `dispatch` is this shell script, deployed as `shell` with two units, its
 /// install-time hooks run.
@@ -298,17 +298,29 @@ mod no_secret_value_ever_reaches_a_hook_commands_argv {
     use super::*;
 
     #[test]
-    fn wasm_packed_through_dispatch() {
-        no_secret_value_in_argv(Deployment::Packed)
+    fn rust_packed_through_dispatch() {
+        no_secret_value_in_argv(Deployment {
+            database: Impl::Rust,
+            webserver: Impl::Rust,
+            packed: true,
+        })
     }
 
     #[test]
-    fn ops_database_with_packed_wasm_webserver() {
-        no_secret_value_in_argv(Deployment::OpsDatabase)
+    fn ops_database_with_packed_rust_webserver() {
+        no_secret_value_in_argv(Deployment {
+            database: Impl::Ops,
+            webserver: Impl::Rust,
+            packed: true,
+        })
     }
 
     #[test]
-    fn packed_wasm_database_with_ops_webserver() {
-        no_secret_value_in_argv(Deployment::OpsWebserver)
+    fn packed_rust_database_with_ops_webserver() {
+        no_secret_value_in_argv(Deployment {
+            database: Impl::Rust,
+            webserver: Impl::Ops,
+            packed: true,
+        })
     }
 }

@@ -269,17 +269,50 @@ pub fn ops_charm(name: &str) -> PathBuf {
     dir
 }
 
-/// Which implementation each side of the database/webserver pair runs.
+/// A sample charm written in `language` (`python`, `javascript`), built against the
+/// project's WIT by `scripts/build-charms` (once per test process; it skips what is up to
+/// date). The toolchains must have been installed by `./scripts/install-tools`.
+pub fn foreign_component(language: &str, charm: &str) -> PathBuf {
+    static BUILT: OnceLock<std::sync::Mutex<Vec<String>>> = OnceLock::new();
+    let mut built = BUILT.get_or_init(Default::default).lock().unwrap();
+    if !built.iter().any(|l| l == language) {
+        let out = Command::new(workspace_root().join("scripts/build-charms"))
+            .arg(language)
+            .env("CARGO_TARGET_DIR", target_dir())
+            .output()
+            .expect("running scripts/build-charms");
+        assert!(
+            out.status.success(),
+            "building the {language} samples failed (toolchains come from ./scripts/install-tools): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        built.push(language.to_string());
+    }
+    target_dir()
+        .join("charms")
+        .join(format!("{language}-{charm}.wasm"))
+}
+
+/// What a side of the database/webserver pair is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deployment {
-    /// Both wasm components, in process on the mock backend.
-    InProcess,
-    /// Both packed, run through dispatch on the hook-command simulator.
-    Packed,
-    /// The plain ops database with the packed wasm webserver.
-    OpsDatabase,
-    /// The packed wasm database with the plain ops webserver.
-    OpsWebserver,
+pub enum Impl {
+    /// The Rust sample, a wasm component.
+    Rust,
+    /// The Python sample (componentize-py), a wasm component.
+    Python,
+    /// The JavaScript sample (componentize-js), a wasm component.
+    JavaScript,
+    /// The plain ops charm (always run through dispatch).
+    Ops,
+}
+
+/// Which implementation each side of the database/webserver pair runs, and whether the wasm
+/// ones run in process on the mock or packed, through dispatch, on the hook-command simulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deployment {
+    pub database: Impl,
+    pub webserver: Impl,
+    pub packed: bool,
 }
 
 /// A harness with `units` units of the database and of the webserver, deployed as `d` says,
@@ -287,28 +320,34 @@ pub enum Deployment {
 pub fn database_and_webserver(d: Deployment, units: u32) -> charm_host::harness::Harness {
     use charm_host::harness::Harness;
     let mut h = Harness::new(charm_host::runtime::Limits::default()).unwrap();
-    if d != Deployment::InProcess {
+    if d.packed {
         h.use_hook_commands(&charm_host_binary()).unwrap();
     }
-    for (app, ops) in [
-        ("database", d == Deployment::OpsDatabase),
-        ("webserver", d == Deployment::OpsWebserver),
-    ] {
-        if ops {
-            h.deploy_charm_dir(app, &ops_charm(&format!("ops-{app}")), units)
-                .unwrap();
-        } else if d == Deployment::InProcess {
-            h.deploy(app, &component(app), sample_manifest(app), units)
+    let samples = workspace_root().join("sample-charms");
+    for (app, implementation) in [("database", d.database), ("webserver", d.webserver)] {
+        let (component, dir) = match implementation {
+            Impl::Ops => {
+                h.deploy_charm_dir(app, &ops_charm(&format!("ops-{app}")), units)
+                    .unwrap();
+                continue;
+            }
+            Impl::Rust => (component(app), samples.join(app)),
+            Impl::Python => (
+                foreign_component("python", app),
+                samples.join("python").join(app),
+            ),
+            Impl::JavaScript => (
+                foreign_component("javascript", app),
+                samples.join("javascript").join(app),
+            ),
+        };
+        let (manifest, metadata) = (dir.join("capabilities.yaml"), dir.join("metadata.yaml"));
+        if d.packed {
+            h.deploy_packed(app, &component, &manifest, Some(&metadata), units)
                 .unwrap();
         } else {
-            h.deploy_packed(
-                app,
-                &component(app),
-                &sample_file(app, "capabilities.yaml"),
-                Some(&sample_file(app, "metadata.yaml")),
-                units,
-            )
-            .unwrap();
+            let manifest = charm_host::capabilities::Manifest::load(&manifest).unwrap();
+            h.deploy(app, &component, manifest, units).unwrap();
         }
     }
     h.run_queued().unwrap();
@@ -316,27 +355,70 @@ pub fn database_and_webserver(d: Deployment, units: u32) -> charm_host::harness:
 }
 
 /// One test per deployment of the database/webserver pair, in a module named after the rule:
-/// the same lifecycle must hold in process, packed through dispatch, and against ops charms.
+/// the same lifecycle must hold in every language, in process and packed through dispatch,
+/// against ops charms both ways, and in mixed-language pairs.
 #[macro_export]
 macro_rules! in_every_deployment {
     ($name:ident, $check:expr) => {
         mod $name {
             use super::*;
+            use common::Impl::{JavaScript, Ops, Python, Rust};
+
+            fn check(database: common::Impl, webserver: common::Impl, packed: bool) {
+                ($check)(common::Deployment {
+                    database,
+                    webserver,
+                    packed,
+                })
+            }
+
             #[test]
-            fn wasm_in_process() {
-                ($check)(common::Deployment::InProcess)
+            fn rust_in_process() {
+                check(Rust, Rust, false)
             }
             #[test]
-            fn wasm_packed_through_dispatch() {
-                ($check)(common::Deployment::Packed)
+            fn rust_packed_through_dispatch() {
+                check(Rust, Rust, true)
             }
             #[test]
-            fn ops_database_with_packed_wasm_webserver() {
-                ($check)(common::Deployment::OpsDatabase)
+            fn ops_database_with_packed_rust_webserver() {
+                check(Ops, Rust, true)
             }
             #[test]
-            fn packed_wasm_database_with_ops_webserver() {
-                ($check)(common::Deployment::OpsWebserver)
+            fn packed_rust_database_with_ops_webserver() {
+                check(Rust, Ops, true)
+            }
+            #[test]
+            fn python_in_process() {
+                check(Python, Python, false)
+            }
+            #[test]
+            fn python_packed_through_dispatch() {
+                check(Python, Python, true)
+            }
+            #[test]
+            fn javascript_in_process() {
+                check(JavaScript, JavaScript, false)
+            }
+            #[test]
+            fn javascript_packed_through_dispatch() {
+                check(JavaScript, JavaScript, true)
+            }
+            #[test]
+            fn python_owner_with_rust_observer_in_process() {
+                check(Python, Rust, false)
+            }
+            #[test]
+            fn python_owner_with_rust_observer_packed() {
+                check(Python, Rust, true)
+            }
+            #[test]
+            fn javascript_owner_with_python_observer_in_process() {
+                check(JavaScript, Python, false)
+            }
+            #[test]
+            fn javascript_owner_with_python_observer_packed() {
+                check(JavaScript, Python, true)
             }
         }
     };
