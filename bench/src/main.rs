@@ -1,0 +1,463 @@
+//! `charm-host-bench`: one hook's whole-process time and peak RSS, side by side in one run.
+//!
+//! Every row runs a charm's `dispatch` as Juju would, for the `database` relation-joined hook,
+//! against the same stub hook commands (a tiny shell script answering from files), and
+//! reports the median of several runs, the ratio to the native floor, and the median peak RSS.
+//! Then scaling: a charm reading a secret 1, 10 and 100 times per hook, with 1 KB to 1 MB of
+//! content, wasm against native, and the host's overhead per secret operation.
+//!
+//! Run through `./scripts/bench`, which builds everything first.
+
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// The stub hook command: answers from `$STUB_STATE/<tool>.out`, or fails with `.err`/`.code`.
+const STUB: &str = r#"#!/bin/sh
+t=${0##*/}
+[ "$t" = relation-set ] && cat >/dev/null
+if [ -f "$STUB_STATE/$t.err" ]; then cat "$STUB_STATE/$t.err" >&2; exit "$(cat "$STUB_STATE/$t.code")"; fi
+[ -f "$STUB_STATE/$t.out" ] && exec cat "$STUB_STATE/$t.out"
+exit 0
+"#;
+
+const TOOLS: &[&str] = &[
+    "secret-add",
+    "secret-set",
+    "secret-get",
+    "secret-info-get",
+    "secret-ids",
+    "secret-grant",
+    "secret-revoke",
+    "secret-remove",
+    "relation-ids",
+    "relation-list",
+    "relation-get",
+    "relation-set",
+    "is-leader",
+    "config-get",
+    "juju-log",
+    "status-set",
+    "status-get",
+];
+
+const XID: &str = "d4jm0000000000000001";
+
+struct Paths {
+    root: PathBuf,
+    target: PathBuf,
+    work: tempfile::TempDir,
+}
+
+impl Paths {
+    fn tmp(&self, name: &str) -> PathBuf {
+        self.work.path().join(name)
+    }
+}
+
+/// One process run: wall time in ms and peak RSS in MB.
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which also reports its peak RSS"
+)]
+fn run_once(dispatch: &Path, env: &[(String, String)]) -> (f64, f64) {
+    let errors = tempfile::tempfile().expect("a file for stderr");
+    let start = Instant::now();
+    let child = Command::new(dispatch)
+        .current_dir(dispatch.parent().expect("a charm directory"))
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(errors.try_clone().expect("a second handle"))
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", dispatch.display()));
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child, filling in the two out-parameters.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = start.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(waited, pid, "wait4 failed");
+    let status = std::process::ExitStatus::from_raw(status);
+    if !status.success() {
+        let mut stderr = String::new();
+        let mut errors = errors;
+        let _ = std::io::Seek::rewind(&mut errors);
+        let _ = std::io::Read::read_to_string(&mut errors, &mut stderr);
+        panic!("{} failed ({status}): {stderr}", dispatch.display());
+    }
+    (elapsed, usage.ru_maxrss as f64 / 1024.0)
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// Medians of `runs` runs; `before` runs first each time (e.g. emptying a cache).
+fn measure(
+    dispatch: &Path,
+    env: &[(String, String)],
+    runs: usize,
+    before: &dyn Fn(),
+) -> (f64, f64) {
+    let (mut times, mut rss) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        before();
+        let (t, r) = run_once(dispatch, env);
+        times.push(t);
+        rss.push(r);
+    }
+    (median(times), median(rss))
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+}
+
+fn executable(path: &Path, text: &str) {
+    write(path, text);
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// The stub hook commands, answering as Juju would for the database's first relation-joined.
+fn stubs(p: &Paths) -> (PathBuf, PathBuf) {
+    let bin = p.tmp("stubs/bin");
+    let state = p.tmp("stubs/state");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&state).unwrap();
+    let stub = p.tmp("stubs/stub");
+    executable(&stub, STUB);
+    for tool in TOOLS {
+        std::os::unix::fs::symlink(&stub, bin.join(tool)).unwrap();
+    }
+    let answers = [
+        ("is-leader.out", "true\n".to_string()),
+        ("relation-ids.out", "[\"database:1\"]\n".into()),
+        ("relation-list.out", "[\"webserver/0\"]\n".into()),
+        ("relation-get.out", "{}\n".into()),
+        ("secret-ids.out", "null\n".into()),
+        (
+            "secret-add.out",
+            format!("secret://7f1c2a8e-3b4d-4e5f-8a6b-9c0d1e2f3a4b/{XID}\n"),
+        ),
+        (
+            "secret-info-get.err",
+            "ERROR secret \"secret-for-webserver-app\" not found\n".into(),
+        ),
+        ("secret-info-get.code", "1".into()),
+    ];
+    for (name, text) in answers {
+        write(&state.join(name), &text);
+    }
+    (bin, state)
+}
+
+fn hook_env(
+    p: &Paths,
+    charm_dir: &Path,
+    bin: &Path,
+    state: &Path,
+    cache: &Path,
+    hook: &str,
+) -> Vec<(String, String)> {
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut env: Vec<(String, String)> = [
+        ("PATH", path),
+        ("HOME", p.tmp("home").display().to_string()),
+        ("STUB_STATE", state.display().to_string()),
+        ("CHARM_HOST_CACHE_DIR", cache.display().to_string()),
+        ("JUJU_CHARM_DIR", charm_dir.display().to_string()),
+        ("JUJU_UNIT_NAME", "database/0".into()),
+        ("JUJU_MODEL_NAME", "bench".into()),
+        (
+            "JUJU_MODEL_UUID",
+            "7f1c2a8e-3b4d-4e5f-8a6b-9c0d1e2f3a4b".into(),
+        ),
+        ("JUJU_VERSION", "3.6.11".into()),
+        ("JUJU_HOOK_NAME", hook.into()),
+        ("JUJU_DISPATCH_PATH", format!("hooks/{hook}")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    if hook.contains("-relation-") {
+        for (k, v) in [
+            ("JUJU_RELATION", "database"),
+            ("JUJU_RELATION_ID", "database:1"),
+            ("JUJU_REMOTE_APP", "webserver"),
+            ("JUJU_REMOTE_UNIT", "webserver/0"),
+        ] {
+            env.push((k.into(), v.into()));
+        }
+    }
+    env
+}
+
+/// Packs a component with `charm-host pack` into the work directory; returns the charm dir.
+fn pack(p: &Paths, component: &Path, sample: &Path, cache: &Path) -> PathBuf {
+    let out = p.tmp("charms");
+    let status = Command::new(p.target.join("bench-host/charm-host"))
+        .arg("pack")
+        .arg("--component")
+        .arg(component)
+        .arg("--manifest")
+        .arg(sample.join("capabilities.yaml"))
+        .arg("--metadata")
+        .arg(sample.join("metadata.yaml"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--no-archive")
+        .env("CHARM_HOST_CACHE_DIR", cache)
+        .stdout(Stdio::null())
+        .status()
+        .expect("running charm-host pack");
+    assert!(status.success(), "packing {} failed", component.display());
+    let name = std::fs::read_to_string(sample.join("metadata.yaml"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("name: ").map(str::to_string))
+        .expect("a name");
+    out.join(name)
+}
+
+/// A copy of a packed charm without its precompiled artifact: what a cold start loads.
+fn without_artifact(p: &Paths, packed: &Path) -> PathBuf {
+    let cold = p.tmp(&format!(
+        "cold-{}",
+        packed.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::create_dir_all(cold.join("bin")).unwrap();
+    for file in [
+        "dispatch",
+        "charm.wasm",
+        "capabilities.yaml",
+        "metadata.yaml",
+    ] {
+        std::fs::copy(packed.join(file), cold.join(file)).unwrap();
+    }
+    std::fs::hard_link(packed.join("bin/charm-host"), cold.join("bin/charm-host")).unwrap();
+    cold
+}
+
+/// A charm directory whose dispatch execs a native binary.
+fn native_charm(p: &Paths, binary: &str) -> PathBuf {
+    let dir = p.tmp(&format!("charms/{binary}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    executable(
+        &dir.join("dispatch"),
+        &format!(
+            "#!/bin/sh\nexec {}\n",
+            p.target.join("bench-host").join(binary).display()
+        ),
+    );
+    dir
+}
+
+struct Row {
+    name: String,
+    ms: f64,
+    rss: f64,
+    runs: usize,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let root = PathBuf::from(args.get(1).map(String::as_str).unwrap_or("."));
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(21);
+    let cold_runs: usize = std::env::var("BENCH_COLD_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
+    let p = Paths {
+        target: root.join("target"),
+        root,
+        work: tempfile::tempdir().expect("a work directory"),
+    };
+    std::fs::create_dir_all(p.tmp("home")).unwrap();
+    let (bin, state) = stubs(&p);
+    let warm_cache = p.tmp("cache");
+    let samples = p.root.join("sample-charms");
+    let wasm = |name: &str| {
+        p.target
+            .join("wasm32-wasip2/release")
+            .join(format!("{name}.wasm"))
+    };
+    let hook = "database-relation-joined";
+
+    let mut rows = Vec::new();
+    let mut bench = |name: &str, dir: &Path, runs: usize, cold: bool| {
+        let dispatch = dir.join("dispatch");
+        let cold_cache = p.tmp("cold-cache");
+        let cache = if cold { &cold_cache } else { &warm_cache };
+        let env = hook_env(&p, dir, &bin, &state, cache, hook);
+        let clear = || {
+            let _ = std::fs::remove_dir_all(&cold_cache);
+        };
+        let (ms, rss) = if cold {
+            measure(&dispatch, &env, runs, &clear)
+        } else {
+            run_once(&dispatch, &env); // warm up the page cache
+            measure(&dispatch, &env, runs, &|| {})
+        };
+        eprintln!("  {name}: {ms:.1} ms, {rss:.1} MB");
+        rows.push(Row {
+            name: name.to_string(),
+            ms,
+            rss,
+            runs,
+        });
+    };
+
+    eprintln!("measuring one {hook} hook ({runs} runs each, cold: {cold_runs})");
+    bench(
+        "native Rust (the floor)",
+        &native_charm(&p, "native-database"),
+        runs,
+        false,
+    );
+    let rust = pack(
+        &p,
+        &wasm("database"),
+        &samples.join("database"),
+        &warm_cache,
+    );
+    bench("Rust wasm, warm (packed artifact)", &rust, runs, false);
+    bench(
+        "Rust wasm, cold (compiles)",
+        &without_artifact(&p, &rust),
+        runs,
+        true,
+    );
+    let python = pack(
+        &p,
+        &p.target.join("charms/python-database.wasm"),
+        &samples.join("python/database"),
+        &warm_cache,
+    );
+    bench("Python wasm (componentize-py), warm", &python, runs, false);
+    bench(
+        "Python wasm, cold (compiles)",
+        &without_artifact(&p, &python),
+        cold_runs,
+        true,
+    );
+    let js = pack(
+        &p,
+        &p.target.join("charms/javascript-database.wasm"),
+        &samples.join("javascript/database"),
+        &warm_cache,
+    );
+    bench("JavaScript wasm (componentize-js), warm", &js, runs, false);
+    bench(
+        "JavaScript wasm, cold (compiles)",
+        &without_artifact(&p, &js),
+        cold_runs,
+        true,
+    );
+    bench(
+        "ops (Python, ops from PyPI)",
+        &samples.join("ops-database"),
+        runs,
+        false,
+    );
+
+    let floor = rows[0].ms;
+    let ops = rows.last().expect("rows").ms;
+    println!("\n### One `{hook}` hook, whole process (median of N runs)\n");
+    println!("| charm | median ms | × native | ops ÷ this | peak RSS MB | N |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for r in &rows {
+        println!(
+            "| {} | {:.1} | {:.2} | {:.1} | {:.1} | {} |",
+            r.name,
+            r.ms,
+            r.ms / floor,
+            ops / r.ms,
+            r.rss,
+            r.runs
+        );
+    }
+    scaling(&p, &bin, &state, &warm_cache, runs);
+}
+
+/// The reader charm and its native twin, reading a secret N times with S bytes of content.
+fn scaling(p: &Paths, bin: &Path, state: &Path, cache: &Path, runs: usize) {
+    let reader = pack(
+        p,
+        &p.target.join("wasm32-wasip2/release/bench_reader.wasm"),
+        &p.root.join("bench/reader-charm"),
+        cache,
+    );
+    let native = native_charm(p, "native-reader");
+    let hook = "config-changed";
+    let mut measured = Vec::new();
+    for (operations, size) in [
+        (1, 1_000),
+        (10, 1_000),
+        (100, 1_000),
+        (10, 100_000),
+        (10, 1_000_000),
+    ] {
+        write(
+            &state.join("config-get.out"),
+            &format!("{{\"secret-id\":\"secret:{XID}\",\"operations\":{operations}}}\n"),
+        );
+        write(
+            &state.join("secret-get.out"),
+            &format!("{{\"value\":\"{}\"}}\n", "x".repeat(size)),
+        );
+        let time = |dir: &Path| {
+            let env = hook_env(p, dir, bin, state, cache, hook);
+            run_once(&dir.join("dispatch"), &env);
+            measure(&dir.join("dispatch"), &env, runs, &|| {})
+        };
+        let (n, w) = (time(&native), time(&reader));
+        eprintln!(
+            "  {operations} × {size} B: native {:.1} ms, wasm {:.1} ms",
+            n.0, w.0
+        );
+        measured.push((operations, size, n, w));
+    }
+    println!("\n### Scaling: secret reads per hook and content size (median ms)\n");
+    println!("| reads × content | native ms | wasm ms | × native | wasm peak RSS MB |");
+    println!("|---|---:|---:|---:|---:|");
+    for (operations, size, n, w) in &measured {
+        println!(
+            "| {operations} × {} | {:.1} | {:.1} | {:.2} | {:.1} |",
+            human(*size),
+            n.0,
+            w.0,
+            w.0 / n.0,
+            w.1
+        );
+    }
+    // Slope from 1 to 100 reads of 1 KB: the cost of one more read.
+    let (one, hundred) = (&measured[0], &measured[2]);
+    let reads = (hundred.0 - one.0) as f64;
+    let native_per_op = (hundred.2.0 - one.2.0) / reads;
+    let wasm_per_op = (hundred.3.0 - one.3.0) / reads;
+    println!(
+        "\nPer secret read (1 KB; slope from 1 to 100 reads): native {native_per_op:.2} ms (the hook command's own cost), wasm {wasm_per_op:.2} ms: host overhead {:.1}% of the command's cost.",
+        (wasm_per_op - native_per_op) / native_per_op * 100.0
+    );
+}
+
+fn human(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1_000_000 => format!("{} MB", b / 1_000_000),
+        b if b >= 1_000 => format!("{} KB", b / 1_000),
+        b => format!("{b} B"),
+    }
+}
