@@ -202,9 +202,10 @@ fn hook_env(
     env
 }
 
-/// Packs a component with `charm-host pack` into the work directory; returns the charm dir.
-fn pack(p: &Paths, component: &Path, sample: &Path, cache: &Path) -> PathBuf {
-    let out = p.tmp("charms");
+/// Packs a component with `charm-host pack` into `charms/<label>/` in the work directory;
+/// returns the charm directory.
+fn pack(p: &Paths, label: &str, component: &Path, sample: &Path, cache: &Path) -> PathBuf {
+    let out = p.tmp(&format!("charms/{label}"));
     let status = Command::new(p.target.join("bench-host/charm-host"))
         .arg("pack")
         .arg("--component")
@@ -231,10 +232,11 @@ fn pack(p: &Paths, component: &Path, sample: &Path, cache: &Path) -> PathBuf {
 
 /// A copy of a packed charm without its precompiled artifact: what a cold start loads.
 fn without_artifact(p: &Paths, packed: &Path) -> PathBuf {
-    let cold = p.tmp(&format!(
-        "cold-{}",
-        packed.file_name().unwrap().to_string_lossy()
-    ));
+    let label = packed
+        .parent()
+        .and_then(Path::file_name)
+        .unwrap_or_default();
+    let cold = p.tmp(&format!("cold-{}", label.to_string_lossy()));
     std::fs::create_dir_all(cold.join("bin")).unwrap();
     for file in [
         "dispatch",
@@ -329,6 +331,7 @@ fn main() {
     );
     let rust = pack(
         &p,
+        "rust",
         &wasm("database"),
         &samples.join("database"),
         &warm_cache,
@@ -342,6 +345,7 @@ fn main() {
     );
     let python = pack(
         &p,
+        "python",
         &p.target.join("charms/python-database.wasm"),
         &samples.join("python/database"),
         &warm_cache,
@@ -355,6 +359,7 @@ fn main() {
     );
     let js = pack(
         &p,
+        "javascript",
         &p.target.join("charms/javascript-database.wasm"),
         &samples.join("javascript/database"),
         &warm_cache,
@@ -390,12 +395,55 @@ fn main() {
         );
     }
     scaling(&p, &bin, &state, &warm_cache, runs);
+    warm_loads(
+        &p,
+        &[("Rust", &rust), ("Python", &python), ("JavaScript", &js)],
+        runs,
+    );
+}
+
+/// In-process: loading a packed charm's precompiled artifact (record check, mmap,
+/// deserialize, link) without compiling; the part of a warm hook that grows with the component.
+fn warm_loads(p: &Paths, charms: &[(&str, &PathBuf)], runs: usize) {
+    use charm_host::capabilities::Manifest;
+    use charm_host::runtime::{Limits, Origin, Runtime};
+    println!("\n### Warm load of the component (in process, median of {runs})\n");
+    println!("| charm | component MB | artifact MB | load ms |");
+    println!("|---|---:|---:|---:|");
+    for (name, dir) in charms {
+        let manifest = Manifest::load(&dir.join("capabilities.yaml")).expect("manifest");
+        let limits = manifest.limits(Limits::default()).expect("limits");
+        let runtime = Runtime::new(limits).expect("an engine");
+        let cache_root = p.tmp("load-cache");
+        let cache = charm_host::runtime::artifacts::Cache::open(&cache_root, runtime.engine_hash())
+            .expect("a cache");
+        let component = dir.join("charm.wasm");
+        let times: Vec<f64> = (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                let (_, origin) = runtime
+                    .load_file_cached(&component, Some(&cache))
+                    .expect("loads");
+                assert_eq!(origin, Origin::Beside, "{name} loads its packed artifact");
+                start.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        let size =
+            |f: &str| std::fs::metadata(dir.join(f)).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+        println!(
+            "| {name} database | {:.1} | {:.1} | {:.2} |",
+            size("charm.wasm"),
+            size("charm.cwasm"),
+            median(times)
+        );
+    }
 }
 
 /// The reader charm and its native twin, reading a secret N times with S bytes of content.
 fn scaling(p: &Paths, bin: &Path, state: &Path, cache: &Path, runs: usize) {
     let reader = pack(
         p,
+        "reader",
         &p.target.join("wasm32-wasip2/release/bench_reader.wasm"),
         &p.root.join("bench/reader-charm"),
         cache,

@@ -1,11 +1,10 @@
 //! Running one hook command: bounded in time, output captured, stdin fed.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
-
-use wait_timeout::ChildExt;
 
 use crate::error::HostError;
 
@@ -49,14 +48,6 @@ impl ProcessRunner {
     }
 }
 
-fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
-    thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = pipe.read_to_end(&mut buf);
-        buf
-    })
-}
-
 impl Runner for ProcessRunner {
     fn run(&mut self, invocation: &Invocation) -> Result<Completed, HostError> {
         let tool = invocation.tool;
@@ -76,41 +67,44 @@ impl Runner for ProcessRunner {
                 }
                 _ => HostError::Fatal(format!("cannot run hook command `{tool}`: {e}")),
             })?;
-        if let (Some(mut stdin), Some(data)) = (child.stdin.take(), invocation.stdin.clone()) {
-            thread::spawn(move || {
-                let _ = stdin.write_all(&data);
-            });
-        }
-        let stdout = child.stdout.take().map(drain);
-        let stderr = child.stderr.take().map(drain);
-        let status = match child.wait_timeout(self.timeout) {
-            Ok(Some(status)) => status,
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
+        // One thread per command: it feeds stdin, then collects stdout and stderr together
+        // (std polls both pipes) until the command exits; this thread waits for it with the
+        // timeout. Hook commands read their stdin before they write.
+        let pid = child.id();
+        let stdin = invocation.stdin.clone();
+        let (done, finished) = mpsc::channel();
+        thread::spawn(move || {
+            if let (Some(mut pipe), Some(data)) = (child.stdin.take(), stdin) {
+                let _ = pipe.write_all(&data);
+            }
+            let _ = done.send(child.wait_with_output());
+        });
+        let output = match finished.recv_timeout(self.timeout) {
+            Ok(Ok(output)) => output,
+            Ok(Err(e)) => {
+                return Err(HostError::Fatal(format!(
+                    "cannot wait for hook command `{tool}`: {e}"
+                )));
+            }
+            Err(_) => {
+                // SAFETY: kill(2) takes any pid. This is our child's: the waiting thread reaps
+                // it only once it exits, and one still running past its timeout has not.
+                // The thread finishes on its own once the command's pipes close.
+                unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
                 return Err(HostError::Fatal(format!(
                     "hook command `{tool}` did not finish within {} s and was killed",
                     self.timeout.as_secs_f64()
                 )));
             }
-            Err(e) => {
-                return Err(HostError::Fatal(format!(
-                    "cannot wait for hook command `{tool}`: {e}"
-                )));
-            }
         };
-        let collect = |h: Option<thread::JoinHandle<Vec<u8>>>| {
-            let bytes = h.and_then(|h| h.join().ok()).unwrap_or_default();
-            String::from_utf8_lossy(&bytes).into_owned()
-        };
-        let (stdout, stderr) = (collect(stdout), collect(stderr));
-        let code = status.code().ok_or_else(|| {
+        let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
+        let code = output.status.code().ok_or_else(|| {
             HostError::Fatal(format!("hook command `{tool}` was killed by a signal"))
         })?;
         Ok(Completed {
             code,
-            stdout,
-            stderr,
+            stdout: text(output.stdout),
+            stderr: text(output.stderr),
         })
     }
 }
