@@ -23,26 +23,6 @@ if [ -f "$STUB_STATE/$t.err" ]; then cat "$STUB_STATE/$t.err" >&2; exit "$(cat "
 exit 0
 "#;
 
-const TOOLS: &[&str] = &[
-    "secret-add",
-    "secret-set",
-    "secret-get",
-    "secret-info-get",
-    "secret-ids",
-    "secret-grant",
-    "secret-revoke",
-    "secret-remove",
-    "relation-ids",
-    "relation-list",
-    "relation-get",
-    "relation-set",
-    "is-leader",
-    "config-get",
-    "juju-log",
-    "status-set",
-    "status-get",
-];
-
 const XID: &str = "d4jm0000000000000001";
 
 struct Paths {
@@ -132,7 +112,7 @@ fn stubs(p: &Paths) -> (PathBuf, PathBuf) {
     std::fs::create_dir_all(&state).unwrap();
     let stub = p.tmp("stubs/stub");
     executable(&stub, STUB);
-    for tool in TOOLS {
+    for tool in charm_host::simulator::TOOLS {
         std::os::unix::fs::symlink(&stub, bin.join(tool)).unwrap();
     }
     let answers = [
