@@ -128,6 +128,11 @@ fn relation_flag(ctx: &HookContext, raw: Option<&str>) -> Result<Option<u32>, Ju
     Ok(Some(id))
 }
 
+/// `-r/--relation`, defaulting to the hook's relation, for commands that need one.
+fn required_relation(ctx: &HookContext, raw: Option<&str>) -> Result<u32, JujuError> {
+    relation_flag(ctx, raw)?.ok_or_else(|| JujuError::usage("no relation id specified"))
+}
+
 fn secret_id(raw: &str) -> Result<SecretId, JujuError> {
     SecretId::parse(raw).map_err(|e| JujuError::usage(e.to_string()))
 }
@@ -645,8 +650,7 @@ struct SecretGrant {
 fn secret_grant(ctx: &mut HookContext, args: &[String]) -> ToolResult {
     let cmd: SecretGrant = parse("secret-grant", args)?;
     let id = required_id(cmd.id.as_deref())?;
-    let relation = relation_flag(ctx, cmd.relation.as_deref())?
-        .ok_or_else(|| JujuError::usage("no relation id specified"))?;
+    let relation = required_relation(ctx, cmd.relation.as_deref())?;
     check_names(cmd.unit.as_deref(), None)?;
     ctx.secret_grant(&id, relation, cmd.unit.as_deref())?;
     Ok(Printed::default())
@@ -761,8 +765,7 @@ struct RelationList {
 fn relation_list(ctx: &mut HookContext, args: &[String]) -> ToolResult {
     let cmd: RelationList = parse("relation-list", args)?;
     let format = Format::choose(cmd.format.as_deref(), Format::Smart, LIST_FORMATS)?;
-    let relation = relation_flag(ctx, cmd.relation.as_deref())?
-        .ok_or_else(|| JujuError::usage("no relation id specified"))?;
+    let relation = required_relation(ctx, cmd.relation.as_deref())?;
     let stdout = if cmd.app {
         format.render(&ctx.relation_remote_app(relation)?)?
     } else {
@@ -793,8 +796,7 @@ struct RelationGet {
 fn relation_get(ctx: &mut HookContext, args: &[String]) -> ToolResult {
     let cmd: RelationGet = parse("relation-get", args)?;
     let format = Format::choose(cmd.format.as_deref(), Format::Smart, LIST_FORMATS)?;
-    let relation = relation_flag(ctx, cmd.relation.as_deref())?
-        .ok_or_else(|| JujuError::usage("no relation id specified"))?;
+    let relation = required_relation(ctx, cmd.relation.as_deref())?;
     let owner = match cmd.unit {
         Some(owner) => owner,
         None if cmd.app => ctx.relation_remote_app(relation)?,
@@ -844,8 +846,7 @@ struct RelationSet {
 
 fn relation_set(ctx: &mut HookContext, args: &[String], stdin: &mut dyn Read) -> ToolResult {
     let cmd: RelationSet = parse("relation-set", args)?;
-    let relation = relation_flag(ctx, cmd.relation.as_deref())?
-        .ok_or_else(|| JujuError::usage("no relation id specified"))?;
+    let relation = required_relation(ctx, cmd.relation.as_deref())?;
     let mut data: BTreeMap<String, String> = BTreeMap::new();
     if let Some(file) = &cmd.file {
         let text = if file == "-" {
