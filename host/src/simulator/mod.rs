@@ -58,7 +58,7 @@ pub fn main(tool: &str, args: Vec<String>) -> i32 {
                 outcome: match &result {
                     Ok(p) if p.summary.is_empty() => "ok".into(),
                     Ok(p) => format!("ok: {}", p.summary),
-                    Err(e) => format!("error: {}", e.message),
+                    Err(e) => format!("error: {}", tools::shown_error(tool, &args, &e.message)),
                 },
             };
             state.context.calls.push(call);

@@ -695,6 +695,25 @@ fn the_trace_redacts_values_given_in_argv_but_not_file_paths() {
 }
 
 #[test]
+fn the_trace_redacts_argv_values_that_juju_echoes_in_its_error() {
+    let args = ["--label=x".to_string(), "Password=hunter2".to_string()];
+    let m = model();
+    let err = run(
+        &mut install(&m, "database/0"),
+        "secret-add",
+        &args,
+        &mut std::io::empty(),
+    )
+    .unwrap_err();
+    assert_eq!(err.message, "key \"Password\" not valid");
+    let echoed = "key value \"Password=hunter2\" not valid";
+    assert_eq!(
+        super::tools::shown_error("secret-add", &args, echoed),
+        "key value \"Password=<redacted>\" not valid"
+    );
+}
+
+#[test]
 fn the_hook_context_survives_the_state_file_between_commands() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.json");

@@ -1063,17 +1063,42 @@ pub fn run(ctx: &mut HookContext, tool: &str, args: &[String], stdin: &mut dyn R
     }
 }
 
-/// The arguments as the trace shows them: secret values given on the command line (as goops
-/// does) become `<redacted>`; `#file` paths and everything else are shown as given.
+/// Secret values given on the command line (as goops does): `key=value` arguments of
+/// `secret-add` and `secret-set`, except `#file` paths.
+fn argv_values(tool: &str, args: &[String]) -> Vec<(String, String)> {
+    if !matches!(tool, "secret-add" | "secret-set") {
+        return Vec::new();
+    }
+    args.iter()
+        .filter(|a| !a.starts_with('-'))
+        .filter_map(|a| a.split_once('='))
+        .filter(|(key, _)| !key.ends_with("#file"))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The arguments as the trace shows them: secret values given on the command line become
+/// `<redacted>`; `#file` paths and everything else are shown as given.
 pub fn shown_args(tool: &str, args: &[String]) -> String {
-    let redacts = matches!(tool, "secret-add" | "secret-set");
+    let values = argv_values(tool, args);
     args.iter()
         .map(|a| match a.split_once('=') {
-            Some((key, _)) if redacts && !a.starts_with('-') && !key.ends_with("#file") => {
+            Some((key, value)) if values.iter().any(|(k, v)| k == key && v == value) => {
                 format!("{key}=<redacted>")
             }
             _ => a.clone(),
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A refusal as the trace shows it: Juju echoes a bad `key=value` argument in its message
+/// (`key value "password=x" not valid`), so values given on the command line are redacted.
+pub fn shown_error(tool: &str, args: &[String], message: &str) -> String {
+    argv_values(tool, args)
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .fold(message.to_string(), |m, (_, v)| {
+            m.replace(v.as_str(), "<redacted>")
+        })
 }
