@@ -17,6 +17,7 @@ pub mod harness;
 pub mod juju;
 pub mod model;
 pub mod pack;
+pub mod private_file;
 pub mod simulator;
 
 pub use error::HostError;

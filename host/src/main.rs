@@ -229,8 +229,7 @@ fn run(args: RunArgs) -> ExitCode {
         }
     };
     let path = args.component_path();
-    let cache =
-        Cache::default_root().and_then(|root| Cache::open(&root, runtime.engine_hash()).ok());
+    let cache = Cache::for_engine(runtime.engine_hash());
     let charm = match runtime.load_file_cached(&path, cache.as_ref()) {
         Ok((charm, _)) => charm,
         Err(e) => return fail(backend.as_mut(), &format!("{hook}: {e}")),

@@ -172,8 +172,7 @@ pub fn pack_dir(spec: &PackSpec, out: &Path) -> anyhow::Result<PathBuf> {
     copy(spec.component, &dir.join("charm.wasm"))?;
     let artifact = dir.join("charm.cwasm");
     // Reuse what this host compiled before (the samples' Python components take seconds).
-    let cache =
-        Cache::default_root().and_then(|root| Cache::open(&root, runtime.engine_hash()).ok());
+    let cache = Cache::for_engine(runtime.engine_hash());
     let charm = runtime.precompile_to(spec.component, &artifact, cache.as_ref())?;
     for file in [
         artifact.clone(),

@@ -88,8 +88,7 @@ impl Harness {
         };
         let runtime = Runtime::new(metered)?;
         // Compiling a large component takes seconds: reuse the host's artifact cache.
-        let cache =
-            Cache::default_root().and_then(|root| Cache::open(&root, runtime.engine_hash()).ok());
+        let cache = Cache::for_engine(runtime.engine_hash());
         Ok(Harness {
             runtime,
             cache,

@@ -17,13 +17,14 @@
 //! this host writes there, and wasmtime's own checks reject a truncated or foreign file.
 
 use std::hash::Hasher;
-use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use wasmtime::Engine;
+
+use crate::private_file::write_atomically;
 
 /// Bumped when the layout or the record changes, so old artifacts are ignored.
 const FORMAT: u32 = 1;
@@ -84,18 +85,6 @@ pub fn beside(component: &Path) -> PathBuf {
     component.with_extension("cwasm")
 }
 
-/// Writes `bytes` to `path` atomically, 0600.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
 /// Writes an artifact and its record.
 pub fn write(artifact: &Path, bytes: &[u8], component: &str, engine: &str) -> std::io::Result<()> {
     let record = Record {
@@ -104,8 +93,8 @@ pub fn write(artifact: &Path, bytes: &[u8], component: &str, engine: &str) -> st
         engine: engine.to_string(),
         length: bytes.len() as u64,
     };
-    write_private(artifact, bytes)?;
-    write_private(
+    write_atomically(artifact, bytes)?;
+    write_atomically(
         &record_path(artifact),
         &serde_json::to_vec(&record).map_err(std::io::Error::other)?,
     )
@@ -142,6 +131,12 @@ impl Cache {
         var("CHARM_HOST_CACHE_DIR")
             .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("charm-host")))
             .or_else(|| var("HOME").map(|d| d.join(".cache/charm-host")))
+    }
+
+    /// The cache for `engine_hash` in the default directory, if there is one that can be
+    /// created: without it, hooks still run, only slower.
+    pub fn for_engine(engine_hash: &str) -> Option<Self> {
+        Cache::open(&Cache::default_root()?, engine_hash).ok()
     }
 
     /// The cache for `engine_hash` under `root`, creating it (0700) if needed.
@@ -193,7 +188,7 @@ impl Cache {
     /// Remembers the hash of the component file at `path`.
     pub fn remember_hash(&self, path: &Path, hash: &str) -> std::io::Result<()> {
         match self.file_entry(path) {
-            Some(entry) => write_private(&entry, hash.as_bytes()),
+            Some(entry) => write_atomically(&entry, hash.as_bytes()),
             None => Ok(()),
         }
     }
