@@ -7,7 +7,6 @@
 //! exits, the buffer is read back for the caller to commit (only on exit 0) or discard.
 
 use std::ffi::OsString;
-use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -15,10 +14,10 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use tempfile::TempDir;
-use wait_timeout::ChildExt;
 
 use super::state::{self, Invocation, SimState};
 use super::{STATE_ENV, TOOLS};
+use crate::backend::hook_tools::{Unfinished, wait_bounded};
 use crate::model::HookContext;
 
 /// The Juju version the simulated agent announces (`JUJU_VERSION`): 3.6 semantics.
@@ -154,62 +153,36 @@ impl UnitAgent {
         if let Some(home) = std::env::var_os("HOME") {
             command.env("HOME", home);
         }
-        let mut child = command
+        let child = command
             .spawn()
             .with_context(|| format!("cannot run {}/dispatch", unit_dir.display()))?;
-        let drain = |pipe: Option<Box<dyn Read + Send>>| {
-            std::thread::spawn(move || {
-                let mut buf = Vec::new();
-                if let Some(mut pipe) = pipe {
-                    let _ = pipe.read_to_end(&mut buf);
-                }
-                String::from_utf8_lossy(&buf).into_owned()
-            })
+        let (status, stdout, stderr) = match wait_bounded(child, None, self.timeout) {
+            Ok(out) => (
+                Some(out.status),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            ),
+            Err(Unfinished::TimedOut) => (None, String::new(), String::new()),
+            Err(Unfinished::Wait(e)) => return Err(e.into()),
         };
-        let stdout = drain(
-            child
-                .stdout
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        );
-        let stderr = drain(
-            child
-                .stderr
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        );
-        let status = child.wait_timeout(self.timeout)?;
-        let timed_out = status.is_none();
-        if timed_out {
-            let _ = child.kill();
-        }
-        let status = match status {
-            Some(status) => status,
-            None => child.wait()?,
-        };
-        let stdout = stdout.join().unwrap_or_default();
-        let stderr = stderr.join().unwrap_or_default();
         let last_line = stderr
             .lines()
             .rev()
             .find(|l| !l.trim().is_empty())
             .map(|l| format!(": {}", l.trim()))
             .unwrap_or_default();
-        let outcome = if timed_out {
-            Err(format!(
+        let outcome = match status.map(|s| s.code()) {
+            None => Err(format!(
                 "{hook}: dispatch did not finish within {} s and was killed",
                 self.timeout.as_secs_f64()
-            ))
-        } else {
-            match status.code() {
-                Some(0) => Ok(()),
-                Some(code) => Err(format!(
-                    "{hook}: dispatch exited with status {code}{last_line}"
-                )),
-                None => Err(format!(
-                    "{hook}: dispatch was killed by a signal{last_line}"
-                )),
-            }
+            )),
+            Some(Some(0)) => Ok(()),
+            Some(Some(code)) => Err(format!(
+                "{hook}: dispatch exited with status {code}{last_line}"
+            )),
+            Some(None) => Err(format!(
+                "{hook}: dispatch was killed by a signal{last_line}"
+            )),
         };
         let state = state::read(&state_path).context("cannot read the simulator's state")?;
         std::fs::remove_file(&state_path)?;

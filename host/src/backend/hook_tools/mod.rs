@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 pub use files::ContentFiles;
-pub use runner::{Completed, Invocation, ProcessRunner, Runner};
+pub use runner::{Completed, Invocation, ProcessRunner, Runner, Unfinished, wait_bounded};
 
 use super::{AddOptions, Backend, Grantee, Lookup, ReadMode, SecretInfo, SetOptions};
 use crate::bindings::juju::charm::secrets::{

@@ -1,7 +1,7 @@
 //! Running one hook command: bounded in time, output captured, stdin fed.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -48,10 +48,48 @@ impl ProcessRunner {
     }
 }
 
+/// Why [`wait_bounded`] has no output to give.
+#[derive(Debug)]
+pub enum Unfinished {
+    /// It ran past the timeout and was killed.
+    TimedOut,
+    /// Waiting for it failed.
+    Wait(std::io::Error),
+}
+
+/// Feeds `stdin` to a spawned child (stdout and stderr piped), collects its output and waits
+/// for it, for at most `timeout`; then kills it. One helper thread does the feeding and the
+/// collecting (std polls both pipes); hook commands and `dispatch` read their stdin first.
+/// On timeout it returns at once: the thread finishes once the child's pipes close.
+pub fn wait_bounded(
+    mut child: Child,
+    stdin: Option<Vec<u8>>,
+    timeout: Duration,
+) -> Result<Output, Unfinished> {
+    let pid = child.id();
+    let (done, finished) = mpsc::channel();
+    thread::spawn(move || {
+        if let (Some(mut pipe), Some(data)) = (child.stdin.take(), stdin) {
+            let _ = pipe.write_all(&data);
+        }
+        let _ = done.send(child.wait_with_output());
+    });
+    match finished.recv_timeout(timeout) {
+        Ok(Ok(output)) => Ok(output),
+        Ok(Err(e)) => Err(Unfinished::Wait(e)),
+        Err(_) => {
+            // SAFETY: kill(2) takes any pid. This is our child's: the waiting thread reaps it
+            // only once it exits, and one still running past its timeout has not.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            Err(Unfinished::TimedOut)
+        }
+    }
+}
+
 impl Runner for ProcessRunner {
     fn run(&mut self, invocation: &Invocation) -> Result<Completed, HostError> {
         let tool = invocation.tool;
-        let mut child = Command::new(tool)
+        let child = Command::new(tool)
             .args(&invocation.args)
             .stdin(if invocation.stdin.is_some() {
                 Stdio::piped()
@@ -67,30 +105,14 @@ impl Runner for ProcessRunner {
                 }
                 _ => HostError::Fatal(format!("cannot run hook command `{tool}`: {e}")),
             })?;
-        // One thread per command: it feeds stdin, then collects stdout and stderr together
-        // (std polls both pipes) until the command exits; this thread waits for it with the
-        // timeout. Hook commands read their stdin before they write.
-        let pid = child.id();
-        let stdin = invocation.stdin.clone();
-        let (done, finished) = mpsc::channel();
-        thread::spawn(move || {
-            if let (Some(mut pipe), Some(data)) = (child.stdin.take(), stdin) {
-                let _ = pipe.write_all(&data);
-            }
-            let _ = done.send(child.wait_with_output());
-        });
-        let output = match finished.recv_timeout(self.timeout) {
-            Ok(Ok(output)) => output,
-            Ok(Err(e)) => {
+        let output = match wait_bounded(child, invocation.stdin.clone(), self.timeout) {
+            Ok(output) => output,
+            Err(Unfinished::Wait(e)) => {
                 return Err(HostError::Fatal(format!(
                     "cannot wait for hook command `{tool}`: {e}"
                 )));
             }
-            Err(_) => {
-                // SAFETY: kill(2) takes any pid. This is our child's: the waiting thread reaps
-                // it only once it exits, and one still running past its timeout has not.
-                // The thread finishes on its own once the command's pipes close.
-                unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            Err(Unfinished::TimedOut) => {
                 return Err(HostError::Fatal(format!(
                     "hook command `{tool}` did not finish within {} s and was killed",
                     self.timeout.as_secs_f64()
