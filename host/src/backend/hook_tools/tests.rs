@@ -676,3 +676,62 @@ fn a_failing_command_reaches_the_caller_as_its_typed_error() {
         Err(HostError::NotFound(format!("secret \"{XID}\" not found")))
     );
 }
+
+fn spawn(script: &str, piped_stdin: bool) -> std::process::Child {
+    use std::process::{Command, Stdio};
+    Command::new("sh")
+        .args(["-c", script])
+        .stdin(if piped_stdin {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sh runs")
+}
+
+#[test]
+fn a_command_answering_while_it_reads_gets_all_its_input_and_gives_all_its_output() {
+    // Far more than a pipe holds, both ways: feeding and draining must go hand in hand.
+    let input: Vec<u8> = (0..4 << 20).map(|i| (i % 251) as u8).collect();
+    let child = spawn("cat; echo done >&2", true);
+    let out = wait_bounded(child, Some(input.clone()), Duration::from_secs(30)).unwrap();
+    assert!(out.status.success());
+    assert_eq!(out.stdout.len(), input.len());
+    assert!(out.stdout == input, "stdout is stdin, byte for byte");
+    assert_eq!(out.stderr, b"done\n");
+}
+
+#[test]
+fn a_command_that_ignores_its_stdin_still_completes_with_its_status() {
+    let child = spawn("echo ignored; exit 3", true);
+    let out = wait_bounded(child, Some(vec![b'x'; 1 << 20]), Duration::from_secs(30)).unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.stdout, b"ignored\n");
+}
+
+#[test]
+fn a_command_still_running_after_closing_its_output_is_killed_at_the_timeout() {
+    let started = std::time::Instant::now();
+    let child = spawn("exec >&- 2>&-; sleep 10", false);
+    let result = wait_bounded(child, None, Duration::from_millis(300));
+    assert!(matches!(result, Err(Unfinished::TimedOut)), "{result:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "did not wait for the sleeper"
+    );
+}
+
+#[test]
+fn a_timeout_returns_at_once_though_a_grandchild_keeps_the_pipes_open() {
+    let started = std::time::Instant::now();
+    let child = spawn("sleep 10 & sleep 10", false);
+    let result = wait_bounded(child, None, Duration::from_millis(300));
+    assert!(matches!(result, Err(Unfinished::TimedOut)), "{result:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "did not wait for the sleeper"
+    );
+}
