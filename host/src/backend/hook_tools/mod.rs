@@ -26,24 +26,28 @@ use crate::bindings::juju::charm::{config, logging, relations, status};
 use crate::error::HostError;
 use crate::juju::{SecretContent, SecretId};
 
-/// The production backend.
+/// The production backend, for one hook.
 pub struct HookToolBackend<R: Runner = ProcessRunner> {
     runner: R,
+    /// The configuration, read once: Juju's hook context also reads it once per hook, so
+    /// every `config-get` in a hook answers the same and a second one would only cost time.
+    config: Option<Vec<(String, config::Value)>>,
 }
 
 impl HookToolBackend<ProcessRunner> {
     /// Runs the hook commands on `PATH`, killing any that takes longer than `command_timeout`.
     pub fn new(command_timeout: Duration) -> Self {
-        HookToolBackend {
-            runner: ProcessRunner::new(command_timeout),
-        }
+        HookToolBackend::with_runner(ProcessRunner::new(command_timeout))
     }
 }
 
 impl<R: Runner> HookToolBackend<R> {
     /// A backend on another runner: tests record invocations instead of running them.
     pub fn with_runner(runner: R) -> Self {
-        HookToolBackend { runner }
+        HookToolBackend {
+            runner,
+            config: None,
+        }
     }
 
     /// The runner, for tests to inspect what was run.
@@ -563,9 +567,12 @@ impl<R: Runner> Backend for HookToolBackend<R> {
     }
 
     fn config_get(&mut self) -> Result<Vec<(String, config::Value)>, HostError> {
+        if let Some(config) = &self.config {
+            return Ok(config.clone());
+        }
         let map: Option<BTreeMap<String, Option<JsonConfigValue>>> =
             self.call_json("config-get", vec!["--format=json".into()])?;
-        Ok(map
+        let config: Vec<_> = map
             .unwrap_or_default()
             .into_iter()
             .filter_map(|(k, v)| {
@@ -577,7 +584,9 @@ impl<R: Runner> Backend for HookToolBackend<R> {
                 };
                 Some((k, v))
             })
-            .collect())
+            .collect();
+        self.config = Some(config.clone());
+        Ok(config)
     }
 
     fn log(&mut self, level: logging::Level, message: &str) -> Result<(), HostError> {

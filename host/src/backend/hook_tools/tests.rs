@@ -517,6 +517,16 @@ fn config_get_keeps_each_json_type_and_skips_unset_options() {
 }
 
 #[test]
+fn config_is_read_once_per_hook_as_juju_reads_it_once_per_hook_context() {
+    let mut b = backend(vec![ok(r#"{"port":8080}"#), ok(r#"{"port":9090}"#)]);
+    let first = b.config_get().unwrap();
+    let second = b.config_get().unwrap();
+    assert_eq!(b.runner().calls.len(), 1, "one config-get for the hook");
+    assert_eq!(first.len(), 1);
+    assert!(matches!(second[..], [(ref k, config::Value::Integer(8080))] if k == "port"));
+}
+
+#[test]
 fn juju_log_and_status_set_end_flags_before_free_text() {
     let mut b = backend(vec![ok(""), ok(""), ok("")]);
     b.log(logging::Level::Warning, "-r looks like a flag")
