@@ -30,6 +30,24 @@ use crate::error::HostError;
 /// How often the epoch ticker advances; the wall-time limit's resolution.
 const TICK: Duration = Duration::from_millis(10);
 
+/// Native stack for the host functions a charm calls, beyond its own wasm stack limit.
+const HOST_STACK: usize = 4 << 20;
+
+/// Whether this is the main thread and its stack may grow to `needed` bytes (the kernel
+/// grows the main thread's stack up to `RLIMIT_STACK`).
+fn main_stack_fits(needed: usize) -> bool {
+    if std::thread::current().name() != Some("main") {
+        return false;
+    }
+    // SAFETY: an all-zero rlimit is a valid value for getrlimit to fill in.
+    let mut limit: libc::rlimit = unsafe { std::mem::zeroed() };
+    // SAFETY: getrlimit writes the limit into the struct it is given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_STACK, &mut limit) } != 0 {
+        return false;
+    }
+    limit.rlim_cur == libc::RLIM_INFINITY || limit.rlim_cur >= needed as libc::rlim_t
+}
+
 /// Why a component could not be loaded. Each message names the file and the problem.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -397,17 +415,23 @@ impl Charm {
             limiter: MemoryLimiter::new(limits.memory),
             backend,
         };
-        // Wasm runs on the calling thread's stack: give it a thread with room for the wasm
-        // stack limit plus the host functions it calls.
-        let (outcome, state) = std::thread::scope(|scope| {
-            std::thread::Builder::new()
-                .name("charm-hook".into())
-                .stack_size(limits.wasm_stack + (8 << 20))
-                .spawn_scoped(scope, || self.call(event, state, &limits))
-                .expect("spawning the hook thread")
-                .join()
-                .expect("the hook thread does not panic")
-        });
+        // Wasm runs on the calling thread's stack, which needs room for the wasm stack limit
+        // plus the host functions it calls: the main thread's usually has it (a hook
+        // process saves a thread), others get a thread that has.
+        let needed = limits.wasm_stack + HOST_STACK;
+        let (outcome, state) = if main_stack_fits(needed) {
+            self.call(event, state, &limits)
+        } else {
+            std::thread::scope(|scope| {
+                std::thread::Builder::new()
+                    .name("charm-hook".into())
+                    .stack_size(needed)
+                    .spawn_scoped(scope, || self.call(event, state, &limits))
+                    .expect("spawning the hook thread")
+                    .join()
+                    .expect("the hook thread does not panic")
+            })
+        };
         let (stdout, stderr) = (stdout.contents().to_vec(), stderr.contents().to_vec());
         let outcome = outcome.map_err(|failure| match failure {
             HookFailure::Crashed(_)

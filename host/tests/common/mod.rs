@@ -219,6 +219,19 @@ pub fn run_hook(
     env: &[(&str, &str)],
     args: &[&str],
 ) -> Output {
+    hook_command(stubs, component, hook, env, args)
+        .output()
+        .expect("running charm-host")
+}
+
+/// The `charm-host run` command [`run_hook`] runs, for a test to adjust before running it.
+pub fn hook_command(
+    stubs: &StubTools,
+    component: &Path,
+    hook: &str,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> Command {
     let path = format!("{}:/usr/bin:/bin", stubs.dir.path().join("bin").display());
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_charm-host"));
     cmd.env_clear()
@@ -239,7 +252,7 @@ pub fn run_hook(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.output().expect("running charm-host")
+    cmd
 }
 
 pub fn stderr(out: &Output) -> String {
