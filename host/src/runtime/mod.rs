@@ -1,13 +1,14 @@
 //! Loading a charm component and running one hook in a sandbox.
 //!
-//! One [`Runtime`] (engine, linker, epoch ticker) per process; one [`Charm`] (a type-checked
-//! `InstancePre`) per component; a fresh `Store` per hook, with WASI linked whole but denied
-//! through `WasiCtx`: no environment, arguments, files, sockets or inherited stdio. The
+//! One [`Runtime`] (engine, epoch ticker) per process; one [`Charm`] (a type-checked
+//! `InstancePre`, linked with the contract and the WASI interfaces it imports) per component;
+//! a fresh `Store` per hook, with WASI denied through `WasiCtx`: no environment, arguments, files, sockets or inherited stdio. The
 //! charm's stdout and stderr are captured (bounded) for the caller to forward to juju-log.
 
 pub mod artifacts;
 mod limits;
 mod state;
+mod wasi;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -120,11 +121,10 @@ pub struct HookReport {
     pub backend: Box<dyn Backend>,
 }
 
-/// The engine, the linker with every host interface, and the epoch ticker.
+/// The engine and the epoch ticker.
 pub struct Runtime {
     engine: Engine,
     engine_hash: String,
-    linker: Linker<HostState>,
     limits: Limits,
     ticker_stop: Arc<AtomicBool>,
 }
@@ -141,7 +141,7 @@ pub enum Origin {
 }
 
 impl Runtime {
-    /// An engine, a linker with WASI (denied) and the contract, and the epoch ticker.
+    /// An engine and the epoch ticker.
     pub fn new(limits: Limits) -> anyhow::Result<Self> {
         let mut config = Config::new();
         config
@@ -150,12 +150,6 @@ impl Runtime {
             .max_wasm_stack(limits.wasm_stack)
             .async_stack_size(limits.wasm_stack + (1 << 20));
         let engine = Engine::new(&config)?;
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        CharmBindings::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(
-            &mut linker,
-            |state| state,
-        )?;
         let ticker_stop = Arc::new(AtomicBool::new(false));
         let weak = engine.weak();
         let stop = ticker_stop.clone();
@@ -173,7 +167,6 @@ impl Runtime {
         Ok(Runtime {
             engine_hash: artifacts::engine_hash(&engine),
             engine,
-            linker,
             limits,
             ticker_stop,
         })
@@ -337,7 +330,8 @@ impl Runtime {
             return Err(LoadError::Link(path, unknown.to_string()));
         }
         let instance_pre = self
-            .linker
+            .linker_for(&imports)
+            .map_err(|e| LoadError::Link(path.clone(), root_cause(&e)))?
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Link(path.clone(), root_cause(&e)))?;
         let pre = CharmPre::new(instance_pre)
@@ -349,6 +343,22 @@ impl Runtime {
             fuel_metered: self.limits.fuel.is_some(),
             imports,
         })
+    }
+}
+
+impl Runtime {
+    /// A linker with the contract and the WASI interfaces among `imports` (WASI denied
+    /// through `WasiCtx`).
+    fn linker_for(&self, imports: &[String]) -> wasmtime::Result<Linker<HostState>> {
+        let mut linker = Linker::new(&self.engine);
+        CharmBindings::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(
+            &mut linker,
+            |state| state,
+        )?;
+        for import in imports {
+            wasi::link(&mut linker, import)?;
+        }
+        Ok(linker)
     }
 }
 
