@@ -219,7 +219,7 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(manifest) => Arc::new(manifest),
         Err(e) => return fail(backend.as_mut(), &format!("{hook}: {e}")),
     };
-    let runtime = match Runtime::new(limits) {
+    let runtime = match Runtime::for_hook_process(limits) {
         Ok(runtime) => runtime,
         Err(e) => {
             return fail(

@@ -8,11 +8,11 @@
 pub mod artifacts;
 mod limits;
 mod state;
+mod ticker;
 mod wasi;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use wasmtime::component::{Component, Linker, ResourceTable};
@@ -22,14 +22,12 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
 pub use limits::{Bytes, Limits, Seconds, parse_duration, parse_size};
 pub use state::{HostState, MemoryLimiter};
+use ticker::Ticker;
 
 use crate::backend::Backend;
 use crate::bindings::juju::charm::events::Event;
 use crate::bindings::{Charm as CharmBindings, CharmPre};
 use crate::error::HostError;
-
-/// How often the epoch ticker advances; the wall-time limit's resolution.
-const TICK: Duration = Duration::from_millis(10);
 
 /// Native stack for the host functions a charm calls, beyond its own wasm stack limit.
 const HOST_STACK: usize = 4 << 20;
@@ -126,7 +124,7 @@ pub struct Runtime {
     engine: Engine,
     engine_hash: String,
     limits: Limits,
-    ticker_stop: Arc<AtomicBool>,
+    ticker: Arc<Ticker>,
 }
 
 /// Where a loaded charm's compiled code came from.
@@ -141,35 +139,42 @@ pub enum Origin {
 }
 
 impl Runtime {
-    /// An engine and the epoch ticker.
+    /// An engine and an epoch ticker thread, for any number of hooks at once.
     pub fn new(limits: Limits) -> anyhow::Result<Self> {
+        let engine = Self::engine(&limits)?;
+        let ticker = Ticker::thread(&engine)?;
+        Ok(Self::with(engine, limits, ticker))
+    }
+
+    /// The runtime of a process that runs one hook at a time (`charm-host run`): its
+    /// wall-time limit is a timer signal, not a thread. A second one in the same process
+    /// gets a ticker thread.
+    pub fn for_hook_process(limits: Limits) -> anyhow::Result<Self> {
+        let engine = Self::engine(&limits)?;
+        let ticker = match Ticker::alarm(&engine) {
+            Some(alarm) => alarm,
+            None => Ticker::thread(&engine)?,
+        };
+        Ok(Self::with(engine, limits, ticker))
+    }
+
+    fn engine(limits: &Limits) -> anyhow::Result<Engine> {
         let mut config = Config::new();
         config
             .epoch_interruption(true)
             .consume_fuel(limits.fuel.is_some())
             .max_wasm_stack(limits.wasm_stack)
             .async_stack_size(limits.wasm_stack + (1 << 20));
-        let engine = Engine::new(&config)?;
-        let ticker_stop = Arc::new(AtomicBool::new(false));
-        let weak = engine.weak();
-        let stop = ticker_stop.clone();
-        std::thread::Builder::new()
-            .name("epoch-ticker".into())
-            .spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    std::thread::sleep(TICK);
-                    match weak.upgrade() {
-                        Some(engine) => engine.increment_epoch(),
-                        None => break,
-                    }
-                }
-            })?;
-        Ok(Runtime {
+        Ok(Engine::new(&config)?)
+    }
+
+    fn with(engine: Engine, limits: Limits, ticker: Ticker) -> Self {
+        Runtime {
             engine_hash: artifacts::engine_hash(&engine),
             engine,
             limits,
-            ticker_stop,
-        })
+            ticker: Arc::new(ticker),
+        }
     }
 
     /// The limits every hook runs with.
@@ -339,6 +344,7 @@ impl Runtime {
         Ok(Charm {
             pre,
             engine: self.engine.clone(),
+            ticker: self.ticker.clone(),
             limits: self.limits,
             fuel_metered: self.limits.fuel.is_some(),
             imports,
@@ -362,12 +368,6 @@ impl Runtime {
     }
 }
 
-impl Drop for Runtime {
-    fn drop(&mut self) {
-        self.ticker_stop.store(true, Ordering::Relaxed);
-    }
-}
-
 /// The innermost message of an error chain, without wasm backtraces.
 fn root_cause(e: &wasmtime::Error) -> String {
     e.chain()
@@ -380,6 +380,7 @@ fn root_cause(e: &wasmtime::Error) -> String {
 pub struct Charm {
     pre: CharmPre<HostState>,
     engine: Engine,
+    ticker: Arc<Ticker>,
     limits: Limits,
     fuel_metered: bool,
     imports: Vec<String>,
@@ -468,7 +469,7 @@ impl Charm {
     ) -> (Result<(), HookFailure>, HostState) {
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
-        store.set_epoch_deadline(limits.wall_time.as_millis().div_ceil(TICK.as_millis()) as u64);
+        store.set_epoch_deadline(self.ticker.deadline(limits.wall_time));
         store.epoch_deadline_trap();
         store.set_hostcall_fuel(limits.host_call_data);
         if self.fuel_metered {
@@ -480,6 +481,7 @@ impl Charm {
                 );
             }
         }
+        let _clock = self.ticker.start(limits.wall_time);
         let result = self
             .pre
             .instantiate(&mut store)

@@ -1,0 +1,87 @@
+//! The wall-time limit holds however the host keeps time: a hook process's timer signal,
+//! and the ticker thread of a runtime that runs hooks on several threads at once.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use charm_host::backend::hook_tools::HookToolBackend;
+use charm_host::runtime::{HookFailure, Limits, Runtime};
+use common::*;
+
+fn endless_loop(runtime: &Runtime) -> Result<(), HookFailure> {
+    let charm = runtime.load_file(&probe()).expect("the probe loads");
+    let event = charm_host::event::from_env(|k| {
+        match k {
+            "JUJU_HOOK_NAME" => Some("probe-loop"),
+            "JUJU_DISPATCH_PATH" => Some("hooks/probe-loop"),
+            "JUJU_UNIT_NAME" => Some("probe/0"),
+            "JUJU_MODEL_NAME" => Some("test"),
+            "JUJU_MODEL_UUID" => Some("42022b73-9739-4a66-890d-f4df231ce55f"),
+            _ => None,
+        }
+        .map(str::to_string)
+    })
+    .expect("an event");
+    let backend = HookToolBackend::new(Duration::from_secs(1));
+    charm.run(&event, Box::new(backend)).outcome
+}
+
+/// Runs the endless hook on its own thread; a limit that does not hold fails the test
+/// instead of hanging it.
+fn endless_loop_bounded(runtime: std::sync::Arc<Runtime>) -> Result<(), HookFailure> {
+    let (done, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(endless_loop(&runtime)));
+    outcome
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the endless hook was not stopped")
+}
+
+fn limits() -> Limits {
+    Limits {
+        wall_time: Duration::from_millis(300),
+        ..Limits::default()
+    }
+}
+
+#[test]
+fn hooks_on_several_threads_of_one_runtime_each_stop_at_their_limit() {
+    let runtime = Runtime::new(limits()).unwrap();
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        let hooks: Vec<_> = (0..3)
+            .map(|_| scope.spawn(|| endless_loop(&runtime)))
+            .collect();
+        for hook in hooks {
+            let outcome = hook.join().unwrap();
+            assert!(
+                matches!(outcome, Err(HookFailure::WallTime(t)) if t == Duration::from_millis(300)),
+                "{outcome:?}"
+            );
+        }
+    });
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "not before the limit"
+    );
+}
+
+#[test]
+fn every_hook_process_runtime_stops_an_endless_hook_even_past_the_first() {
+    // The first takes the process's timer signal; a second falls back to a ticker thread.
+    for _ in 0..2 {
+        let runtime = std::sync::Arc::new(Runtime::for_hook_process(limits()).unwrap());
+        for _ in 0..2 {
+            let started = Instant::now();
+            let outcome = endless_loop_bounded(runtime.clone());
+            assert!(
+                matches!(outcome, Err(HookFailure::WallTime(_))),
+                "{outcome:?}"
+            );
+            assert!(
+                started.elapsed() >= Duration::from_millis(300),
+                "not before the limit"
+            );
+        }
+    }
+}
