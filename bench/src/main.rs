@@ -78,21 +78,41 @@ fn median(mut xs: Vec<f64>) -> f64 {
     xs[xs.len() / 2]
 }
 
-/// Medians of `runs` runs; `before` runs first each time (e.g. emptying a cache).
-fn measure(
-    dispatch: &Path,
-    env: &[(String, String)],
+/// One row of a table: a charm's `dispatch` run `runs` times with `env`; `cold` empties
+/// `cache` before each run.
+struct Case {
+    name: String,
+    dispatch: PathBuf,
+    env: Vec<(String, String)>,
     runs: usize,
-    before: &dyn Fn(),
-) -> (f64, f64) {
-    let (mut times, mut rss) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
-        before();
-        let (t, r) = run_once(dispatch, env);
-        times.push(t);
-        rss.push(r);
+    cold: Option<PathBuf>,
+}
+
+/// Medians of time and peak RSS for each case. Runs are interleaved (one of each case in
+/// turn) so that a slow spell of the machine weighs on every case alike, not on one row.
+fn measure(cases: &[Case]) -> Vec<(f64, f64)> {
+    for case in cases.iter().filter(|c| c.cold.is_none()) {
+        run_once(&case.dispatch, &case.env); // warm up the page cache
     }
-    (median(times), median(rss))
+    let mut samples = vec![(Vec::new(), Vec::new()); cases.len()];
+    let most = cases.iter().map(|c| c.runs).max().unwrap_or(0);
+    for round in 0..most {
+        for (case, (times, rss)) in cases.iter().zip(&mut samples) {
+            if round >= case.runs {
+                continue;
+            }
+            if let Some(cache) = &case.cold {
+                let _ = std::fs::remove_dir_all(cache);
+            }
+            let (t, r) = run_once(&case.dispatch, &case.env);
+            times.push(t);
+            rss.push(r);
+        }
+    }
+    samples
+        .into_iter()
+        .map(|(times, rss)| (median(times), median(rss)))
+        .collect()
 }
 
 fn write(path: &Path, text: &str) {
@@ -278,50 +298,24 @@ fn main() {
     };
     let hook = "database-relation-joined";
 
-    let mut rows = Vec::new();
-    let mut bench = |name: &str, dir: &Path, runs: usize, cold: bool| {
-        let dispatch = dir.join("dispatch");
-        let cold_cache = p.tmp("cold-cache");
+    let case = |name: &str, dir: &Path, runs: usize, cold: bool| {
+        let slug = name.replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+        let cold_cache = p.tmp(&format!("cold-cache/{slug}"));
         let cache = if cold { &cold_cache } else { &warm_cache };
-        let env = hook_env(&p, dir, &bin, &state, cache, hook);
-        let clear = || {
-            let _ = std::fs::remove_dir_all(&cold_cache);
-        };
-        let (ms, rss) = if cold {
-            measure(&dispatch, &env, runs, &clear)
-        } else {
-            run_once(&dispatch, &env); // warm up the page cache
-            measure(&dispatch, &env, runs, &|| {})
-        };
-        eprintln!("  {name}: {ms:.1} ms, {rss:.1} MB");
-        rows.push(Row {
+        Case {
             name: name.to_string(),
-            ms,
-            rss,
+            dispatch: dir.join("dispatch"),
+            env: hook_env(&p, dir, &bin, &state, cache, hook),
             runs,
-        });
+            cold: cold.then(|| cold_cache.clone()),
+        }
     };
-
-    eprintln!("measuring one {hook} hook ({runs} runs each, cold: {cold_runs})");
-    bench(
-        "native Rust (the floor)",
-        &native_charm(&p, "native-database"),
-        runs,
-        false,
-    );
     let rust = pack(
         &p,
         "rust",
         &wasm("database"),
         &samples.join("database"),
         &warm_cache,
-    );
-    bench("Rust wasm, warm (packed artifact)", &rust, runs, false);
-    bench(
-        "Rust wasm, cold (compiles)",
-        &without_artifact(&p, &rust),
-        runs,
-        true,
     );
     let python = pack(
         &p,
@@ -330,13 +324,6 @@ fn main() {
         &samples.join("python/database"),
         &warm_cache,
     );
-    bench("Python wasm (componentize-py), warm", &python, runs, false);
-    bench(
-        "Python wasm, cold (compiles)",
-        &without_artifact(&p, &python),
-        cold_runs,
-        true,
-    );
     let js = pack(
         &p,
         "javascript",
@@ -344,19 +331,55 @@ fn main() {
         &samples.join("javascript/database"),
         &warm_cache,
     );
-    bench("JavaScript wasm (componentize-js), warm", &js, runs, false);
-    bench(
-        "JavaScript wasm, cold (compiles)",
-        &without_artifact(&p, &js),
-        cold_runs,
-        true,
-    );
-    bench(
-        "ops (Python, ops from PyPI)",
-        &samples.join("ops-database"),
-        runs,
-        false,
-    );
+    let cases = [
+        case(
+            "native Rust (the floor)",
+            &native_charm(&p, "native-database"),
+            runs,
+            false,
+        ),
+        case("Rust wasm, warm (packed artifact)", &rust, runs, false),
+        case(
+            "Rust wasm, cold (compiles)",
+            &without_artifact(&p, &rust),
+            runs,
+            true,
+        ),
+        case("Python wasm (componentize-py), warm", &python, runs, false),
+        case(
+            "Python wasm, cold (compiles)",
+            &without_artifact(&p, &python),
+            cold_runs,
+            true,
+        ),
+        case("JavaScript wasm (componentize-js), warm", &js, runs, false),
+        case(
+            "JavaScript wasm, cold (compiles)",
+            &without_artifact(&p, &js),
+            cold_runs,
+            true,
+        ),
+        case(
+            "ops (Python, ops from PyPI)",
+            &samples.join("ops-database"),
+            runs,
+            false,
+        ),
+    ];
+    eprintln!("measuring one {hook} hook ({runs} runs each, cold: {cold_runs}), interleaved");
+    let rows: Vec<Row> = cases
+        .iter()
+        .zip(measure(&cases))
+        .map(|(case, (ms, rss))| {
+            eprintln!("  {}: {ms:.1} ms, {rss:.1} MB", case.name);
+            Row {
+                name: case.name.clone(),
+                ms,
+                rss,
+                runs: case.runs,
+            }
+        })
+        .collect();
 
     let floor = rows[0].ms;
     let ops = rows.last().expect("rows").ms;
@@ -374,7 +397,7 @@ fn main() {
             r.runs
         );
     }
-    scaling(&p, &bin, &state, &warm_cache, runs);
+    scaling(&p, &bin, &warm_cache, runs);
     warm_loads(
         &p,
         &[("Rust", &rust), ("Python", &python), ("JavaScript", &js)],
@@ -420,7 +443,7 @@ fn warm_loads(p: &Paths, charms: &[(&str, &PathBuf)], runs: usize) {
 }
 
 /// The reader charm and its native twin, reading a secret N times with S bytes of content.
-fn scaling(p: &Paths, bin: &Path, state: &Path, cache: &Path, runs: usize) {
+fn scaling(p: &Paths, bin: &Path, cache: &Path, runs: usize) {
     let reader = pack(
         p,
         "reader",
@@ -430,14 +453,18 @@ fn scaling(p: &Paths, bin: &Path, state: &Path, cache: &Path, runs: usize) {
     );
     let native = native_charm(p, "native-reader");
     let hook = "config-changed";
-    let mut measured = Vec::new();
-    for (operations, size) in [
+    let configs = [
         (1, 1_000),
         (10, 1_000),
         (100, 1_000),
         (10, 100_000),
         (10, 1_000_000),
-    ] {
+    ];
+    // Each configuration answers from its own stub state, so all run interleaved.
+    let mut cases = Vec::new();
+    for (operations, size) in configs {
+        let state = p.tmp(&format!("stubs/state-{operations}x{size}"));
+        std::fs::create_dir_all(&state).unwrap();
         write(
             &state.join("config-get.out"),
             &format!("{{\"secret-id\":\"secret:{XID}\",\"operations\":{operations}}}\n"),
@@ -446,18 +473,26 @@ fn scaling(p: &Paths, bin: &Path, state: &Path, cache: &Path, runs: usize) {
             &state.join("secret-get.out"),
             &format!("{{\"value\":\"{}\"}}\n", "x".repeat(size)),
         );
-        let time = |dir: &Path| {
-            let env = hook_env(p, dir, bin, state, cache, hook);
-            run_once(&dir.join("dispatch"), &env);
-            measure(&dir.join("dispatch"), &env, runs, &|| {})
-        };
-        let (n, w) = (time(&native), time(&reader));
-        eprintln!(
-            "  {operations} × {size} B: native {:.1} ms, wasm {:.1} ms",
-            n.0, w.0
-        );
-        measured.push((operations, size, n, w));
+        for (name, dir) in [("native", &native), ("wasm", &reader)] {
+            cases.push(Case {
+                name: format!("{operations} × {size} B, {name}"),
+                dispatch: dir.join("dispatch"),
+                env: hook_env(p, dir, bin, &state, cache, hook),
+                runs,
+                cold: None,
+            });
+        }
     }
+    eprintln!("measuring scaling ({runs} runs each), interleaved");
+    let results = measure(&cases);
+    for (case, (ms, _)) in cases.iter().zip(&results) {
+        eprintln!("  {}: {ms:.1} ms", case.name);
+    }
+    let measured: Vec<_> = configs
+        .iter()
+        .zip(results.chunks(2))
+        .map(|(&(operations, size), pair)| (operations, size, pair[0], pair[1]))
+        .collect();
     println!("\n### Scaling: secret reads per hook and content size (median ms)\n");
     println!("| reads × content | native ms | wasm ms | × native | wasm peak RSS MB |");
     println!("|---|---:|---:|---:|---:|");
