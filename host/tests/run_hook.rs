@@ -180,6 +180,49 @@ fn an_infinite_loop_is_stopped_by_the_wall_time_limit() {
 }
 
 #[test]
+fn the_wall_time_limit_holds_when_the_parent_blocked_the_timer_signal() {
+    use std::os::unix::process::CommandExt;
+    let stubs = StubTools::all();
+    let mut cmd = hook_command(
+        &stubs,
+        &probe(),
+        "probe-loop",
+        &[],
+        &["--wall-time", "300ms"],
+    );
+    // SAFETY: sigemptyset, sigaddset and sigprocmask are async-signal-safe and only change
+    // the child's signal mask, which exec keeps.
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut blocked: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut blocked);
+            libc::sigaddset(&mut blocked, libc::SIGALRM);
+            libc::sigprocmask(libc::SIG_BLOCK, &blocked, std::ptr::null_mut());
+            Ok(())
+        })
+    };
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running charm-host");
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("the endless hook was not stopped");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_fails_with(
+        &stubs,
+        &out,
+        "probe-loop: charm exceeded its 0.3 s wall-time limit",
+    );
+}
+
+#[test]
 fn a_memory_bomb_is_stopped_by_the_memory_limit() {
     let stubs = StubTools::all();
     let out = run_hook(

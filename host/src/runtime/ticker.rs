@@ -45,18 +45,23 @@ impl Ticker {
     }
 
     /// The process's `SIGALRM` for `engine`, or `None` if another engine has it already or
-    /// the handler cannot be installed.
+    /// the handler cannot be installed. The signal is unblocked on this thread: a parent that
+    /// blocked it must not switch the wall-time limit off.
     pub fn alarm(engine: &Engine) -> Option<Self> {
         ALARMED.set(engine.clone()).ok()?;
-        // SAFETY: an all-zero sigaction is valid; the handler only increments an epoch,
-        // which wasmtime documents as signal-safe (an atomic add, no syscalls).
+        // SAFETY: all-zero sigaction and sigset values are valid; the handler only increments
+        // an epoch, which wasmtime documents as signal-safe (an atomic add, no syscalls).
         unsafe {
             let mut action: libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = on_alarm as extern "C" fn(libc::c_int) as libc::sighandler_t;
             action.sa_flags = libc::SA_RESTART;
             libc::sigemptyset(&mut action.sa_mask);
-            (libc::sigaction(libc::SIGALRM, &action, std::ptr::null_mut()) == 0)
-                .then_some(Ticker::Alarm)
+            let mut alarm: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut alarm);
+            libc::sigaddset(&mut alarm, libc::SIGALRM);
+            let installed = libc::sigaction(libc::SIGALRM, &action, std::ptr::null_mut()) == 0
+                && libc::pthread_sigmask(libc::SIG_UNBLOCK, &alarm, std::ptr::null_mut()) == 0;
+            installed.then_some(Ticker::Alarm)
         }
     }
 
