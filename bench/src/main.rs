@@ -12,7 +12,15 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::Instant;
+
+use charm_host::backend::hook_tools::{
+    Completed, HookToolBackend, Invocation, ProcessRunner, Runner,
+};
+use charm_host::capabilities::{Manifest, PolicyBackend};
+use charm_host::error::HostError;
+use charm_host::runtime::{Limits, Runtime};
 
 /// The stub hook command: answers from `$STUB_STATE/<tool>.out`, or fails with `.err`/`.code`.
 const STUB: &str = r#"#!/bin/sh
@@ -397,7 +405,9 @@ fn main() {
             r.runs
         );
     }
-    scaling(&p, &bin, &warm_cache, runs);
+    let command_ms = scaling(&p, &bin, &warm_cache, runs);
+    runner_against_std(&bin, &p.tmp("stubs/state-1x1000"), runs);
+    host_cost_per_read(&p, command_ms, runs);
     warm_loads(
         &p,
         &[("Rust", &rust), ("Python", &python), ("JavaScript", &js)],
@@ -408,8 +418,7 @@ fn main() {
 /// In-process: loading a packed charm's precompiled artifact (record check, mmap,
 /// deserialize, link) without compiling; the part of a warm hook that grows with the component.
 fn warm_loads(p: &Paths, charms: &[(&str, &PathBuf)], runs: usize) {
-    use charm_host::capabilities::Manifest;
-    use charm_host::runtime::{Limits, Origin, Runtime};
+    use charm_host::runtime::Origin;
     println!("\n### Warm load of the component (in process, median of {runs})\n");
     println!("| charm | component MB | artifact MB | load ms |");
     println!("|---|---:|---:|---:|");
@@ -443,7 +452,8 @@ fn warm_loads(p: &Paths, charms: &[(&str, &PathBuf)], runs: usize) {
 }
 
 /// The reader charm and its native twin, reading a secret N times with S bytes of content.
-fn scaling(p: &Paths, bin: &Path, cache: &Path, runs: usize) {
+/// Returns the hook command's own cost per read, in ms (the native slope).
+fn scaling(p: &Paths, bin: &Path, cache: &Path, runs: usize) -> f64 {
     let reader = pack(
         p,
         "reader",
@@ -514,6 +524,123 @@ fn scaling(p: &Paths, bin: &Path, cache: &Path, runs: usize) {
     println!(
         "\nPer secret read (1 KB; slope from 1 to 100 reads): native {native_per_op:.2} ms (the hook command's own cost), wasm {wasm_per_op:.2} ms: host overhead {:.1}% of the command's cost.",
         (wasm_per_op - native_per_op) / native_per_op * 100.0
+    );
+    native_per_op
+}
+
+/// The host's hook-command runner (one `poll(2)` loop, bounded wait) against std's
+/// `Command::output` (the native floor's), calling the same stub in this process.
+fn runner_against_std(bin: &Path, state: &Path, runs: usize) {
+    // SAFETY: no other thread exists yet in this process (no engine has been started), so
+    // nothing reads the environment while it changes.
+    unsafe { std::env::set_var("STUB_STATE", state) };
+    let tool: &'static str = Box::leak(
+        bin.join("secret-get")
+            .display()
+            .to_string()
+            .into_boxed_str(),
+    );
+    let args = vec!["--format=json".to_string(), format!("secret:{XID}")];
+    let invocation = Invocation {
+        tool,
+        args: args.clone(),
+        stdin: None,
+    };
+    let mut runner = ProcessRunner::new(std::time::Duration::from_secs(30));
+    let calls = 20;
+    let per_call = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        for _ in 0..calls {
+            f();
+        }
+        start.elapsed().as_secs_f64() * 1000.0 / calls as f64
+    };
+    let (mut ours, mut floor) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        ours.push(per_call(&mut || {
+            let done = runner.run(&invocation).expect("the stub runs");
+            assert_eq!(done.stdout.len(), 1_013, "the 1 KB answer");
+        }));
+        floor.push(per_call(&mut || {
+            let out = Command::new(tool)
+                .args(&args)
+                .output()
+                .expect("the stub runs");
+            assert_eq!(out.stdout.len(), 1_013, "the 1 KB answer");
+        }));
+    }
+    let (ours, floor) = (median(ours), median(floor));
+    println!(
+        "Running one hook command (1 KB answer), in process: the host's runner {ours:.3} ms, std's `Command::output` {floor:.3} ms ({:+.1} µs).",
+        (ours - floor) * 1000.0
+    );
+}
+
+/// Hook commands answering at once, as the scaling stubs answer: what is left of a hook is
+/// the host's own work per call (policy check, argv, parsing, content into and out of wasm).
+struct InstantAnswers {
+    operations: usize,
+}
+
+impl Runner for InstantAnswers {
+    fn run(&mut self, invocation: &Invocation) -> Result<Completed, HostError> {
+        let stdout = match invocation.tool {
+            "config-get" => format!(
+                "{{\"secret-id\":\"secret:{XID}\",\"operations\":{}}}",
+                self.operations
+            ),
+            "secret-get" => format!("{{\"value\":\"{}\"}}", "x".repeat(1_000)),
+            _ => String::new(),
+        };
+        Ok(Completed {
+            code: 0,
+            stdout,
+            stderr: String::new(),
+        })
+    }
+}
+
+/// In process: the host's own cost per secret read, without the hook command's (slope from 1
+/// to 1001 reads of 1 KB), against the command's own cost measured above.
+fn host_cost_per_read(p: &Paths, command_ms: f64, runs: usize) {
+    let manifest = Arc::new(
+        Manifest::load(&p.root.join("bench/reader-charm/capabilities.yaml")).expect("manifest"),
+    );
+    let runtime = Runtime::new(Limits::default()).expect("an engine");
+    let charm = runtime
+        .load_file(&p.target.join("wasm32-wasip2/release/bench_reader.wasm"))
+        .expect("the reader loads");
+    let event = charm_host::event::from_env(|k| {
+        match k {
+            "JUJU_HOOK_NAME" => Some("config-changed"),
+            "JUJU_DISPATCH_PATH" => Some("hooks/config-changed"),
+            "JUJU_UNIT_NAME" => Some("bench-reader/0"),
+            "JUJU_MODEL_NAME" => Some("bench"),
+            "JUJU_MODEL_UUID" => Some("7f1c2a8e-3b4d-4e5f-8a6b-9c0d1e2f3a4b"),
+            _ => None,
+        }
+        .map(str::to_string)
+    })
+    .expect("an event");
+    let hook = |operations: usize| {
+        let backend = HookToolBackend::with_runner(InstantAnswers { operations });
+        let policy = PolicyBackend::new(manifest.clone(), Box::new(backend)).for_event(&event);
+        let start = Instant::now();
+        let report = charm.run(&event, Box::new(policy));
+        assert_eq!(report.outcome, Ok(()), "the reader's hook succeeds");
+        start.elapsed().as_secs_f64() * 1000.0
+    };
+    let (few, many) = (1, 1_001);
+    let (mut short, mut long) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        short.push(hook(few));
+        long.push(hook(many));
+    }
+    let per_read_ms = (median(long) - median(short)) / (many - few) as f64;
+    println!(
+        "Host's own work per secret read (in process, hook commands answering at once; slope from {few} to {many} reads): {:.1} µs, {:.2}% of the command's own cost.",
+        per_read_ms * 1000.0,
+        per_read_ms / command_ms * 100.0
     );
 }
 
