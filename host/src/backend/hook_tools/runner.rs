@@ -309,7 +309,12 @@ impl Runner for ProcessRunner {
                 )));
             }
         };
-        let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
+        // Valid UTF-8 (what Juju prints) becomes the string without a copy: a secret's
+        // content may be a megabyte.
+        let text = |bytes: Vec<u8>| {
+            String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        };
         let code = output.status.code().ok_or_else(|| {
             HostError::Fatal(format!("hook command `{tool}` was killed by a signal"))
         })?;
