@@ -745,3 +745,21 @@ fn a_timeout_returns_at_once_though_a_grandchild_keeps_the_pipes_open() {
         "did not wait for the sleeper"
     );
 }
+
+#[test]
+fn output_that_is_not_utf8_is_read_with_replacement_characters_not_refused() {
+    let mut runner = ProcessRunner::new(Duration::from_secs(30));
+    let done = runner
+        .run(&Invocation {
+            tool: "sh",
+            args: vec![
+                "-c".into(),
+                r"printf 'caf\351 ok'; printf '\377' >&2".into(),
+            ],
+            stdin: None,
+        })
+        .unwrap();
+    assert_eq!(done.code, 0);
+    assert_eq!(done.stdout, "caf\u{FFFD} ok");
+    assert_eq!(done.stderr, "\u{FFFD}");
+}
