@@ -177,15 +177,11 @@ impl Pipes {
             (_, Some(err)) if err.as_raw_fd() == fd => (err, &mut self.err),
             _ => return Ok(()),
         };
-        let mut chunk = [0u8; 16 * 1024];
-        loop {
-            match pipe.read(&mut chunk) {
-                Ok(0) => break,
-                Ok(n) => sink.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(()),
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+        // Until the pipe is empty (what was read so far is kept) or closed.
+        match pipe.read_to_end(sink) {
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(()),
+            Err(e) => return Err(e),
         }
         if self.stdout.as_ref().is_some_and(|p| p.as_raw_fd() == fd) {
             self.stdout = None;
@@ -196,37 +192,30 @@ impl Pipes {
     }
 }
 
-/// Waits for the child to exit, until `deadline`.
+/// Waits for the child to exit, until `deadline`. Its pipes are closed, so it is exiting.
 fn wait_for_exit(child: &mut Child, deadline: Instant) -> Result<ExitStatus, Unfinished> {
-    if let Some(status) = child.try_wait().map_err(Unfinished::Wait)? {
-        return Ok(status);
-    }
-    // A pidfd becomes readable when the process exits; kernels without one (before 5.3)
-    // are asked again every millisecond.
-    let pidfd = pidfd_open(child.id());
-    loop {
-        match &pidfd {
-            Some(fd) => {
-                let mut polled = [libc::pollfd {
-                    fd: fd.as_raw_fd(),
-                    events: libc::POLLIN,
-                    revents: 0,
-                }];
-                if !poll(&mut polled, deadline).map_err(Unfinished::Wait)? {
-                    return Err(Unfinished::TimedOut);
-                }
-            }
-            None => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Err(Unfinished::TimedOut);
-                }
-                thread::sleep(left.min(Duration::from_millis(1)));
-            }
+    // A pidfd becomes readable once the process has exited; then reaping it does not block.
+    if let Some(pidfd) = pidfd_open(child.id()) {
+        let mut polled = [libc::pollfd {
+            fd: pidfd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        if !poll(&mut polled, deadline).map_err(Unfinished::Wait)? {
+            return Err(Unfinished::TimedOut);
         }
+        return child.wait().map_err(Unfinished::Wait);
+    }
+    // Kernels without pidfds (before 5.3) are asked every millisecond.
+    loop {
         if let Some(status) = child.try_wait().map_err(Unfinished::Wait)? {
             return Ok(status);
         }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Unfinished::TimedOut);
+        }
+        thread::sleep(left.min(Duration::from_millis(1)));
     }
 }
 
@@ -254,10 +243,9 @@ fn poll(fds: &mut [libc::pollfd], deadline: Instant) -> std::io::Result<bool> {
 }
 
 fn set_nonblocking(fd: RawFd) -> std::io::Result<()> {
-    // SAFETY: fcntl on a pipe this process owns, reading then setting its status flags.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    // SAFETY: as above.
-    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+    let on: libc::c_int = 1;
+    // SAFETY: FIONBIO on a pipe this process owns reads one int.
+    if unsafe { libc::ioctl(fd, libc::FIONBIO, &on) } < 0 {
         return Err(std::io::Error::last_os_error());
     }
     Ok(())
