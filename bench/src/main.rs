@@ -547,21 +547,19 @@ fn runner_against_std(bin: &Path, state: &Path, runs: usize) {
         stdin: None,
     };
     let mut runner = ProcessRunner::new(std::time::Duration::from_secs(30));
-    let calls = 20;
-    let per_call = |f: &mut dyn FnMut()| {
+    let timed = |f: &mut dyn FnMut()| {
         let start = Instant::now();
-        for _ in 0..calls {
-            f();
-        }
-        start.elapsed().as_secs_f64() * 1000.0 / calls as f64
+        f();
+        start.elapsed().as_secs_f64() * 1000.0
     };
+    // Call by call, alternating, so neither side always runs first.
     let (mut ours, mut floor) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
-        ours.push(per_call(&mut || {
+    for _ in 0..runs * 20 {
+        ours.push(timed(&mut || {
             let done = runner.run(&invocation).expect("the stub runs");
             assert_eq!(done.stdout.len(), 1_013, "the 1 KB answer");
         }));
-        floor.push(per_call(&mut || {
+        floor.push(timed(&mut || {
             let out = Command::new(tool)
                 .args(&args)
                 .output()
