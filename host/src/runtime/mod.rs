@@ -2,8 +2,9 @@
 //!
 //! One [`Runtime`] (engine, epoch ticker) per process; one [`Charm`] (a type-checked
 //! `InstancePre`, linked with the contract and the WASI interfaces it imports) per component;
-//! a fresh `Store` per hook, with WASI denied through `WasiCtx`: no environment, arguments, files, sockets or inherited stdio. The
-//! charm's stdout and stderr are captured (bounded) for the caller to forward to juju-log.
+//! a fresh `Store` per hook, with WASI denied through `WasiCtx`: no environment, arguments,
+//! files, sockets or inherited stdio. The charm's stdout and stderr are captured (bounded)
+//! for the caller to forward to juju-log.
 
 pub mod artifacts;
 mod limits;
@@ -350,9 +351,7 @@ impl Runtime {
             imports,
         })
     }
-}
 
-impl Runtime {
     /// A linker with the contract and the WASI interfaces among `imports` (WASI denied
     /// through `WasiCtx`).
     fn linker_for(&self, imports: &[String]) -> wasmtime::Result<Linker<HostState>> {
