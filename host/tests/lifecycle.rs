@@ -267,10 +267,18 @@ fn certificates_lifecycle(packed: bool) {
     let renewed = ca(&h);
     assert_eq!(renewed.revisions.keys().copied().collect::<Vec<_>>(), [2]);
     assert_eq!(
-        renewed.latest_content().get("ca-certificate"),
+        renewed.latest_content().unwrap().get("ca-certificate"),
         Some("Example CA certificate #2")
     );
-    assert!(renewed.revisions[&2].expires.unwrap() > h.model.now);
+    assert_eq!(
+        renewed.revisions[&2].expires,
+        Some(h.model.now + TimeDelta::days(365)),
+        "renewed for a year from the expiry hook"
+    );
+    assert!(
+        h.hooks().iter().all(|r| r.warnings.is_empty()),
+        "no hook discarded its own changes"
+    );
     h.advance(TimeDelta::minutes(10));
     assert!(
         h.model.queue.is_empty(),

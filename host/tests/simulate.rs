@@ -286,3 +286,71 @@ fn a_charm_dir_for_an_application_the_scenario_lacks_is_exit_2() {
         "charm-host: --charm-dir names \"cache\", which the scenario does not deploy\n"
     );
 }
+
+/// The certificates scenario: its CA survives a year's expiry, renewed, with only the new
+/// revision left (on Juju, removing the expired revision in the renewing hook would drop the
+/// renewal and leave no CA).
+fn certificates_scenario_passes(args: &[&str]) {
+    common::component("certificates");
+    let scenario = common::workspace_root().join("sample-charms/scenarios/certificates.yaml");
+    let out = simulate_with(args, &scenario);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    for line in [
+        "certificates/0 secret-expired: ok",
+        "certificates/0 secret-remove: ok",
+        "✓ active-ca-certificates has revisions [2]",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
+    assert!(!stdout.contains("warning:"), "{stdout}");
+}
+
+#[test]
+fn the_certificates_ca_is_renewed_on_expiry_and_its_old_revision_removed_later() {
+    certificates_scenario_passes(&[]);
+}
+
+#[test]
+fn the_certificates_ca_is_renewed_on_expiry_through_dispatch() {
+    certificates_scenario_passes(&["--dispatch"]);
+}
+
+/// A scripted charm whose config-changed sets new content, then removes a revision.
+fn discarding_scenario(dir: &Path) -> std::path::PathBuf {
+    let charm = |file: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("test-charms/scripted")
+            .join(file)
+    };
+    let script = r#"{"config-changed": [{"op": "add", "label": "s", "content": {"marker": "v1"}}, {"op": "set", "id": "$0", "content": {"marker": "v2"}}, {"op": "remove", "id": "$0", "revision": 1}]}"#;
+    let yaml = format!(
+        "applications:\n  owner:\n    charm: {}\n    manifest: {}\n    metadata: {}\n    units: 1\n    config: {{script: '{script}'}}\nsteps:\n  - settle\n",
+        common::component("scripted-charm").display(),
+        charm("capabilities.yaml").display(),
+        charm("metadata.yaml").display(),
+    );
+    let path = dir.join("discarding.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    path
+}
+
+#[test]
+fn the_trace_warns_when_a_remove_discards_the_hooks_earlier_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = discarding_scenario(dir.path());
+    for args in [&[][..], &["--dispatch"][..]] {
+        let out = simulate_with(args, &scenario);
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+        let warnings: Vec<&str> = stdout.lines().filter(|l| l.contains("warning:")).collect();
+        assert_eq!(warnings.len(), 1, "{args:?}:\n{stdout}");
+        assert!(
+            warnings[0].contains(
+                "--revision 1 secret:d4jm0000000000000001 discards this hook's earlier secret-add"
+            ),
+            "{}",
+            warnings[0]
+        );
+    }
+}

@@ -36,6 +36,9 @@ pub struct HookRecord {
     pub outcome: Result<(), String>,
     /// The backend calls the charm made, values redacted.
     pub calls: Vec<Call>,
+    /// What a charm author should know about the hook's calls: changes to a secret that a
+    /// later `secret-remove` of it discarded, as Juju does.
+    pub warnings: Vec<String>,
 }
 
 /// How a deployed application's hooks run.
@@ -291,6 +294,7 @@ impl Harness {
             }
         }
         let calls = context.calls.clone();
+        let warnings = context.warnings.clone();
         let (mut model, commit) = context.finish(charm_outcome.is_ok());
         let outcome = charm_outcome.and(commit.map_err(|e| format!("{hook}: {e}")));
         if let Err(line) = &outcome {
@@ -306,6 +310,7 @@ impl Harness {
             hook,
             outcome,
             calls,
+            warnings,
         });
         Ok(self.hooks.last().expect("just pushed"))
     }

@@ -494,7 +494,8 @@ fn simple_hook(name: &str) -> Option<HookKind> {
     })
 }
 
-/// One line for the hook, then one indented line per backend call (values redacted).
+/// One line for the hook, then one indented line per backend call (values redacted) and per
+/// warning.
 fn trace(h: &Harness, record: &HookRecord) -> String {
     let mut s = format!(
         "  [{}] {} {}: {}\n",
@@ -508,6 +509,9 @@ fn trace(h: &Harness, record: &HookRecord) -> String {
     );
     for call in &record.calls {
         let _ = writeln!(s, "      {} -> {}", call.operation, call.outcome);
+    }
+    for warning in &record.warnings {
+        let _ = writeln!(s, "      warning: {warning}");
     }
     s
 }

@@ -1,6 +1,7 @@
 use crate::backend::Lookup;
+use crate::bindings::juju::charm::logging::Level;
 use crate::bindings::juju::charm::secrets::{
-    self, AddOptions, Expiry, GetOptions, Grantee, SecretInfo, SecretRef, SetOptions,
+    self, AddOptions, Expiry, GetOptions, Grantee, ReadMode, SecretInfo, SecretRef, SetOptions,
 };
 use crate::error::HostError;
 use crate::juju::content::is_valid_key;
@@ -42,7 +43,11 @@ impl secrets::Host for HostState {
     ) -> Result<String, HostError> {
         let content = SecretContent::new(content)?;
         check_metadata(&options.label, &options.description, &options.expire)?;
-        self.backend.secret_add(&content, &options)
+        let id = self.backend.secret_add(&content, &options)?;
+        if let Ok(parsed) = secret_id::parse(&id) {
+            self.queued.added(parsed.xid());
+        }
+        Ok(id)
     }
 
     fn get(
@@ -67,6 +72,9 @@ impl secrets::Host for HostState {
         let content =
             self.backend
                 .secret_get(&lookup, options.mode, options.attach_label.as_deref())?;
+        if let (Lookup::Id(id), ReadMode::Refresh) = (&lookup, options.mode) {
+            self.queued.refreshed(id.xid());
+        }
         let content = match &options.key {
             Some(key) => content.select(key)?,
             None => content,
@@ -88,7 +96,9 @@ impl secrets::Host for HostState {
         let id = secret_id::parse(&id)?;
         let content = content.map(SecretContent::new).transpose()?;
         check_metadata(&options.label, &options.description, &options.expire)?;
-        self.backend.secret_set(&id, content.as_ref(), &options)
+        self.backend.secret_set(&id, content.as_ref(), &options)?;
+        self.queued.set(id.xid(), content.is_some());
+        Ok(())
     }
 
     fn grant(
@@ -101,7 +111,10 @@ impl secrets::Host for HostState {
         if let Some(unit) = &unit {
             check_unit(unit)?;
         }
-        self.backend.secret_grant(&id, relation_id, unit.as_deref())
+        self.backend
+            .secret_grant(&id, relation_id, unit.as_deref())?;
+        self.queued.granted(id.xid());
+        Ok(())
     }
 
     fn revoke(&mut self, id: String, grantee: Grantee) -> Result<(), HostError> {
@@ -118,7 +131,9 @@ impl secrets::Host for HostState {
                 check_unit(unit)?;
             }
         }
-        self.backend.secret_revoke(&id, &grantee)
+        self.backend.secret_revoke(&id, &grantee)?;
+        self.queued.revoked(id.xid());
+        Ok(())
     }
 
     fn remove(&mut self, id: String, revision: Option<u32>) -> Result<(), HostError> {
@@ -129,7 +144,11 @@ impl secrets::Host for HostState {
                     .into(),
             ));
         }
-        self.backend.secret_remove(&id, revision)
+        self.backend.secret_remove(&id, revision)?;
+        if let Some(warning) = self.queued.removed(id.xid(), &id.canonical(), revision) {
+            let _ = self.backend.host_log(Level::Warning, &warning);
+        }
+        Ok(())
     }
 
     fn ids(&mut self) -> Result<Vec<String>, HostError> {

@@ -65,6 +65,18 @@ impl SecretContent {
         }
     }
 
+    /// A checksum of the content, as Juju keeps one per latest revision to tell whether a
+    /// `secret-set` brings new content (SHA-256 of the sorted pairs as JSON; not Juju's bytes,
+    /// only its use: equal content, equal checksum).
+    pub fn checksum(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_vec(&self.0).expect("a map of strings serialises");
+        Sha256::digest(json)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// The pairs, for handing to the guest.
     pub fn into_pairs(self) -> Vec<(String, String)> {
         self.0.into_iter().collect()

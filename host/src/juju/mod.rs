@@ -4,6 +4,7 @@
 
 pub mod content;
 pub mod names;
+pub mod queued;
 pub mod secret_id;
 
 pub use content::SecretContent;

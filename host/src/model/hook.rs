@@ -1,17 +1,23 @@
-//! One hook on one unit: the pending buffer, the rules for reads inside the hook, and the
-//! atomic commit.
+//! One hook on one unit, as Juju 3.6's unit agent runs it: the hook commands' checks, the
+//! pending buffer, reads, and the commit.
 //!
-//! The hook works on a copy of the model (`work`). Every operation applies to the copy as the
-//! commit would, and remembers what the rules for reads inside a hook need (secrets created
-//! or revised in this hook, reference §6). Failures Juju only reports when it applies the
-//! hook's changes are collected in `deferred`: the operation succeeds, and the commit fails
-//! with `cannot apply changes: ...`. Committing swaps the copy in; failing discards it.
+//! The hook acts on the controller's state (`controller`) only through what Juju itself does
+//! at once: reads save consumer tracking and labels, and an owner's read with a new label
+//! relabels the secret, whether or not the hook then succeeds. Every change a hook command
+//! makes is queued in the [`Recorder`], keyed by secret as Juju keeps it, and read back
+//! through the same overlays Juju's hook context applies (`secret-ids` and `secret-info-get`
+//! see the hook's own creates, updates and removes; `secret-get` sees a pending create, and a
+//! pending new revision only with `--peek` or `--refresh`). When the hook exits 0 the queued
+//! changes are applied in the controller's order, each step failing on its own
+//! ([`HookContext::finish`]); `docs/juju-reference.md` cites the source of every rule.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::secret::{self, Consumer, Grant, Owner, Revision, Secret, Subject};
+use super::controller::Metadata;
+use super::recorder::{Access, Create, DuplicateLabel, Recorder, Update};
+use super::secret::{Owner, Subject};
 use super::{HookKind, JujuError, Model, Status};
 use crate::backend::{AddOptions, Grantee, Lookup, ReadMode, SecretInfo, SetOptions};
 use crate::bindings::juju::charm::config::Value as ConfigValue;
@@ -19,6 +25,7 @@ use crate::bindings::juju::charm::relations::{Databag, Scope};
 use crate::bindings::juju::charm::secrets::{AccessGrant, AddOwner, Expiry, OwnerKind};
 use crate::bindings::juju::charm::status::State;
 use crate::bindings::juju::charm::types::Datetime;
+use crate::juju::queued::discard_warning;
 use crate::juju::{SecretContent, SecretId};
 
 /// One backend call a charm made, with values redacted, for traces and assertions.
@@ -47,26 +54,27 @@ pub struct HookContext {
     pub unit: String,
     app: String,
     kind: HookKind,
-    base: Model,
-    work: Model,
-    created: BTreeSet<String>,
-    revised: BTreeSet<String>,
-    deferred: Vec<String>,
-    changed_bags: BTreeSet<(u32, String)>,
+    /// The controller's state: what reads change is kept even if the hook fails.
+    controller: Model,
+    /// The secrets this unit manages, as first loaded in this hook (Juju loads them once,
+    /// on the first command that needs them).
+    metadata: Option<BTreeMap<String, Metadata>>,
+    /// The secret changes queued by this hook.
+    pending: Recorder,
+    /// The databags this hook wrote, whole, by relation, then owner.
+    bags: BTreeMap<u32, BTreeMap<String, BTreeMap<String, String>>>,
     /// Calls made so far in this hook.
     pub calls: Vec<Call>,
     /// juju-log lines: they are kept whether or not the hook succeeds.
     pub logs: Vec<(String, String)>,
     /// status-set calls, applied whether or not the hook succeeds (Juju sets them at once).
     pub statuses: Vec<(Status, bool)>,
+    /// What a charm author should know about this hook's calls (changes a remove discarded).
+    pub warnings: Vec<String>,
 }
 
 fn not_found(what: &str) -> JujuError {
     JujuError::run(format!("secret {what:?} not found"))
-}
-
-fn label_taken(label: &str) -> String {
-    format!("secret with label {label:?} already exists")
 }
 
 fn relation_not_found(relation_id: u32) -> JujuError {
@@ -82,47 +90,21 @@ fn datetime(t: DateTime<Utc>) -> Datetime {
     }
 }
 
-/// The units and entities whose labels share a scope with `owner` (Juju: labels are unique
-/// across an application and its units, whichever role uses them; sibling units may share).
-fn label_scope(model: &Model, owner: &Owner) -> (Vec<String>, Vec<Owner>) {
+fn owner_kind(owner: &Owner) -> OwnerKind {
     match owner {
-        Owner::App(app) => {
-            let units = model
-                .apps
-                .get(app)
-                .map(|a| a.units.clone())
-                .unwrap_or_default();
-            let mut entities = vec![Owner::App(app.clone())];
-            entities.extend(units.iter().cloned().map(Owner::Unit));
-            (units, entities)
-        }
-        Owner::Unit(unit) => (
-            vec![unit.clone()],
-            vec![
-                Owner::Unit(unit.clone()),
-                Owner::App(Model::app_of(unit).to_string()),
-            ],
-        ),
-        Owner::Model => (Vec::new(), vec![Owner::Model]),
+        Owner::App(_) => OwnerKind::Application,
+        Owner::Unit(_) => OwnerKind::Unit,
+        Owner::Model => OwnerKind::Model,
     }
 }
 
-/// The secret (other than `except`) already using `label` in `owner`'s scope, if any.
-fn label_conflict(model: &Model, owner: &Owner, label: &str, except: &str) -> Option<String> {
-    let (units, entities) = label_scope(model, owner);
-    model
-        .secrets
-        .values()
-        .filter(|s| s.xid != except)
-        .find(|s| {
-            (entities.contains(&s.owner) && s.label.as_deref() == Some(label))
-                || units.iter().any(|u| {
-                    s.consumers
-                        .get(u)
-                        .is_some_and(|c| c.label.as_deref() == Some(label))
-                })
-        })
-        .map(|s| s.xid.clone())
+/// Joins the errors of one commit step as one line (Juju joins them with newlines).
+fn step_failed(step: &str, errors: Vec<String>) -> Result<(), String> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{step}: {}", errors.join("; ")))
+    }
 }
 
 impl HookContext {
@@ -132,15 +114,14 @@ impl HookContext {
             unit: unit.to_string(),
             app: Model::app_of(unit).to_string(),
             kind,
-            base: model.clone(),
-            work: model.clone(),
-            created: BTreeSet::new(),
-            revised: BTreeSet::new(),
-            deferred: Vec::new(),
-            changed_bags: BTreeSet::new(),
+            controller: model.clone(),
+            metadata: None,
+            pending: Recorder::default(),
+            bags: BTreeMap::new(),
             calls: Vec::new(),
             logs: Vec::new(),
             statuses: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -149,32 +130,41 @@ impl HookContext {
         &self.kind
     }
 
-    /// The model as it would be if the hook committed now.
-    pub fn pending_model(&self) -> &Model {
-        &self.work
+    /// The model as this hook sees it: the controller's state, with what this hook's reads
+    /// changed (its queued changes are not in it until it commits).
+    pub fn model(&self) -> &Model {
+        &self.controller
     }
 
-    /// Ends the hook. With `succeeded`, commits atomically and queues the follow-up hooks;
-    /// a commit-time failure fails the hook instead. Logs and statuses are kept either way.
-    pub fn finish(self, succeeded: bool) -> (Model, Result<(), String>) {
-        let (mut model, outcome) = if !succeeded {
-            (self.base, Ok(()))
-        } else if !self.deferred.is_empty() {
-            (
-                self.base,
-                Err(format!(
-                    "cannot apply changes: {}",
-                    self.deferred.join("; ")
-                )),
-            )
+    /// Ends the hook. With `succeeded`, applies the queued changes as the controller does:
+    /// secret creates, updates, track-latest, grants, revokes, then removes, each step only
+    /// if the ones before succeeded, and the databags last (all or none). A step that fails
+    /// fails the hook with `cannot apply changes: <step>: <why>`, and what earlier steps
+    /// applied stays applied, as on Juju 3.6. Logs, statuses and what reads saved are kept
+    /// either way; follow-up hooks are queued.
+    pub fn finish(mut self, succeeded: bool) -> (Model, Result<(), String>) {
+        let outcome = if succeeded {
+            self.commit()
+                .map_err(|e| format!("cannot apply changes: {e}"))
         } else {
-            let mut model = self.work;
-            for (relation_id, owner) in &self.changed_bags {
-                model.queue_relation_changed(*relation_id, owner);
-            }
-            model.settle_secrets();
-            (model, Ok(()))
+            Ok(())
         };
+        if let HookKind::SecretRotate { xid } = &self.kind {
+            let xid = xid.clone();
+            if outcome.is_ok() && succeeded {
+                // The agent reports the rotation with the latest revision its metadata
+                // shows: loaded on the hook's first secret command (else now, after the
+                // commit), with the hook's removes hidden.
+                let original = self.secret_metadata().get(&xid).map_or(0, |md| md.latest);
+                let unit = self.unit.clone();
+                self.controller.secret_rotated(&unit, &xid, original);
+            } else if let Some(s) = self.controller.secrets.get_mut(&xid) {
+                // Juju retries a failed hook; the model retries it after the retry delay.
+                s.next_rotation = Some(self.controller.now + super::secret::RETRY_DELAY);
+            }
+        }
+        let mut model = self.controller;
+        model.settle_secrets();
         for (level, message) in self.logs {
             model.logs.push(super::LogLine {
                 unit: self.unit.clone(),
@@ -194,43 +184,96 @@ impl HookContext {
         (model, outcome)
     }
 
-    fn is_leader(&self) -> bool {
-        self.work.is_leader(&self.unit)
-    }
-
-    fn manages(&self, s: &Secret) -> bool {
-        match &s.owner {
-            Owner::Unit(u) => *u == self.unit,
-            Owner::App(a) => *a == self.app && self.is_leader(),
-            Owner::Model => false,
-        }
-    }
-
-    fn can_read(&self, s: &Secret) -> bool {
-        self.manages(s)
-            || s.owner == Owner::App(self.app.clone())
-            || s.grants.iter().any(|g| match &g.subject {
-                Subject::App(a) => *a == self.app,
-                Subject::Unit(u) => *u == self.unit,
-            })
-    }
-
-    /// Checks a label for `owner`: a clash with a secret created in this hook fails now; a
-    /// clash with an existing secret fails now if `immediate`, else when the hook commits.
-    fn check_label(
-        &mut self,
-        owner: &Owner,
-        label: &str,
-        xid: &str,
-        immediate: bool,
-    ) -> Result<(), JujuError> {
-        if let Some(other) = label_conflict(&self.work, owner, label, xid) {
-            if immediate || self.created.contains(&other) {
-                return Err(JujuError::run(label_taken(label)));
+    /// `CommitHookChanges`: see [`HookContext::finish`].
+    fn commit(&mut self) -> Result<(), String> {
+        let unit = self.unit.clone();
+        let pending = &self.pending;
+        let m = &mut self.controller;
+        let errors = |results: Vec<Result<(), String>>| -> Vec<String> {
+            results.into_iter().filter_map(Result::err).collect()
+        };
+        step_failed(
+            "creating secrets",
+            errors(
+                pending
+                    .creates
+                    .values()
+                    .map(|c| m.apply_create(&unit, c))
+                    .collect(),
+            ),
+        )?;
+        step_failed(
+            "updating secrets",
+            errors(
+                pending
+                    .updates
+                    .iter()
+                    .map(|(xid, u)| m.apply_update(&unit, xid, u))
+                    .collect(),
+            ),
+        )?;
+        step_failed(
+            "updating secret tracked revisions",
+            errors(
+                pending
+                    .track_latest
+                    .iter()
+                    .map(|xid| m.apply_track_latest(&unit, xid))
+                    .collect(),
+            ),
+        )?;
+        step_failed(
+            "granting secrets access",
+            errors(
+                pending
+                    .grants
+                    .iter()
+                    .flat_map(|(xid, by_relation)| by_relation.values().map(move |g| (xid, g)))
+                    .map(|(xid, g)| m.apply_grant(&unit, xid, g))
+                    .collect(),
+            ),
+        )?;
+        step_failed(
+            "revoking secrets access",
+            errors(
+                pending
+                    .revokes
+                    .iter()
+                    .flat_map(|(xid, revokes)| revokes.iter().map(move |r| (xid, r)))
+                    .map(|(xid, r)| m.apply_revoke(&unit, xid, r))
+                    .collect(),
+            ),
+        )?;
+        step_failed(
+            "removing secrets",
+            errors(
+                pending
+                    .deletes
+                    .iter()
+                    .map(|(xid, d)| {
+                        m.apply_delete(&unit, xid, d.revisions.as_deref())
+                            .map(|_| ())
+                    })
+                    .collect(),
+            ),
+        )?;
+        for (relation_id, bags) in std::mem::take(&mut self.bags) {
+            for (owner, bag) in bags {
+                let Some(relation) = self.controller.relations.get_mut(&relation_id) else {
+                    continue;
+                };
+                let current = relation.databags.entry(owner.clone()).or_default();
+                if *current != bag {
+                    *current = bag;
+                    self.controller.queue_relation_changed(relation_id, &owner);
+                }
             }
-            self.deferred.push(label_taken(label));
         }
         Ok(())
+    }
+
+    fn is_leader(&self) -> bool {
+        self.controller.is_leader(&self.unit)
     }
 
     fn expiry_time(&self, expiry: &Expiry) -> Result<DateTime<Utc>, JujuError> {
@@ -240,81 +283,87 @@ impl HookContext {
             Expiry::AfterSeconds(s) => i64::try_from(*s)
                 .ok()
                 .and_then(TimeDelta::try_seconds)
-                .map(|d| self.work.now + d)
+                .map(|d| self.controller.now + d)
                 .ok_or_else(|| {
                     JujuError::usage(format!("expire time or duration \"{s}s\" not valid"))
                 }),
         }
     }
 
-    /// The secret a lookup names, for a read: ids as given; labels as owner labels of secrets
-    /// this unit manages or its application owns, then as this unit's consumer labels.
-    fn resolve_read(&self, lookup: &Lookup) -> Result<String, JujuError> {
-        match lookup {
-            Lookup::Id(id) => {
-                if self.work.secrets.contains_key(id.xid()) {
-                    Ok(id.xid().to_string())
-                } else {
-                    Err(not_found(&id.canonical()))
+    /// The controller's metadata of the secrets this unit manages, loaded once per hook.
+    fn loaded_metadata(&mut self) -> &BTreeMap<String, Metadata> {
+        if self.metadata.is_none() {
+            self.metadata = Some(self.controller.owned_metadata(&self.unit));
+        }
+        self.metadata.as_ref().expect("just loaded")
+    }
+
+    /// Refuses to manage a known application secret on a non-leader, as the hook commands
+    /// do before queueing anything.
+    fn check_leader_for(&mut self, xid: &str) -> Result<(), JujuError> {
+        let app_owned = self
+            .loaded_metadata()
+            .get(xid)
+            .is_some_and(|md| matches!(md.owner, Owner::App(_)));
+        if app_owned && !self.is_leader() {
+            return Err(JujuError::run("this unit is not the leader"));
+        }
+        Ok(())
+    }
+
+    /// `SecretMetadata`: the loaded metadata with the hook's pending creates added, pending
+    /// removes hidden, and pending updates' label, description, rotation policy and expiry
+    /// overlaid (not their revision, nor pending grants: Juju's overlay of access is lost).
+    fn secret_metadata(&mut self) -> BTreeMap<String, Metadata> {
+        let loaded = self.loaded_metadata().clone();
+        let mut result: BTreeMap<String, Metadata> = self
+            .pending
+            .creates
+            .values()
+            .map(|c| {
+                (
+                    c.xid.clone(),
+                    Metadata {
+                        owner: c.owner.clone(),
+                        label: c.label.clone(),
+                        description: c.description.clone(),
+                        rotate: c.rotate,
+                        latest: 1,
+                        latest_checksum: c.content.checksum(),
+                        latest_expires: c.expire,
+                        next_rotation: None,
+                        access: Vec::new(),
+                    },
+                )
+            })
+            .collect();
+        for (xid, mut md) in loaded {
+            if self.pending.deletes.contains_key(&xid) {
+                continue;
+            }
+            if let Some(u) = self.pending.updates.get(&xid) {
+                if u.label.is_some() {
+                    md.label = u.label.clone();
+                }
+                if u.description.is_some() {
+                    md.description = u.description.clone();
+                }
+                if u.rotate.is_some() {
+                    md.rotate = u.rotate;
+                }
+                if u.expire.is_some() {
+                    md.latest_expires = u.expire;
                 }
             }
-            Lookup::Label(label) => {
-                let secrets = || self.work.secrets.values();
-                secrets()
-                    .find(|s| {
-                        (self.manages(s) || s.owner == Owner::App(self.app.clone()))
-                            && s.label.as_deref() == Some(label)
-                    })
-                    .or_else(|| {
-                        secrets().find(|s| {
-                            s.consumers
-                                .get(&self.unit)
-                                .is_some_and(|c| c.label.as_deref() == Some(label))
-                        })
-                    })
-                    .map(|s| s.xid.clone())
-                    .ok_or_else(|| JujuError::run(format!("consumer label {label:?} not found")))
-            }
+            result.insert(xid, md);
         }
-    }
-
-    /// The secret a lookup names among those this unit manages (`secret-info-get`).
-    fn resolve_managed(&self, lookup: &Lookup) -> Result<String, JujuError> {
-        let found = match lookup {
-            Lookup::Id(id) => self.work.secrets.get(id.xid()).filter(|s| self.manages(s)),
-            Lookup::Label(label) => self
-                .work
-                .secrets
-                .values()
-                .find(|s| self.manages(s) && s.label.as_deref() == Some(label)),
-        };
-        found.map(|s| s.xid.clone()).ok_or_else(|| match lookup {
-            Lookup::Id(id) => not_found(id.xid()),
-            Lookup::Label(label) => not_found(label),
-        })
-    }
-
-    /// For set, revoke and remove: Juju queues these without checking, and fails the commit
-    /// if the secret is gone or not this unit's to manage. `None` means "deferred".
-    fn managed_for_update(&mut self, id: &SecretId) -> Option<String> {
-        let xid = id.xid().to_string();
-        match self.work.secrets.get(&xid) {
-            None => {
-                self.deferred
-                    .push(format!("secret {:?} not found", id.canonical()));
-                None
-            }
-            Some(s) if !self.manages(s) => {
-                self.deferred.push("permission denied".into());
-                None
-            }
-            Some(_) => Some(xid),
-        }
+        result
     }
 
     // ---- secrets ---------------------------------------------------------------------------
 
-    /// `secret-add`.
+    /// `secret-add`: queued; refused at once on a non-leader for an application secret, and
+    /// for a label another secret created in this hook has.
     pub fn secret_add(
         &mut self,
         content: &SecretContent,
@@ -329,113 +378,144 @@ impl HookContext {
             }
             AddOwner::Unit => Owner::Unit(self.unit.clone()),
         };
-        if let Some(label) = &options.label {
-            self.check_label(&owner, label, "", false)?;
-        }
-        let expires = options
+        let expire = options
             .expire
             .as_ref()
             .map(|e| self.expiry_time(e))
             .transpose()?;
-        let now = self.work.now;
-        let xid = self.work.mint_xid();
-        let rotate = options.rotate;
-        let secret = Secret {
-            xid: xid.clone(),
-            owner,
-            label: options.label.clone(),
-            description: options.description.clone(),
-            rotate,
-            next_rotation: rotate.and_then(|p| secret::rotation_due(p, now, expires)),
-            revisions: BTreeMap::from([(
-                1,
-                Revision {
-                    content: content.clone(),
-                    expires,
-                    expiry_due: None,
-                },
-            )]),
-            latest: 1,
-            grants: Vec::new(),
-            consumers: BTreeMap::new(),
-            removal_queued: BTreeSet::new(),
-        };
-        let uri = secret.uri(&self.work.uuid);
-        self.work.secrets.insert(xid.clone(), secret);
-        self.created.insert(xid);
+        let xid = self.controller.mint_xid();
+        let uri = format!("secret://{}/{xid}", self.controller.uuid);
+        self.pending
+            .create(Create {
+                xid,
+                owner,
+                label: options.label.clone(),
+                description: options.description.clone(),
+                expire,
+                rotate: options.rotate,
+                content: content.clone(),
+            })
+            .map_err(|DuplicateLabel| {
+                JujuError::run(format!(
+                    "secret with label {:?} already exists",
+                    options.label.as_deref().unwrap_or_default()
+                ))
+            })?;
         Ok(uri)
     }
 
-    /// `secret-get`, with the rules for reads inside a hook.
+    /// The pending content a read returns, as Juju's hook context finds it: a secret created
+    /// in this hook (by id or label) whatever the mode, attaching `label` to it; a pending new
+    /// revision only with `--peek` or `--refresh` (which also queues tracking it).
+    fn pending_read(
+        &mut self,
+        xid: Option<&str>,
+        label: Option<&str>,
+        mode: ReadMode,
+    ) -> Option<SecretContent> {
+        for (id, create) in self.pending.creates.iter_mut() {
+            if xid == Some(id.as_str()) {
+                if let Some(label) = label {
+                    create.label = Some(label.to_string());
+                }
+                return Some(create.content.clone());
+            }
+            if label.is_some() && create.label.as_deref() == label {
+                return Some(create.content.clone());
+            }
+        }
+        if mode == ReadMode::Tracked {
+            return None;
+        }
+        let found = self.pending.updates.iter_mut().find(|(id, update)| {
+            xid == Some(id.as_str()) || (label.is_some() && update.label.as_deref() == label)
+        });
+        let (id, update) = found?;
+        if xid == Some(id.as_str())
+            && let Some(label) = label
+        {
+            update.label = Some(label.to_string());
+        }
+        let id = id.clone();
+        let content = update.content.clone();
+        if mode == ReadMode::Refresh {
+            self.pending.track_latest.insert(id);
+        }
+        content
+    }
+
+    /// `secret-get`. A secret this hook created or gave new content is read from the pending
+    /// buffer as [`Self::pending_read`] says; anything else is read from the controller, which
+    /// saves what the read changes at once.
     pub fn secret_get(
         &mut self,
         lookup: &Lookup,
         mode: ReadMode,
         attach_label: Option<&str>,
     ) -> Result<SecretContent, JujuError> {
-        let xid = self.resolve_read(lookup)?;
-        let s = &self.work.secrets[&xid];
-        if !self.can_read(s) {
-            return Err(JujuError::run("permission denied"));
-        }
-        let manages = self.manages(s);
-        let peer_of_app_secret = !manages && s.owner == Owner::App(self.app.clone());
-        let owner = s.owner.clone();
-        if let Some(label) = attach_label {
-            if manages {
-                self.check_label(&owner, label, &xid, false)?;
-                self.work.secrets.get_mut(&xid).expect("exists").label = Some(label.into());
-            } else if !peer_of_app_secret {
-                self.check_label(&Owner::Unit(self.unit.clone()), label, &xid, true)?;
-            }
-        }
-        if self.created.contains(&xid) {
-            return Ok(self.work.secrets[&xid].latest_content().clone());
-        }
-        let first_track = match self.base.secrets.get(&xid) {
-            Some(committed) if self.revised.contains(&xid) => committed.latest,
-            _ => self.work.secrets[&xid].latest,
+        let (mut xid, mut label) = match lookup {
+            Lookup::Id(id) => (Some(id.xid().to_string()), attach_label.map(str::to_string)),
+            Lookup::Label(label) => (None, Some(label.clone())),
         };
-        let unit = self.unit.clone();
-        let s = self.work.secrets.get_mut(&xid).expect("exists");
-        let latest = s.latest;
-        let consumer = s.consumers.entry(unit).or_insert(Consumer {
-            tracked: first_track,
-            label: None,
-            notified: first_track,
-        });
-        if let Some(label) = attach_label
-            && !manages
-            && !peer_of_app_secret
+        if let Some(id) = &xid
+            && let Some(content) = self.pending_read(Some(id), label.as_deref(), mode)
         {
-            consumer.label = Some(label.to_string());
+            return Ok(content);
         }
-        let revision = match mode {
-            ReadMode::Tracked => consumer.tracked,
-            ReadMode::Peek => latest,
-            ReadMode::Refresh => {
-                consumer.tracked = latest;
-                consumer.notified = consumer.notified.max(latest);
-                latest
+        if let Some(l) = &label
+            && let Some(content) = self.pending_read(None, Some(l), mode)
+        {
+            return Ok(content);
+        }
+        if xid.is_none()
+            && let Some(l) = &label
+        {
+            // A label of a unit secret this unit owns, or of a secret this hook creates or
+            // relabels, resolves here; anything else is for the controller to resolve.
+            let unit = Owner::Unit(self.unit.clone());
+            let owned = self
+                .secret_metadata()
+                .into_iter()
+                .find(|(_, md)| md.label.as_ref() == Some(l) && md.owner == unit)
+                .map(|(id, _)| id);
+            let queued = || {
+                let creates = self.pending.creates.iter().map(|(id, c)| (id, &c.label));
+                let updates = self.pending.updates.iter().map(|(id, u)| (id, &u.label));
+                creates
+                    .chain(updates)
+                    .find(|(_, pending)| pending.as_ref() == Some(l))
+                    .map(|(id, _)| id.clone())
+            };
+            if let Some(found) = owned.or_else(queued) {
+                xid = Some(found);
+                label = None;
             }
-        };
-        s.revisions
-            .get(&revision)
-            .map(|r| r.content.clone())
-            .ok_or_else(|| JujuError::run(format!("secret revision {revision} not found")))
+        }
+        self.controller.read_secret(
+            &self.unit.clone(),
+            xid.as_deref(),
+            label.as_deref(),
+            mode == ReadMode::Refresh,
+            mode == ReadMode::Peek,
+        )
     }
 
-    /// `secret-info-get`, for secrets this unit manages.
+    /// `secret-info-get`, for secrets this unit manages, with the hook's pending changes
+    /// overlaid as [`Self::secret_metadata`] says.
     pub fn secret_info(&mut self, lookup: &Lookup) -> Result<SecretInfo, JujuError> {
-        let xid = self.resolve_managed(lookup)?;
-        let s = &self.work.secrets[&xid];
-        let revision = match self.base.secrets.get(&xid) {
-            Some(committed) if self.revised.contains(&xid) => committed.latest,
-            _ => s.latest,
+        let all = self.secret_metadata();
+        let (xid, md) = match lookup {
+            Lookup::Id(id) => all
+                .get_key_value(id.xid())
+                .ok_or_else(|| not_found(id.xid()))?,
+            Lookup::Label(label) => all
+                .iter()
+                .find(|(_, md)| md.label.as_ref() == Some(label))
+                .ok_or_else(|| not_found(label))?,
         };
-        let relations = &self.work.relations;
-        let access = s
-            .grants
+        let relations = &self.controller.relations;
+        let access = md
+            .access
             .iter()
             .map(|g| AccessGrant {
                 target: match &g.subject {
@@ -444,110 +524,65 @@ impl HookContext {
                 },
                 scope: match g.relation_id.and_then(|id| relations.get(&id)) {
                     Some(r) => format!("relation-{}", r.key().replace(':', ".").replace(' ', "#")),
-                    None => format!("model-{}", self.work.uuid),
+                    None => format!("model-{}", self.controller.uuid),
                 },
                 role: "view".into(),
             })
             .collect();
         Ok(SecretInfo {
             id: format!("secret:{xid}"),
-            label: s.label.clone(),
-            revision,
-            owner: match s.owner {
-                Owner::App(_) => OwnerKind::Application,
-                Owner::Unit(_) => OwnerKind::Unit,
-                Owner::Model => OwnerKind::Model,
-            },
-            description: s.description.clone(),
-            expires: s.revisions[&s.latest].expires.map(datetime),
-            rotation: s.rotate.or(if self.created.contains(&xid) {
-                None
-            } else {
-                Some(crate::bindings::juju::charm::secrets::RotatePolicy::Never)
-            }),
-            next_rotation: s.next_rotation.map(datetime),
+            label: md.label.clone(),
+            revision: md.latest,
+            owner: owner_kind(&md.owner),
+            description: md.description.clone(),
+            expires: md.latest_expires.map(datetime),
+            rotation: md.rotate,
+            next_rotation: md.next_rotation.map(datetime),
             access,
         })
     }
 
-    /// `secret-set`; a failure Juju reports only at commit is deferred.
+    /// `secret-set`: queued (merged with earlier sets of the same secret), after the leader
+    /// check for a known application secret. New content counts only if it differs from the
+    /// committed latest revision's; a set that changes nothing queues nothing. Whether the
+    /// unit may manage the secret at all is the controller's to say, at commit.
     pub fn secret_set(
         &mut self,
         id: &SecretId,
         content: Option<&SecretContent>,
         options: &SetOptions,
     ) -> Result<(), JujuError> {
-        let Some(xid) = self.managed_for_update(id) else {
-            return Ok(());
-        };
-        if let Some(label) = &options.label {
-            let owner = self.work.secrets[&xid].owner.clone();
-            self.check_label(&owner, label, &xid, false)?;
-        }
-        let expires = options
+        let xid = id.xid().to_string();
+        self.check_leader_for(&xid)?;
+        let expire = options
             .expire
             .as_ref()
             .map(|e| self.expiry_time(e))
             .transpose()?;
-        let now = self.work.now;
-        let rotating_hook = self.kind == HookKind::SecretRotate { xid: xid.clone() };
-        let revised_before = self.revised.contains(&xid);
-        let s = self
-            .work
-            .secrets
-            .get_mut(&xid)
-            .expect("managed secret exists");
-        if let Some(label) = &options.label {
-            s.label = Some(label.clone());
+        let committed = self
+            .loaded_metadata()
+            .get(&xid)
+            .map(|md| md.latest_checksum.clone());
+        let content = content
+            .filter(|c| committed.as_ref() != Some(&c.checksum()))
+            .cloned();
+        let update = Update {
+            label: options.label.clone(),
+            description: options.description.clone(),
+            expire,
+            rotate: options.rotate,
+            content,
+        };
+        if update == Update::default() {
+            return Ok(());
         }
-        if let Some(description) = &options.description {
-            s.description = Some(description.clone());
-        }
-        if let Some(policy) = options.rotate {
-            let was_rotating = secret::rotates(s.rotate);
-            s.rotate = Some(policy);
-            if !secret::rotates(Some(policy)) {
-                s.next_rotation = None;
-            } else if !was_rotating {
-                let expires = s.revisions[&s.latest].expires;
-                s.next_rotation = secret::rotation_due(policy, now, expires);
-            }
-        }
-        let new_content = content.filter(|c| *c != s.latest_content());
-        match new_content {
-            Some(content) => {
-                let revision = Revision {
-                    content: content.clone(),
-                    expires,
-                    expiry_due: None,
-                };
-                if revised_before {
-                    // Juju 3.6 coalesces several sets in one hook into one new revision.
-                    s.revisions.insert(s.latest, revision);
-                } else {
-                    s.latest += 1;
-                    s.revisions.insert(s.latest, revision);
-                }
-                if rotating_hook && let Some(policy) = s.rotate {
-                    s.next_rotation = secret::rotation_due(policy, now, expires);
-                }
-                self.revised.insert(xid);
-            }
-            None => {
-                if let Some(expires) = expires {
-                    let latest = s.latest;
-                    let rev = s.revisions.get_mut(&latest).expect("latest exists");
-                    rev.expires = Some(expires);
-                    rev.expiry_due = None;
-                }
-            }
-        }
+        self.pending.update(&xid, update);
         Ok(())
     }
 
     /// The relation `relation_id` as seen from this unit's application, and its remote app.
     fn relation(&self, relation_id: u32) -> Result<String, JujuError> {
-        self.work
+        self.controller
             .relations
             .get(&relation_id)
             .and_then(|r| r.sides(&self.app))
@@ -555,7 +590,11 @@ impl HookContext {
             .ok_or_else(|| relation_not_found(relation_id))
     }
 
-    /// `secret-grant`.
+    /// `secret-grant`: the secret must be one this unit manages (as `secret-info-get` sees
+    /// it); granting what is already granted in that relation is no change; the grant is
+    /// queued by relation (a second grant over the same relation replaces the first). Whether
+    /// the unit exists, and whether the application already has a grant over another
+    /// relation, the controller checks at commit.
     pub fn secret_grant(
         &mut self,
         id: &SecretId,
@@ -564,126 +603,98 @@ impl HookContext {
     ) -> Result<(), JujuError> {
         let remote_app = self.relation(relation_id)?;
         if let Some(unit) = unit
-            && (Model::app_of(unit) != remote_app || !self.work.unit_exists(unit))
+            && Model::app_of(unit) != remote_app
         {
             return Err(JujuError::usage(format!(
                 "cannot specify unit {unit:?} in relation to application {remote_app:?}"
             )));
         }
         let xid = id.xid();
-        let s = self
-            .work
-            .secrets
-            .get(xid)
-            .filter(|s| self.manages(s))
+        let md = self
+            .secret_metadata()
+            .remove(xid)
             .ok_or_else(|| not_found(xid))?;
-        let scope = Some(relation_id);
-        let app_grant = Grant {
-            subject: Subject::App(remote_app.clone()),
-            relation_id: scope,
+        if matches!(md.owner, Owner::App(_)) && !self.is_leader() {
+            return Err(JujuError::run("this unit is not the leader"));
+        }
+        let subject = match unit {
+            Some(unit) => Subject::Unit(unit.to_string()),
+            None => Subject::App(remote_app.clone()),
         };
-        let grant = match unit {
-            Some(unit) => Grant {
-                subject: Subject::Unit(unit.to_string()),
-                relation_id: scope,
+        for existing in md
+            .access
+            .iter()
+            .filter(|g| g.relation_id == Some(relation_id))
+        {
+            if existing.subject == subject || matches!(existing.subject, Subject::App(_)) {
+                return Ok(());
+            }
+            if matches!(subject, Subject::App(_)) {
+                return Err(JujuError::run(
+                    "any unit level grants need to be revoked before granting access to the corresponding application",
+                ));
+            }
+        }
+        self.pending.grant(
+            xid,
+            Access {
+                app: Some(remote_app),
+                unit: unit.map(str::to_string),
+                relation_id: Some(relation_id),
             },
-            None => {
-                let unit_grants = s.grants.iter().any(|g| {
-                    g.relation_id == scope
-                        && matches!(&g.subject, Subject::Unit(u) if Model::app_of(u) == remote_app)
-                });
-                if unit_grants {
-                    return Err(JujuError::run(
-                        "any unit level grants need to be revoked before granting access to the corresponding application",
-                    ));
-                }
-                app_grant.clone()
-            }
-        };
-        let s = self.work.secrets.get_mut(xid).expect("exists");
-        if !s.grants.contains(&app_grant) && !s.grants.contains(&grant) {
-            s.grants.push(grant);
-        }
+        );
         Ok(())
     }
 
-    /// `secret-revoke`; a failure Juju reports only at commit is deferred.
+    /// `secret-revoke`: queued after the leader check for a known application secret. A
+    /// revoke names a subject, not a relation: over a relation it names the remote
+    /// application (and the unit, if given).
     pub fn secret_revoke(&mut self, id: &SecretId, grantee: &Grantee) -> Result<(), JujuError> {
-        let in_relation = match grantee {
-            Grantee::Relation(r) => Some((*r, None)),
-            Grantee::RelationUnit(ru) => Some((ru.relation_id, Some(ru.unit.clone()))),
-            _ => None,
+        let revoke = match grantee {
+            Grantee::Relation(r) => Access {
+                app: Some(self.relation(*r)?),
+                unit: None,
+                relation_id: None,
+            },
+            Grantee::RelationUnit(ru) => Access {
+                app: Some(self.relation(ru.relation_id)?),
+                unit: Some(ru.unit.clone()),
+                relation_id: None,
+            },
+            Grantee::Application(app) => Access {
+                app: Some(app.clone()),
+                unit: None,
+                relation_id: None,
+            },
+            Grantee::Unit(unit) => Access {
+                app: None,
+                unit: Some(unit.clone()),
+                relation_id: None,
+            },
         };
-        let relation = match in_relation {
-            Some((r, unit)) => Some((r, self.relation(r)?, unit)),
-            None => None,
-        };
-        let Some(xid) = self.managed_for_update(id) else {
-            return Ok(());
-        };
-        let s = self
-            .work
-            .secrets
-            .get_mut(&xid)
-            .expect("managed secret exists");
-        let of_app = |subject: &Subject, app: &str| match subject {
-            Subject::App(a) => a == app,
-            Subject::Unit(u) => Model::app_of(u) == app,
-        };
-        s.grants.retain(|g| match (&relation, grantee) {
-            (Some((r, remote, None)), _) => {
-                !(g.relation_id == Some(*r) && of_app(&g.subject, remote))
-            }
-            (Some((r, _, Some(unit))), _) => {
-                !(g.relation_id == Some(*r) && g.subject == Subject::Unit(unit.clone()))
-            }
-            (None, Grantee::Application(app)) => !of_app(&g.subject, app),
-            (None, Grantee::Unit(unit)) => g.subject != Subject::Unit(unit.clone()),
-            (None, _) => true,
-        });
+        let xid = id.xid();
+        self.check_leader_for(xid)?;
+        self.pending.revoke(xid, revoke);
         Ok(())
     }
 
-    /// `secret-remove`; a failure Juju reports only at commit is deferred.
+    /// `secret-remove`: queued after the leader check for a known application secret. It
+    /// drops every change this hook queued for the secret, whatever revision it names; the
+    /// hook's warnings name what was dropped.
     pub fn secret_remove(&mut self, id: &SecretId, revision: Option<u32>) -> Result<(), JujuError> {
-        let Some(xid) = self.managed_for_update(id) else {
-            return Ok(());
-        };
-        match revision {
-            None => {
-                self.work.secrets.remove(&xid);
-                self.created.remove(&xid);
-                self.revised.remove(&xid);
-            }
-            Some(revision) => {
-                let s = self
-                    .work
-                    .secrets
-                    .get_mut(&xid)
-                    .expect("managed secret exists");
-                if !s.revisions.contains_key(&revision) {
-                    self.deferred
-                        .push(format!("secret revision {revision} of {xid:?} not found"));
-                } else if revision == s.latest {
-                    self.deferred.push(format!(
-                        "cannot remove revision {revision} of secret {xid:?}: it is the latest revision"
-                    ));
-                } else {
-                    s.revisions.remove(&revision);
-                }
-            }
+        let xid = id.xid();
+        self.check_leader_for(xid)?;
+        let dropped = self.pending.remove(xid, revision);
+        if !dropped.is_empty() {
+            self.warnings
+                .push(discard_warning(&id.canonical(), revision, &dropped));
         }
         Ok(())
     }
 
-    /// `secret-ids`.
-    pub fn secret_ids(&self) -> Vec<String> {
-        self.work
-            .secrets
-            .values()
-            .filter(|s| self.manages(s))
-            .map(|s| s.xid.clone())
-            .collect()
+    /// `secret-ids`: the secrets this unit manages, with the hook's creates and removes.
+    pub fn secret_ids(&mut self) -> Vec<String> {
+        self.secret_metadata().into_keys().collect()
     }
 
     // ---- the rest of the unit's world ------------------------------------------------------
@@ -695,7 +706,7 @@ impl HookContext {
 
     /// `relation-ids`.
     pub fn relation_ids(&self, endpoint: &str) -> Vec<u32> {
-        self.work
+        self.controller
             .live_relations(&self.app)
             .filter(|(r, _)| {
                 r.sides(&self.app)
@@ -710,8 +721,8 @@ impl HookContext {
     /// relation-broken.
     pub fn relation_units(&self, relation_id: u32) -> Result<Vec<String>, JujuError> {
         let remote = self.relation(relation_id)?;
-        let units = self.work.apps[&remote].units.clone();
-        if !self.work.relations[&relation_id].dying {
+        let units = self.controller.apps[&remote].units.clone();
+        if !self.controller.relations[&relation_id].dying {
             return Ok(units);
         }
         Ok(match &self.kind {
@@ -756,14 +767,16 @@ impl HookContext {
                 app
             }
         };
-        Ok(self.work.relations[&relation_id]
-            .databags
-            .get(owner)
+        Ok(self
+            .bags
+            .get(&relation_id)
+            .and_then(|bags| bags.get(owner))
+            .or_else(|| self.controller.relations[&relation_id].databags.get(owner))
             .cloned()
             .unwrap_or_default())
     }
 
-    /// `relation-set`; the other side sees relation-changed once the hook commits.
+    /// `relation-set`: queued; the other side sees relation-changed once the hook commits.
     pub fn relation_set(
         &mut self,
         relation_id: u32,
@@ -782,9 +795,13 @@ impl HookContext {
                 self.app.clone()
             }
         };
-        let relation = self.work.relations.get_mut(&relation_id).expect("exists");
-        let bag = relation.databags.entry(owner.clone()).or_default();
-        let before = bag.clone();
+        let committed = &self.controller.relations[&relation_id].databags;
+        let bag = self
+            .bags
+            .entry(relation_id)
+            .or_default()
+            .entry(owner.clone())
+            .or_insert_with(|| committed.get(&owner).cloned().unwrap_or_default());
         for (key, value) in data {
             if value.is_empty() {
                 bag.remove(key);
@@ -792,15 +809,12 @@ impl HookContext {
                 bag.insert(key.clone(), value.clone());
             }
         }
-        if *bag != before {
-            self.changed_bags.insert((relation_id, owner));
-        }
         Ok(())
     }
 
     /// `config-get`.
     pub fn config(&self) -> BTreeMap<String, ConfigValue> {
-        self.work.apps[&self.app].config.clone()
+        self.controller.apps[&self.app].config.clone()
     }
 
     /// `juju-log`: kept even if the hook fails.
@@ -824,9 +838,9 @@ impl HookContext {
             .map(|(status, _)| status.clone());
         Ok(pending.or_else(|| {
             if application {
-                self.work.apps[&self.app].status.clone()
+                self.controller.apps[&self.app].status.clone()
             } else {
-                self.work.unit_status.get(&self.unit).cloned()
+                self.controller.unit_status.get(&self.unit).cloned()
             }
         }))
     }

@@ -1,13 +1,17 @@
 //! An in-process model of a Juju deployment: applications, units, leaders, relations and
 //! their databags, config, status, logs, and secrets with Juju's semantics.
 //!
-//! This is the one copy of Juju's rules in the project. The mock backend (tests, demos,
-//! `charm-host simulate`) and the hook-command simulator both act on it: a hook runs against a
-//! [`HookContext`] (the per-hook pending buffer), which is committed atomically only if the
-//! hook succeeds, and commits and operator actions queue the follow-up hooks Juju would fire.
+//! This is the one copy of Juju's rules in the project (Juju 3.6.11's, as
+//! `docs/juju-reference.md` cites them). The mock backend (tests, demos, `charm-host
+//! simulate`) and the hook-command simulator both act on it: a hook runs against a
+//! [`HookContext`], which queues the hook's changes as Juju's unit agent does and applies them
+//! in the controller's order only if the hook succeeds; commits and operator actions queue the
+//! follow-up hooks Juju would fire.
 
+mod controller;
 mod events;
 mod hook;
+mod recorder;
 mod secret;
 
 #[cfg(test)]
@@ -517,6 +521,7 @@ impl Model {
             return refuse(format!("secret with name {name:?} already exists"));
         }
         let xid = self.mint_xid();
+        let content_checksum = content.checksum();
         self.secrets.insert(
             xid.clone(),
             Secret {
@@ -535,6 +540,8 @@ impl Model {
                     },
                 )]),
                 latest: 1,
+                latest_checksum: content_checksum,
+                latest_expires: None,
                 grants: Vec::new(),
                 consumers: BTreeMap::new(),
                 removal_queued: Default::default(),
@@ -563,8 +570,9 @@ impl Model {
         content: SecretContent,
     ) -> Result<(), ModelError> {
         let secret = self.user_secret_mut(name_or_id)?;
-        if secret.latest_content() != &content {
+        if secret.latest_checksum != content.checksum() {
             secret.latest += 1;
+            secret.latest_checksum = content.checksum();
             let latest = secret.latest;
             secret.revisions.insert(
                 latest,
@@ -621,7 +629,8 @@ impl Model {
 
     /// Queues what Juju would fire now for secrets: secret-changed to consumers behind the
     /// latest revision (once per revision), secret-remove for each newly obsolete revision,
-    /// secret-rotate and secret-expired when due (re-fired every 5 minutes until handled).
+    /// secret-rotate when due (its commit schedules the next), and secret-expired when due
+    /// (re-fired every 5 minutes until the revision is removed).
     pub fn settle_secrets(&mut self) {
         let now = self.now;
         let mut hooks = Vec::new();
@@ -655,8 +664,9 @@ impl Model {
                     ));
                 }
             }
+            // The rotate hook's commit sets the next rotation (`secret_rotated`); until it
+            // runs, the hook stays queued once.
             if secret::rotates(secret.rotate) && secret.next_rotation.is_some_and(|t| t <= now) {
-                secret.next_rotation = Some(now + secret::RETRY_DELAY);
                 hooks.push((manager.clone(), HookKind::SecretRotate { xid: xid.clone() }));
             }
             for (&revision, rev) in secret.revisions.iter_mut() {

@@ -78,8 +78,15 @@ pub struct Secret {
     pub next_rotation: Option<DateTime<Utc>>,
     /// Revisions still stored, by number.
     pub revisions: BTreeMap<u32, Revision>,
-    /// The latest revision.
+    /// The latest revision, as the controller's metadata records it: removing the latest
+    /// revision while older ones remain leaves this naming the removed one (the next new
+    /// revision is still `latest + 1`).
     pub latest: u32,
+    /// The checksum of the latest revision's content when it was written (kept, like
+    /// `latest`, when that revision is removed): a `secret-set` of equal content is no change.
+    pub latest_checksum: String,
+    /// The latest revision's expiry, as the metadata records it.
+    pub latest_expires: Option<DateTime<Utc>>,
     /// Who may view it.
     pub grants: Vec<Grant>,
     /// Consumer records by unit.
@@ -106,21 +113,6 @@ pub fn next_rotation(policy: RotatePolicy, from: DateTime<Utc>) -> Option<DateTi
     }
 }
 
-/// When `secret-rotate` falls due after a rotation (or a new policy) at `now`: the policy's
-/// interval, but sooner if the latest revision expires first ("if the secret will expire
-/// before it is due to be next rotated, rotate sooner", Juju's `SecretRotated`).
-pub fn rotation_due(
-    policy: RotatePolicy,
-    now: DateTime<Utc>,
-    expires: Option<DateTime<Utc>>,
-) -> Option<DateTime<Utc>> {
-    let next = next_rotation(policy, now)?;
-    Some(match expires {
-        Some(e) if e > now && e < next => e,
-        _ => next,
-    })
-}
-
 /// Juju re-fires `secret-rotate` and `secret-expired` this long after a hook that did not
 /// deal with them (`RotateRetryDelay`, `ExpireRetryDelay`).
 pub const RETRY_DELAY: TimeDelta = TimeDelta::minutes(5);
@@ -136,9 +128,9 @@ impl Secret {
         self.owner == Owner::Model
     }
 
-    /// The content of the latest revision.
-    pub fn latest_content(&self) -> &SecretContent {
-        &self.revisions[&self.latest].content
+    /// The content of the latest revision; `None` once that revision was removed.
+    pub fn latest_content(&self) -> Option<&SecretContent> {
+        self.revisions.get(&self.latest).map(|r| &r.content)
     }
 
     /// Revisions no consumer tracks and that are not the latest: Juju's obsolete revisions.

@@ -424,6 +424,7 @@ impl Charm {
             table: ResourceTable::new(),
             limiter: MemoryLimiter::new(limits.memory),
             backend,
+            queued: Default::default(),
         };
         // Wasm runs on the calling thread's stack, which needs room for the wasm stack limit
         // plus the host functions it calls: the main thread's usually has it (a hook

@@ -4,13 +4,17 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::backend::Backend;
+use crate::juju::queued::QueuedChanges;
 
-/// Per-hook host state: the (denying) WASI context, the memory limiter and the backend.
+/// Per-hook host state: the (denying) WASI context, the memory limiter, the backend, and
+/// what the charm queued.
 pub struct HostState {
     pub(crate) wasi: WasiCtx,
     pub(crate) table: ResourceTable,
     pub(crate) limiter: MemoryLimiter,
     pub(crate) backend: Box<dyn Backend>,
+    /// What the charm queued for each secret in this hook, to warn when a remove drops it.
+    pub(crate) queued: QueuedChanges,
 }
 
 impl WasiView for HostState {

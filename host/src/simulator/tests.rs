@@ -1,5 +1,5 @@
-//! The hook commands' grammar, output formats, exit codes and error texts (reference §2, §5,
-//! §7), run on a hook context without processes.
+//! The hook commands' grammar, output formats, exit codes and error texts
+//! (`docs/juju-reference.md`), run on a hook context without processes.
 
 use super::tools::run;
 use crate::model::{HookContext, HookKind, JujuError, Model};

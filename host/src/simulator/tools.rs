@@ -1,7 +1,7 @@
 //! Juju's hook commands as the simulator answers them: the command-line grammar (gnuflag:
 //! `--flag value` or `--flag=value`, flags anywhere, boolean flags only as `--flag` or
-//! `--flag=<bool>`), the output formats, and the exit codes and `ERROR` texts of reference §2
-//! and §7. Each command parses its arguments, then acts on the hook's [`HookContext`]: the
+//! `--flag=<bool>`), the output formats, and the exit codes and `ERROR` texts
+//! (`docs/juju-reference.md`). Each command parses its arguments, then acts on the hook's [`HookContext`]: the
 //! same rules the in-process mock uses.
 
 use std::collections::BTreeMap;
@@ -404,7 +404,7 @@ fn metadata(flags: &UpsertFlags, now: DateTime<Utc>) -> Result<Metadata, JujuErr
 
 fn secret_add(ctx: &mut HookContext, args: &[String]) -> ToolResult {
     let cmd: SecretAdd = parse("secret-add", args)?;
-    let meta = metadata(&cmd.flags, ctx.pending_model().now)?;
+    let meta = metadata(&cmd.flags, ctx.model().now)?;
     let content = upsert_content(&cmd.values, cmd.flags.file.as_deref())?
         .ok_or_else(|| JujuError::usage("missing secret value or filename"))?;
     let uri = ctx.secret_add(
@@ -423,7 +423,7 @@ fn secret_add(ctx: &mut HookContext, args: &[String]) -> ToolResult {
 fn secret_set(ctx: &mut HookContext, args: &[String]) -> ToolResult {
     let cmd: SecretSet = parse("secret-set", args)?;
     let id = required_id(cmd.id.as_deref())?;
-    let meta = metadata(&cmd.flags, ctx.pending_model().now)?;
+    let meta = metadata(&cmd.flags, ctx.model().now)?;
     let content = upsert_content(&cmd.values, cmd.flags.file.as_deref())?;
     ctx.secret_set(
         &id,
@@ -729,7 +729,7 @@ const LIST_FORMATS: &[Format] = &[Format::Smart, Format::Yaml, Format::Json];
 fn hook_endpoint(ctx: &HookContext) -> Option<String> {
     let id = ctx.kind().relation_id()?;
     let app = Model::app_of(&ctx.unit);
-    let relation = ctx.pending_model().relations.get(&id)?;
+    let relation = ctx.model().relations.get(&id)?;
     relation.sides(app).map(|(mine, _)| mine.endpoint.clone())
 }
 

@@ -1,5 +1,6 @@
 //! The goops how-to's flow: a CA whose certificate and key live in an application secret,
-//! found by label and created when missing.
+//! found by label and created when missing, renewed when it expires; the expired revision
+//! is removed when Juju reports it obsolete.
 
 use std::time::Duration;
 
@@ -55,13 +56,15 @@ impl Charm for Certificates {
                 }
             }
             Event::SecretExpired(expired) if expired.label.as_deref() == Some(LABEL) => {
+                // Renew only: removing the expired revision in this hook would make Juju
+                // drop the renewal. Once nobody tracks the old revision, Juju fires
+                // secret-remove for it, below.
                 let mut secret = expired.secret();
                 let next = secret.info()?.revision + 1;
                 secret.set_content(ca_content(next)?)?;
                 secret.set_info().expire_in(ONE_YEAR).apply()?;
-                expired.remove_revision()?;
                 log::info(&format!(
-                    "renewed the expired CA (revision {})",
+                    "renewed the expired CA (revision {} expired)",
                     expired.revision
                 ));
             }
