@@ -78,7 +78,9 @@ impl SecretRevisionEvent {
     }
 
     /// Removes the revision this event is about (idempotent, like
-    /// [`Secret::remove_revision`]).
+    /// [`Secret::remove_revision`], and like it dropping every other change this hook queued
+    /// for the secret: on `secret-expired`, renew without removing, and remove the old
+    /// revision when Juju reports it on `secret-remove`).
     ///
     /// ```no_run
     /// # use juju_charm::Event;

@@ -484,6 +484,9 @@ impl Secret {
     }
 
     /// Withdraws one remote unit's grant over `relation`.
+    ///
+    /// Juju names the relation's application in this revoke too, and drops any later revoke
+    /// of one of its units in the same hook: revoke one unit per hook, or the application.
     pub fn revoke_unit(&mut self, relation: &Relation, unit: &str) -> Result<()> {
         let id = self.resolved_id()?;
         let grantee = Grantee::RelationUnit(RelationUnit {
@@ -494,6 +497,15 @@ impl Secret {
     }
 
     /// Removes one revision. Idempotent: a revision that is already gone is not an error.
+    ///
+    /// Juju applies a hook's changes when it ends, and a remove drops every other change the
+    /// same hook queued for this secret, **whatever the revision**: new content or metadata
+    /// from [`Secret::set_content`] / [`Secret::set_info`], grants, revokes and a
+    /// `--refresh`. So never renew a secret and remove its old revision in one hook: set the
+    /// new content, and remove the old revision on the `secret-remove` event Juju fires once
+    /// nobody tracks it ([`crate::SecretRevisionEvent::remove_revision`]). Removing the latest
+    /// or only revision is allowed; with no revision left the secret is gone. The host warns
+    /// in the unit's log when a remove discards changes.
     pub fn remove_revision(&mut self, revision: u32) -> Result<()> {
         let id = self.resolved_id()?;
         match wit::remove(&id, Some(revision)) {
@@ -503,6 +515,10 @@ impl Secret {
     }
 
     /// Removes the secret and every revision; consumers then get not-found.
+    ///
+    /// Like [`Secret::remove_revision`], it drops every other change this hook queued for the
+    /// secret (a secret added in this hook is never created). A later
+    /// [`Secret::set_content`] or [`Secret::set_info`] in the same hook cancels the remove.
     pub fn remove_all_revisions(mut self) -> Result<()> {
         let id = self.resolved_id()?;
         Ok(wit::remove(&id, None)?)
@@ -536,7 +552,8 @@ impl SetInfo<'_> {
         self
     }
 
-    /// The latest revision expires this long from now.
+    /// The latest revision expires this long from now; after [`Secret::set_content`] in the
+    /// same hook, the new revision does (Juju merges a hook's sets of one secret).
     pub fn expire_in(mut self, after: Duration) -> Self {
         match expire_in(after) {
             Ok(e) => self.options.expire = Some(e),
@@ -545,7 +562,11 @@ impl SetInfo<'_> {
         self
     }
 
-    /// A new rotation policy (it takes effect after the currently scheduled rotation).
+    /// A new rotation policy. From no rotation (or `Never`) to a rotating policy, the first
+    /// rotation is due one interval from now; back to `Never`, rotation stops. Juju 3.6.11
+    /// fails the hook's commit when a rotating secret is given another rotating policy (or
+    /// the same one again), so set `Never` in one hook and the new policy in the next; Juju
+    /// 3.6.12 fixes this.
     pub fn rotate(mut self, rotate: Rotate) -> Self {
         self.options.rotate = Some(rotate.into());
         self

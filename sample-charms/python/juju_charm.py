@@ -195,7 +195,14 @@ def revoke_secret(id: str, relation_id: int) -> None:
 
 
 def remove_secret(id: str, revision=None) -> None:
-    """Removes one revision, or the whole secret."""
+    """Removes one revision, or the whole secret.
+
+    Juju applies a hook's changes when it ends, and a remove drops every other change the
+    same hook queued for this secret, whatever the revision: new content or metadata, grants,
+    revokes. Never renew a secret and remove its old revision in one hook: remove the old
+    revision on the ``secret-remove`` event Juju fires once nobody tracks it. The host warns
+    in the unit's log when a remove discards changes.
+    """
     _need(secrets, "secrets")
     _call(secrets.remove, id, revision)
 
