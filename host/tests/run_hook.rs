@@ -43,6 +43,7 @@ fn install_performs_every_operation_in_order_through_the_hook_commands() {
             "secret-grant",
             "secret-revoke",
             "secret-remove",
+            "juju-log",
             "secret-ids",
             "relation-list",
             "relation-list",
@@ -89,10 +90,17 @@ fn install_performs_every_operation_in_order_through_the_hook_commands() {
     let logs = stubs.logs();
     assert_eq!(
         logs[0],
+        format!(
+            "WARNING secret-remove --revision 1 secret:{XID} discards this hook's earlier secret-add, secret-grant, secret-revoke of that secret: Juju drops a secret's queued changes when the same hook removes it or any of its revisions"
+        ),
+        "the probe removes a revision of the secret it just added: the host warns"
+    );
+    assert_eq!(
+        logs[1],
         "INFO probe: leader=true keys=2 peeked=1 revision=1 owner=OwnerKind::Application ids=1 relation=3 units=1 remote=webserver bag=1 config=2"
     );
-    assert_eq!(logs[1], "INFO charm stdout: probe finished");
-    assert_eq!(calls[18][1..], ["--", "active", "probe ok"]);
+    assert_eq!(logs[2], "INFO charm stdout: probe finished");
+    assert_eq!(calls[19][1..], ["--", "active", "probe ok"]);
 }
 
 #[test]
