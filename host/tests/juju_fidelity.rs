@@ -680,15 +680,15 @@ juju_rule!(
 );
 
 juju_rule!(
-    a_revoke_then_grant_over_the_same_relation_leaves_access_revoked,
+    a_revoke_then_grant_in_one_hook_leaves_access_revoked_as_grants_apply_first,
     |mut h: Harness| {
-        let id = shared(&mut h, "s");
+        let id = existing(&mut h, "s");
         run(
             &mut h,
             "owner/0",
             json!([
-                {"op": "revoke", "id": id, "relation": 1},
-                {"op": "grant", "id": id, "relation": 1},
+                {"op": "revoke", "id": id, "unit": "consumer/1"},
+                {"op": "grant", "id": id, "relation": 1, "unit": "consumer/1"},
             ]),
         )
         .ok();
@@ -822,6 +822,52 @@ juju_rule!(
     }
 );
 
+juju_rule!(
+    grants_over_a_removed_relation_hold_until_its_last_broken_hook,
+    |mut h: Harness| {
+        let id = shared(&mut h, "s");
+        run(
+            &mut h,
+            "consumer/0",
+            json!([{"op": "get", "id": id, "attach-label": "mine"}]),
+        )
+        .ok();
+        script(
+            &mut h,
+            "consumer/0",
+            "secrets-relation-departed",
+            json!([{"op": "get", "label": "mine"}]),
+        );
+        // Granting again what is granted over the relation is no change, even now.
+        script(
+            &mut h,
+            "owner/0",
+            "secrets-relation-broken",
+            json!([{"op": "grant", "id": id, "relation": 1}]),
+        );
+        let logged = h.model.logs.len();
+        h.model.unrelate(1).unwrap();
+        h.run_queued().unwrap();
+        let failed: Vec<_> = h
+            .hooks()
+            .iter()
+            .filter_map(|r| r.outcome.clone().err())
+            .collect();
+        assert_eq!(failed, Vec::<String>::new());
+        let reads: Vec<&str> = h.model.logs[logged..]
+            .iter()
+            .filter(|l| l.unit == "consumer/0" && l.message.starts_with("step 0 get"))
+            .map(|l| l.message.as_str())
+            .collect();
+        assert_eq!(
+            reads,
+            ["step 0 get: ok marker=v1", "step 0 get: ok marker=v1"]
+        );
+        assert_eq!(grants(by_label(&h, "s")), [], "gone with the relation");
+        assert!(!h.model.relations.contains_key(&1));
+    }
+);
+
 // 14 -----------------------------------------------------------------------------------------
 
 juju_rule!(
@@ -857,13 +903,11 @@ juju_rule!(
 
 // 15 -----------------------------------------------------------------------------------------
 
-/// A daily-rotating secret whose first rotation falls due, its rotate hook scripted.
-fn rotation_due(h: &mut Harness, steps: Value, expire_in: Option<u64>) -> (String, Ran) {
-    let mut add =
-        json!({"op": "add", "label": "r", "content": {"marker": "v1"}, "rotate": "daily"});
-    if let Some(seconds) = expire_in {
-        add["expire-in"] = json!(seconds);
-    }
+/// A daily-rotating secret (the application's, or `owner/0`'s with `unit_owned`) whose first
+/// rotation falls due, and its rotate hook, scripted with `steps` (`$id` for its id).
+fn rotation_due(h: &mut Harness, steps: Value, unit_owned: bool) -> (String, Ran) {
+    let add = json!({"op": "add", "label": "r", "content": {"marker": "v1"}, "rotate": "daily",
+                     "unit": unit_owned});
     run(h, "owner/0", json!([add])).ok();
     let id = id_of(h, "r");
     let steps = serde_json::to_string(&steps).unwrap().replace("$id", &id);
@@ -880,7 +924,7 @@ fn rotation_due(h: &mut Harness, steps: Value, expire_in: Option<u64>) -> (Strin
     assert_eq!(queued[0].kind, HookKind::SecretRotate { xid: xid.clone() });
     h.model.queue.clear();
     let ran = dispatch(h, "owner/0", HookKind::SecretRotate { xid });
-    (id, ran.ok())
+    (id, ran)
 }
 
 juju_rule!(
@@ -905,11 +949,8 @@ juju_rule!(
     a_rotation_with_a_new_revision_is_next_due_a_policy_interval_after_the_last,
     |mut h: Harness| {
         let due = h.model.now + TimeDelta::days(1);
-        rotation_due(
-            &mut h,
-            json!([{"op": "set", "id": "$id", "content": {"marker": "v2"}}]),
-            None,
-        );
+        let set = json!([{"op": "set", "id": "$id", "content": {"marker": "v2"}}]);
+        rotation_due(&mut h, set, false).1.ok();
         assert_eq!(
             by_label(&h, "r").next_rotation,
             Some(due + TimeDelta::days(1))
@@ -921,7 +962,7 @@ juju_rule!(
     a_rotation_without_a_new_revision_is_retried_five_minutes_after_it_was_due,
     |mut h: Harness| {
         let due = h.model.now + TimeDelta::days(1);
-        rotation_due(&mut h, json!([]), None);
+        rotation_due(&mut h, json!([]), false).1.ok();
         assert_eq!(
             by_label(&h, "r").next_rotation,
             Some(due + TimeDelta::minutes(5))
@@ -933,11 +974,9 @@ juju_rule!(
     a_rotation_whose_new_revision_expires_first_is_next_due_five_minutes_after_it_was_due,
     |mut h: Harness| {
         let due = h.model.now + TimeDelta::days(1);
-        rotation_due(
-            &mut h,
-            json!([{"op": "set", "id": "$id", "content": {"marker": "v2"}, "expire-in": 6 * 3600}]),
-            None,
-        );
+        let set = json!([{"op": "set", "id": "$id", "content": {"marker": "v2"},
+                          "expire-in": 6 * 3600}]);
+        rotation_due(&mut h, set, false).1.ok();
         assert_eq!(
             by_label(&h, "r").next_rotation,
             Some(due + TimeDelta::minutes(5))
@@ -946,7 +985,7 @@ juju_rule!(
 );
 
 juju_rule!(
-    changing_between_rotating_policies_fails_the_commit_on_juju_3_6_11,
+    giving_a_rotating_secret_a_rotating_policy_fails_the_commit_on_juju_3_6_11,
     |mut h: Harness| {
         let rotating = existing(&mut h, "rotating");
         run(
@@ -955,18 +994,19 @@ juju_rule!(
             json!([{"op": "set", "id": rotating, "rotate": "daily"}]),
         )
         .ok();
-        let ran = run(
-            &mut h,
-            "owner/0",
-            json!([{"op": "set", "id": rotating, "rotate": "weekly"}]),
-        );
-        assert_eq!(
-            ran.outcome,
-            Err(
-                "run: cannot apply changes: updating secrets: must specify a secret rotate time"
-                    .into()
-            )
-        );
+        for policy in ["weekly", "daily"] {
+            let ran = run(
+                &mut h,
+                "owner/0",
+                json!([{"op": "set", "id": rotating, "rotate": policy}]),
+            );
+            assert_eq!(
+                ran.outcome,
+                Err("run: cannot apply changes: updating secrets: must specify a secret rotate time"
+                    .into()),
+                "{policy}"
+            );
+        }
         run(
             &mut h,
             "owner/0",
@@ -975,6 +1015,64 @@ juju_rule!(
         .ok();
         let s = by_label(&h, "rotating");
         assert_eq!(s.next_rotation, None, "stopping rotation works");
+    }
+);
+
+juju_rule!(
+    a_failed_rotate_hook_keeps_the_rotation_time_and_fires_again_five_minutes_later,
+    |mut h: Harness| {
+        let due = h.model.now + TimeDelta::days(1);
+        let (_, ran) = rotation_due(&mut h, json!([{"op": "fail"}]), false);
+        assert!(ran.outcome.is_err());
+        let s = by_label(&h, "r");
+        assert_eq!(
+            s.next_rotation,
+            Some(due),
+            "what secret-info-get shows does not move"
+        );
+        let rotate = HookKind::SecretRotate { xid: s.xid.clone() };
+        assert!(h.model.queue.is_empty());
+        h.advance(TimeDelta::minutes(5));
+        assert!(h.model.queue.iter().any(|q| q.kind == rotate));
+    }
+);
+
+juju_rule!(
+    removing_the_secret_in_its_own_rotate_hook_fails_recording_the_rotation,
+    |mut h: Harness| {
+        let (id, ran) = rotation_due(&mut h, json!([{"op": "remove", "id": "$id"}]), false);
+        assert_eq!(
+            ran.outcome,
+            Err(format!(
+                "secret-rotate: committing the hook: recording the rotation: secret \"{id}\" not found"
+            ))
+        );
+        assert!(
+            h.model.secrets.is_empty(),
+            "the hook's changes were applied"
+        );
+    }
+);
+
+juju_rule!(
+    a_unit_secrets_rotation_is_refused_after_its_rotate_hook_commits,
+    |mut h: Harness| {
+        let due = h.model.now + TimeDelta::days(1);
+        let set = json!([{"op": "set", "id": "$id", "content": {"marker": "v2"}}]);
+        let (_, ran) = rotation_due(&mut h, set, true);
+        assert_eq!(
+            ran.outcome,
+            Err(
+                "secret-rotate: committing the hook: recording the rotation: permission denied"
+                    .into()
+            )
+        );
+        let s = by_label(&h, "r");
+        assert_eq!(
+            (s.latest, s.next_rotation),
+            (2, Some(due)),
+            "applied, not rescheduled"
+        );
     }
 );
 
@@ -995,6 +1093,34 @@ juju_rule!(
         .ok();
         assert_eq!([ran.step(0), ran.step(1)], ["ok", "ok"]);
         assert_eq!(revisions(by_label(&h, "s")), [1]);
+    }
+);
+
+juju_rule!(
+    revoking_the_owner_takes_away_its_own_access,
+    |mut h: Harness| {
+        let id = existing(&mut h, "s");
+        run(
+            &mut h,
+            "owner/0",
+            json!([{"op": "revoke", "id": id, "app": "owner"}]),
+        )
+        .ok();
+        let ran = run(
+            &mut h,
+            "owner/0",
+            json!([{"op": "get", "id": id}, {"op": "ids"},
+                   {"op": "set", "id": id, "description": "d"}]),
+        );
+        assert_eq!(ran.step(0), "error permission-denied: permission denied");
+        assert_eq!(
+            ran.step(1),
+            format!("ok {}", id.trim_start_matches("secret:"))
+        );
+        assert_eq!(
+            ran.outcome,
+            Err("run: cannot apply changes: updating secrets: permission denied".into())
+        );
     }
 );
 

@@ -107,6 +107,7 @@ impl Model {
             .ok_or_else(|| format!("secret \"secret:{xid}\" not found"))?;
         let app = Model::app_of(unit);
         match &s.owner {
+            _ if s.owner_access_revoked => Err("permission denied".into()),
             Owner::Unit(u) if u == unit => Ok(()),
             Owner::App(a) if a == app && self.is_leader(unit) => Ok(()),
             Owner::App(a) if a == app => Err(format!("{unit:?} is not leader of {app:?}")),
@@ -242,7 +243,7 @@ impl Model {
         let Some(s) = self.secrets.get(&xid) else {
             return Err(JujuError::run(format!("secret \"secret:{xid}\" not found")));
         };
-        let readable = owned_by_caller(s)
+        let readable = (owned_by_caller(s) && !s.owner_access_revoked)
             || s.grants.iter().any(|g| match &g.subject {
                 Subject::App(a) => *a == app,
                 Subject::Unit(u) => u == unit,
@@ -340,7 +341,9 @@ impl Model {
         let next_rotation = c
             .rotate
             .filter(|p| secret::rotates(Some(*p)))
-            .and_then(|p| secret::next_rotation(p, self.now));
+            .and_then(|p| secret::next_rotation(p, self.now))
+            .map(secret::to_the_second);
+        let expire = c.expire.map(secret::to_the_second);
         self.secrets.insert(
             c.xid.clone(),
             Secret {
@@ -354,16 +357,18 @@ impl Model {
                     1,
                     Revision {
                         content: c.content.clone(),
-                        expires: c.expire,
+                        expires: expire,
                         expiry_due: None,
                     },
                 )]),
                 latest: 1,
                 latest_checksum: c.content.checksum(),
-                latest_expires: c.expire,
+                latest_expires: expire,
                 grants: Vec::new(),
                 consumers: BTreeMap::new(),
                 removal_queued: Default::default(),
+                owner_access_revoked: false,
+                rotate_retry: None,
             },
         );
         Ok(())
@@ -388,10 +393,11 @@ impl Model {
         let s = &self.secrets[xid];
         let new_schedule = match u.rotate {
             Some(policy) if !secret::rotates(s.rotate) && secret::rotates(Some(policy)) => {
-                secret::next_rotation(policy, self.now)
+                secret::next_rotation(policy, self.now).map(secret::to_the_second)
             }
             _ => None,
         };
+        let expire = u.expire.map(secret::to_the_second);
         if let Some(label) = &u.label
             && s.label.as_ref() != Some(label)
             && self
@@ -400,19 +406,19 @@ impl Model {
         {
             return Err(format!("secret with label {label:?} already exists"));
         }
-        if let Some(policy) = u.rotate
-            && secret::rotates(Some(policy))
-            && new_schedule.is_none()
-        {
-            // Juju 3.6.11 refuses a change between two rotating policies (juju/juju#20928,
-            // fixed in 3.6.12): the whole update fails.
-            return Err("must specify a secret rotate time".into());
-        }
         if u.content.is_none() && u.expire.is_some() && !s.revisions.contains_key(&s.latest) {
             return Err(format!(
                 "reversion {} for secret \"secret:{xid}\" not found",
                 s.latest
             ));
+        }
+        if let Some(policy) = u.rotate
+            && secret::rotates(Some(policy))
+            && new_schedule.is_none()
+        {
+            // Juju 3.6.11 refuses a rotating policy on a secret that already rotates (even
+            // the same one; juju/juju#20928, fixed in 3.6.12): the whole update fails.
+            return Err("must specify a secret rotate time".into());
         }
         let s = self.secrets.get_mut(xid).expect("exists");
         if let Some(label) = &u.label {
@@ -436,15 +442,15 @@ impl Model {
                     s.latest,
                     Revision {
                         content: content.clone(),
-                        expires: u.expire,
+                        expires: expire,
                         expiry_due: None,
                     },
                 );
                 s.latest_checksum = content.checksum();
-                s.latest_expires = u.expire;
+                s.latest_expires = expire;
             }
             None => {
-                if let Some(expire) = u.expire {
+                if let Some(expire) = expire {
                     let latest = s.latest;
                     let revision = s.revisions.get_mut(&latest).expect("checked above");
                     revision.expires = Some(expire);
@@ -535,6 +541,16 @@ impl Model {
         if let Some(subject) = revoke.subject() {
             let s = self.secrets.get_mut(xid).expect("checked by can_manage");
             s.grants.retain(|g| g.subject != subject);
+            // The owner's own permission is a grant to it like any other: revoking the
+            // owner takes it away.
+            let owner = match &s.owner {
+                Owner::App(app) => Some(Subject::App(app.clone())),
+                Owner::Unit(u) => Some(Subject::Unit(u.clone())),
+                Owner::Model => None,
+            };
+            if owner == Some(subject) {
+                s.owner_access_revoked = true;
+            }
         }
         Ok(())
     }
@@ -564,26 +580,29 @@ impl Model {
 
     /// After a `secret-rotate` hook commits (`SecretsRotated`): the next rotation is the
     /// policy's interval after the one just due, or five minutes after it when the hook made
-    /// no new revision, or when the latest revision expires before the next rotation would.
-    pub(super) fn secret_rotated(&mut self, unit: &str, xid: &str, original_revision: u32) {
+    /// no new revision, or when the latest revision expires before the next rotation would
+    /// (and after those five minutes). Refused for a secret that is gone, and for a unit's
+    /// own secret (the controller compares the unit's application with the owner tag's id).
+    pub(super) fn secret_rotated(
+        &mut self,
+        unit: &str,
+        xid: &str,
+        original_revision: u32,
+    ) -> Result<(), String> {
         let now = self.now;
         let Some(s) = self.secrets.get_mut(xid) else {
-            return;
+            return Err(format!("secret \"secret:{xid}\" not found"));
         };
-        let owner_app = match &s.owner {
-            Owner::App(a) => a.as_str(),
-            Owner::Unit(u) => Model::app_of(u),
-            Owner::Model => return,
-        };
-        if owner_app != Model::app_of(unit) {
-            return;
+        if s.owner != Owner::App(Model::app_of(unit).to_string()) {
+            return Err("permission denied".into());
         }
+        s.rotate_retry = None;
         let Some(policy) = s.rotate.filter(|p| secret::rotates(Some(*p))) else {
-            return;
+            return Ok(());
         };
         let last = s.next_rotation.unwrap_or(now);
         let Some(mut next) = secret::next_rotation(policy, last) else {
-            return;
+            return Ok(());
         };
         let forced = last + secret::RETRY_DELAY;
         let expires_first = s.latest_expires.filter(|e| *e < next);
@@ -591,5 +610,6 @@ impl Model {
             next = forced;
         }
         s.next_rotation = Some(next);
+        Ok(())
     }
 }

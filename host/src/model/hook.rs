@@ -143,7 +143,7 @@ impl HookContext {
     /// applied stays applied, as on Juju 3.6. Logs, statuses and what reads saved are kept
     /// either way; follow-up hooks are queued.
     pub fn finish(mut self, succeeded: bool) -> (Model, Result<(), String>) {
-        let outcome = if succeeded {
+        let mut outcome = if succeeded {
             self.commit()
                 .map_err(|e| format!("cannot apply changes: {e}"))
         } else {
@@ -154,16 +154,27 @@ impl HookContext {
             if outcome.is_ok() && succeeded {
                 // The agent reports the rotation with the latest revision its metadata
                 // shows: loaded on the hook's first secret command (else now, after the
-                // commit), with the hook's removes hidden.
+                // commit), with the hook's removes hidden. If the controller refuses, the
+                // agent's commit of the hook fails (its changes are applied already).
                 let original = self.secret_metadata().get(&xid).map_or(0, |md| md.latest);
                 let unit = self.unit.clone();
-                self.controller.secret_rotated(&unit, &xid, original);
-            } else if let Some(s) = self.controller.secrets.get_mut(&xid) {
-                // Juju retries a failed hook; the model retries it after the retry delay.
-                s.next_rotation = Some(self.controller.now + super::secret::RETRY_DELAY);
+                if let Err(e) = self.controller.secret_rotated(&unit, &xid, original) {
+                    outcome = Err(format!("committing the hook: recording the rotation: {e}"));
+                }
+            }
+            if outcome.is_err() || !succeeded {
+                // Juju's agent retries a failed hook; the model fires it again after the
+                // retry delay, without moving the controller's rotation time.
+                let retry = self.controller.now + super::secret::RETRY_DELAY;
+                if let Some(s) = self.controller.secrets.get_mut(&xid) {
+                    s.rotate_retry = Some(retry);
+                }
             }
         }
         let mut model = self.controller;
+        if let HookKind::RelationBroken { relation_id } = &self.kind {
+            model.left_relation(*relation_id);
+        }
         model.settle_secrets();
         for (level, message) in self.logs {
             model.logs.push(super::LogLine {

@@ -466,7 +466,7 @@ impl Model {
     }
 
     /// Removes a relation: departed for every remote unit, then broken on every unit; grants
-    /// scoped to the relation go with it.
+    /// scoped to the relation go when the last broken hook has run.
     pub fn unrelate(&mut self, relation_id: u32) -> Result<(), ModelError> {
         let Some(relation) = self
             .relations
@@ -501,10 +501,25 @@ impl Model {
         if let Some(r) = self.relations.get_mut(&relation_id) {
             r.dying = true;
         }
+        Ok(())
+    }
+
+    /// A unit's relation-broken hook has run: it left the relation. Once no unit is left in
+    /// it (no departed or broken hook queued), the relation is removed, and the grants scoped
+    /// to it with it; until then they still hold, as on Juju.
+    pub(crate) fn left_relation(&mut self, relation_id: u32) {
+        let winding_down = self.queue.iter().any(|h| {
+            matches!(h.kind,
+                HookKind::RelationDeparted { relation_id: r, .. } | HookKind::RelationBroken { relation_id: r }
+                if r == relation_id)
+        });
+        if winding_down || !self.relations.get(&relation_id).is_some_and(|r| r.dying) {
+            return;
+        }
+        self.relations.remove(&relation_id);
         for secret in self.secrets.values_mut() {
             secret.grants.retain(|g| g.relation_id != Some(relation_id));
         }
-        Ok(())
     }
 
     /// `juju add-secret`: a user secret owned by the model, named by its label.
@@ -545,6 +560,8 @@ impl Model {
                 grants: Vec::new(),
                 consumers: BTreeMap::new(),
                 removal_queued: Default::default(),
+                owner_access_revoked: false,
+                rotate_retry: None,
             },
         );
         Ok(format!("secret:{xid}"))
@@ -666,7 +683,11 @@ impl Model {
             }
             // The rotate hook's commit sets the next rotation (`secret_rotated`); until it
             // runs, the hook stays queued once.
-            if secret::rotates(secret.rotate) && secret.next_rotation.is_some_and(|t| t <= now) {
+            let retry_later = secret.rotate_retry.is_some_and(|t| t > now);
+            if secret::rotates(secret.rotate)
+                && secret.next_rotation.is_some_and(|t| t <= now)
+                && !retry_later
+            {
                 hooks.push((manager.clone(), HookKind::SecretRotate { xid: xid.clone() }));
             }
             for (&revision, rev) in secret.revisions.iter_mut() {

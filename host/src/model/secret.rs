@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Months, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, Days, Months, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::bindings::juju::charm::secrets::RotatePolicy;
@@ -93,6 +93,14 @@ pub struct Secret {
     pub consumers: BTreeMap<String, Consumer>,
     /// Revisions whose `secret-remove` has been queued: it fires once per revision.
     pub removal_queued: BTreeSet<u32>,
+    /// The owner's own access was revoked (`secret-revoke` naming the owner): it can neither
+    /// manage nor read the secret any more.
+    #[serde(default)]
+    pub owner_access_revoked: bool,
+    /// After a failed `secret-rotate` hook: when the model fires it again (Juju's agent
+    /// retries failed hooks itself; the controller's rotation time does not move).
+    #[serde(default)]
+    pub rotate_retry: Option<DateTime<Utc>>,
 }
 
 /// Whether a policy rotates at all.
@@ -100,16 +108,38 @@ pub fn rotates(policy: Option<RotatePolicy>) -> bool {
     !matches!(policy, None | Some(RotatePolicy::Never))
 }
 
-/// The next rotation after `from`, as Juju's `NextRotateTime` computes it.
+/// The next rotation after `from`, as Juju's `NextRotateTime` computes it (Go's `AddDate`
+/// for months: a day past the end of the month runs into the next, Jan 31 + 1 month is
+/// March 3 or 2).
 pub fn next_rotation(policy: RotatePolicy, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
     match policy {
         RotatePolicy::Never => None,
         RotatePolicy::Hourly => Some(from + TimeDelta::hours(1)),
         RotatePolicy::Daily => Some(from + TimeDelta::days(1)),
         RotatePolicy::Weekly => Some(from + TimeDelta::days(7)),
-        RotatePolicy::Monthly => from.checked_add_months(Months::new(1)),
-        RotatePolicy::Quarterly => from.checked_add_months(Months::new(3)),
-        RotatePolicy::Yearly => from.checked_add_months(Months::new(12)),
+        RotatePolicy::Monthly => add_months(from, 1),
+        RotatePolicy::Quarterly => add_months(from, 3),
+        RotatePolicy::Yearly => add_months(from, 12),
+    }
+}
+
+/// Go's `AddDate(0, months, 0)`: the same day number in the target month, normalised.
+fn add_months(from: DateTime<Utc>, months: u32) -> Option<DateTime<Utc>> {
+    let first = from
+        .date_naive()
+        .with_day(1)?
+        .checked_add_months(Months::new(months))?;
+    let date = first.checked_add_days(Days::new(u64::from(from.day() - 1)))?;
+    Some(date.and_time(from.time()).and_utc())
+}
+
+/// A time as the controller stores it: rounded to the second (Go's `Round(time.Second)`).
+pub fn to_the_second(t: DateTime<Utc>) -> DateTime<Utc> {
+    let whole = t - TimeDelta::nanoseconds(i64::from(t.timestamp_subsec_nanos()));
+    if t.timestamp_subsec_nanos() >= 500_000_000 {
+        whole + TimeDelta::seconds(1)
+    } else {
+        whole
     }
 }
 

@@ -644,11 +644,12 @@ fn revoking_one_unit_leaves_the_others_of_the_relation() {
 }
 
 #[test]
-fn removing_the_relation_removes_the_grants_scoped_to_it() {
+fn removing_the_relation_removes_the_grants_scoped_to_it_once_every_unit_has_left_it() {
+    // Juju removes the relation (and its grants) when the last unit leaves it, after its
+    // relation-broken hook; until then the grants hold (the model used to drop them at once).
     let mut m = model();
     let secret = shared_secret(&mut m);
     m.unrelate(1).unwrap();
-    assert!(m.secrets[secret.xid()].grants.is_empty());
     let broken: Vec<String> = queued(&m)
         .into_iter()
         .filter(|(_, k)| matches!(k, HookKind::RelationBroken { .. }))
@@ -658,6 +659,12 @@ fn removing_the_relation_removes_the_grants_scoped_to_it() {
         broken,
         ["database/0", "database/1", "webserver/0", "webserver/1"]
     );
+    while let Some(h) = m.next_hook() {
+        assert_eq!(m.secrets[secret.xid()].grants.len(), 1, "still granted");
+        m = HookContext::new(&m, &h.unit, h.kind).finish(true).0;
+    }
+    assert!(m.secrets[secret.xid()].grants.is_empty());
+    assert!(!m.relations.contains_key(&1));
 }
 
 #[test]
@@ -1043,5 +1050,47 @@ fn remote_units_leave_relation_list_one_departed_hook_at_a_time_and_broken_sees_
     assert_eq!(
         listed(HookKind::RelationBroken { relation_id: 1 }),
         Vec::<String>::new()
+    );
+}
+
+#[test]
+fn monthly_rotation_dates_run_past_the_end_of_the_month_as_gos_add_date_does() {
+    let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let next = |policy, from: &str| super::secret::next_rotation(policy, at(from));
+    assert_eq!(
+        next(RotatePolicy::Monthly, "2026-01-31T10:00:00Z"),
+        Some(at("2026-03-03T10:00:00Z"))
+    );
+    assert_eq!(
+        next(RotatePolicy::Quarterly, "2026-11-30T00:00:00Z"),
+        Some(at("2027-03-02T00:00:00Z"))
+    );
+    assert_eq!(
+        next(RotatePolicy::Yearly, "2028-02-29T12:00:00Z"),
+        Some(at("2029-03-01T12:00:00Z"))
+    );
+    assert_eq!(
+        next(RotatePolicy::Monthly, "2026-01-15T00:00:00Z"),
+        Some(at("2026-02-15T00:00:00Z"))
+    );
+}
+
+#[test]
+fn expiry_times_are_stored_rounded_to_the_second() {
+    let mut m = model();
+    let mut ctx = hook(&m, "database/0");
+    let options = AddOptions {
+        expire: Some(Expiry::At(crate::bindings::juju::charm::types::Datetime {
+            seconds: m.now.timestamp() + 60,
+            nanoseconds: 600_000_000,
+        })),
+        ..app_owned(None)
+    };
+    let uri = ctx.secret_add(&content("x"), &options).unwrap();
+    m = commit(ctx);
+    let s = &m.secrets[id(&uri).xid()];
+    assert_eq!(
+        s.revisions[&1].expires,
+        Some(m.now + TimeDelta::seconds(61))
     );
 }
