@@ -155,7 +155,10 @@ impl AddSecret {
         self
     }
 
-    /// How often Juju fires `secret-rotate` for it.
+    /// How often Juju fires `secret-rotate` for it: first one interval from now, then one
+    /// interval after each rotation that makes a new revision (five minutes after one that
+    /// does not). Rotate application secrets: for a unit's own secret, Juju 3.6.11 refuses to
+    /// record the rotation after each `secret-rotate` hook, and the unit goes into error.
     pub fn rotate(mut self, rotate: Rotate) -> Self {
         self.rotate = Some(rotate);
         self
