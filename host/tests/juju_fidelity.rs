@@ -442,12 +442,19 @@ juju_rule!(
     what_a_read_saves_on_the_controller_stays_when_the_hook_fails,
     |mut h: Harness| {
         let id = shared(&mut h, "s");
+        run(&mut h, "consumer/1", json!([{"op": "get", "id": id}])).ok();
         run(
             &mut h,
             "owner/0",
             json!([{"op": "set", "id": id, "content": {"marker": "v2"}}]),
         )
         .ok();
+        let refreshed = run(
+            &mut h,
+            "consumer/1",
+            json!([{"op": "get", "id": id, "mode": "refresh"}, {"op": "fail"}]),
+        );
+        assert!(refreshed.outcome.is_err());
         let consumer = run(
             &mut h,
             "consumer/0",
@@ -471,6 +478,7 @@ juju_rule!(
         let s = by_label(&h, "renamed");
         let record = &s.consumers["consumer/0"];
         assert_eq!((record.tracked, record.label.as_deref()), (2, Some("mine")));
+        assert_eq!(s.consumers["consumer/1"].tracked, 2, "the refresh stays");
         assert!(
             s.consumers.contains_key("owner/0"),
             "the owner's read tracks too"
