@@ -37,6 +37,9 @@ pub enum HostError {
     /// The host cannot go on: the call traps and the hook fails.
     #[error("{0}")]
     Fatal(String),
+    /// The charm used up its budget of host calls (the budget): the call traps.
+    #[error("charm exceeded its budget of {0} host calls")]
+    HostCalls(u64),
 }
 
 impl HostError {
@@ -51,7 +54,7 @@ impl HostError {
             HostError::DeniedByPolicy(m) => WitError::DeniedByPolicy(m.clone()),
             HostError::InvalidArgument(m) => WitError::InvalidArgument(m.clone()),
             HostError::Backend(m) => WitError::Backend(m.clone()),
-            HostError::Fatal(_) => return None,
+            HostError::Fatal(_) | HostError::HostCalls(_) => return None,
         })
     }
 }

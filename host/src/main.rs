@@ -18,6 +18,7 @@ use charm_host::event;
 use charm_host::harness::scenario;
 use charm_host::pack::{self, Base, PackSpec};
 use charm_host::runtime::artifacts::Cache;
+use charm_host::runtime::ceilings::Ceilings;
 use charm_host::runtime::{Limits, Runtime, parse_duration, parse_size};
 use charm_host::simulator;
 
@@ -162,20 +163,27 @@ struct RunArgs {
     /// How long one hook command may run before it is killed [default: 60s].
     #[arg(long, env = "CHARM_HOST_HOOK_COMMAND_TIMEOUT", value_parser = parse_duration)]
     hook_command_timeout: Option<Duration>,
+    /// Calls into the host one hook may make [default: 10000].
+    #[arg(long, env = "CHARM_HOST_HOST_CALLS", value_parser = clap::value_parser!(u64).range(1..))]
+    host_calls: Option<u64>,
 }
 
 impl RunArgs {
-    /// The operator's flags win over the charm's manifest, which wins over the defaults.
-    fn limits(&self, from_manifest: Limits) -> Limits {
+    /// The operator's flags win over the charm's manifest, which wins over the machine's
+    /// ceilings; the flags themselves may not go past the ceilings either.
+    fn limits(&self, from_manifest: Limits, ceilings: &Ceilings) -> Result<Limits, String> {
         let m = from_manifest;
-        Limits {
+        let flags = Limits {
             wall_time: self.wall_time.unwrap_or(m.wall_time),
             memory: self.memory.unwrap_or(m.memory),
             wasm_stack: self.wasm_stack.unwrap_or(m.wasm_stack),
             output: self.output.unwrap_or(m.output),
             hook_command_timeout: self.hook_command_timeout.unwrap_or(m.hook_command_timeout),
+            host_calls: self.host_calls.unwrap_or(m.host_calls),
             ..m
-        }
+        };
+        ceilings.check(&flags, "the command line or environment")?;
+        Ok(flags)
     }
 
     fn charm_dir(&self) -> PathBuf {
@@ -203,13 +211,22 @@ fn fail(backend: &mut dyn Backend, line: &str) -> ExitCode {
 }
 
 fn run(args: RunArgs) -> ExitCode {
-    let manifest = Manifest::load(&args.manifest_path());
+    let ceilings = Ceilings::of_machine();
+    let manifest_path = args.manifest_path();
+    let manifest = Manifest::load(&manifest_path);
+    let base = ceilings.as_ref().map(|c| c.limits).unwrap_or_default();
     let manifest_limits = match &manifest {
-        Ok(m) => m.limits(Limits::default()).unwrap_or_default(),
-        Err(_) => Limits::default(),
+        Ok(m) => m.limits(base).unwrap_or(base),
+        Err(_) => base,
     };
-    let limits = args.limits(manifest_limits);
-    let mut backend: Box<dyn Backend> = Box::new(HookToolBackend::new(limits.hook_command_timeout));
+    let limits = ceilings.clone().and_then(|c| {
+        c.check(&manifest_limits, &manifest_path.display().to_string())?;
+        args.limits(manifest_limits, &c)
+    });
+    let timeout = limits
+        .as_ref()
+        .map_or(base.hook_command_timeout, |l| l.hook_command_timeout);
+    let mut backend: Box<dyn Backend> = Box::new(HookToolBackend::new(timeout));
     let event = match event::from_env(|k| std::env::var(k).ok()) {
         Ok(event) => event,
         Err(e) => return fail(backend.as_mut(), &e.to_string()),
@@ -217,6 +234,10 @@ fn run(args: RunArgs) -> ExitCode {
     let hook = event.hook_name.clone();
     let manifest = match manifest {
         Ok(manifest) => Arc::new(manifest),
+        Err(e) => return fail(backend.as_mut(), &format!("{hook}: {e}")),
+    };
+    let limits = match limits {
+        Ok(limits) => limits,
         Err(e) => return fail(backend.as_mut(), &format!("{hook}: {e}")),
     };
     let runtime = match Runtime::for_hook_process(limits) {
@@ -307,7 +328,17 @@ fn check(args: CheckArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let limits = manifest.limits(Limits::default()).unwrap_or_default();
+    let ceilings = match Ceilings::of_machine() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("charm-host: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let limits = manifest.limits(ceilings.limits).unwrap_or(ceilings.limits);
+    let over_ceiling = ceilings
+        .check(&limits, &manifest_path.display().to_string())
+        .err();
     let runtime = match Runtime::new(limits) {
         Ok(r) => r,
         Err(e) => {
@@ -330,13 +361,15 @@ fn check(args: CheckArgs) -> ExitCode {
             &manifest,
             &imports,
             &exports,
-            &limits
+            &limits,
+            &ceilings,
         )
     );
     let mut problems: Vec<String> = check_imports(&manifest, &imports)
         .iter()
         .map(|m| m.to_string())
         .collect();
+    problems.extend(over_ceiling);
     if let Err(e) = runtime.load_file(&args.component) {
         let line = e.to_string();
         if !problems.iter().any(|p| line.contains(p.as_str())) {

@@ -26,6 +26,7 @@ use serde::Deserialize;
 use crate::capabilities::{Manifest, check_imports};
 use crate::juju::names::is_valid_app_name;
 use crate::runtime::artifacts::Cache;
+use crate::runtime::ceilings::Ceilings;
 use crate::runtime::{Limits, Runtime};
 
 /// The `dispatch` every packed charm gets. Juju runs it with the charm directory as the
@@ -136,6 +137,11 @@ pub fn pack_dir(spec: &PackSpec, out: &Path) -> anyhow::Result<PathBuf> {
     let limits = manifest
         .limits(Limits::default())
         .map_err(|e| anyhow::anyhow!("{}: {e}", spec.manifest.display()))?;
+    // The machines it will run on may lower the ceilings, never raise them past what pack
+    // can check here: the built-in ones.
+    Ceilings::built_in()
+        .check(&limits, &spec.manifest.display().to_string())
+        .map_err(anyhow::Error::msg)?;
     let runtime = Runtime::new(limits)?;
     if let Some(config) = spec.config {
         crate::yaml::from_str::<serde::de::IgnoredAny>(

@@ -16,3 +16,39 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
+
+/// The effective user id of this process.
+pub fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// Checks that nobody but root and `user` can change what `path` names: it and every
+/// directory above it belong to root or `user`, and nobody else may write them. A directory
+/// root owns with the sticky bit (`/tmp`) passes even if anyone may write it: others cannot
+/// rename or remove what is in it. The error is one line naming the offending path.
+pub fn check_trusted(path: &Path, user: u32) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let mut current = Some(path);
+    while let Some(p) = current {
+        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let owner_ok = meta.uid() == 0 || meta.uid() == user;
+        let sticky_root = meta.is_dir() && meta.uid() == 0 && meta.mode() & 0o1000 != 0;
+        if !owner_ok {
+            return Err(format!(
+                "{} belongs to user {}, not to root or user {user}",
+                p.display(),
+                meta.uid()
+            ));
+        }
+        if meta.mode() & 0o022 != 0 && !sticky_root {
+            return Err(format!(
+                "{} may be written by users other than its owner (mode {:o})",
+                p.display(),
+                meta.mode() & 0o7777
+            ));
+        }
+        current = p.parent().filter(|p| !p.as_os_str().is_empty());
+    }
+    Ok(())
+}

@@ -267,7 +267,7 @@ fn deep_recursion_is_stopped_by_the_stack_limit() {
 #[test]
 fn a_wasm_stack_limit_beyond_the_process_stack_is_still_enforced_not_a_crash() {
     use std::os::unix::process::CommandExt;
-    // A 2 MiB process stack cannot hold a 2 MiB wasm stack and the host's own frames: the
+    // A 1 MiB process stack cannot hold a 1 MiB wasm stack and the host's own frames: the
     // hook must get a thread with room for both, or the recursion would crash the host.
     let stubs = StubTools::all();
     let mut cmd = hook_command(
@@ -275,14 +275,14 @@ fn a_wasm_stack_limit_beyond_the_process_stack_is_still_enforced_not_a_crash() {
         &probe(),
         "probe-recursion",
         &[],
-        &["--wasm-stack", "2MiB"],
+        &["--wasm-stack", "1MiB"],
     );
     // SAFETY: getrlimit and setrlimit are async-signal-safe and only touch the child.
     unsafe {
         cmd.pre_exec(|| {
             let mut limit: libc::rlimit = std::mem::zeroed();
             libc::getrlimit(libc::RLIMIT_STACK, &mut limit);
-            limit.rlim_cur = 2 << 20;
+            limit.rlim_cur = 1 << 20;
             if libc::setrlimit(libc::RLIMIT_STACK, &limit) == 0 {
                 Ok(())
             } else {
@@ -294,7 +294,7 @@ fn a_wasm_stack_limit_beyond_the_process_stack_is_still_enforced_not_a_crash() {
     assert_fails_with(
         &stubs,
         &out,
-        "probe-recursion: charm exceeded its 2 MiB wasm stack limit",
+        "probe-recursion: charm exceeded its 1 MiB wasm stack limit",
     );
 }
 

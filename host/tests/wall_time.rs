@@ -85,3 +85,84 @@ fn every_hook_process_runtime_stops_an_endless_hook_even_past_the_first() {
         }
     }
 }
+
+/// Runs the probe's `hook` in process on a runtime with a 300 ms limit; a limit that does not
+/// hold fails the test instead of hanging it.
+fn probe_hook_bounded(hook: &'static str) -> (Result<(), HookFailure>, Duration) {
+    let (done, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = Runtime::new(limits()).unwrap();
+        let charm = runtime.load_file(&probe()).expect("the probe loads");
+        let event = charm_host::event::from_env(|k| {
+            match k {
+                "JUJU_HOOK_NAME" => Some(hook),
+                "JUJU_UNIT_NAME" => Some("probe/0"),
+                "JUJU_MODEL_NAME" => Some("test"),
+                "JUJU_MODEL_UUID" => Some("42022b73-9739-4a66-890d-f4df231ce55f"),
+                _ => None,
+            }
+            .map(str::to_string)
+        })
+        .expect("an event");
+        let started = Instant::now();
+        let outcome = charm
+            .run(
+                &event,
+                Box::new(HookToolBackend::new(Duration::from_secs(1))),
+            )
+            .outcome;
+        done.send((outcome, started.elapsed()))
+    });
+    outcome
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the sleeping hook was not stopped")
+}
+
+#[test]
+fn a_charm_sleeping_past_its_limit_is_stopped_at_the_limit_in_process() {
+    for hook in ["probe-sleep", "probe-sleep-loop"] {
+        let (outcome, took) = probe_hook_bounded(hook);
+        assert_eq!(
+            outcome,
+            Err(HookFailure::WallTime(Duration::from_millis(300))),
+            "{hook}"
+        );
+        assert!(took >= Duration::from_millis(300), "{hook}: {took:?}");
+        assert!(took < Duration::from_secs(5), "{hook}: {took:?}");
+    }
+}
+
+#[test]
+fn a_sleeping_charm_fails_charm_host_run_at_the_wall_time_limit() {
+    let stubs = StubTools::all();
+    let started = Instant::now();
+    let out = run_hook(&stubs, &probe(), "probe-sleep", &[], &["--wall-time", "1s"]);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "charm-host: probe-sleep: charm exceeded its 1 s wall-time limit"
+    );
+    assert!(took < Duration::from_secs(10), "{took:?}");
+}
+
+#[test]
+fn a_hook_command_still_running_at_the_limit_is_killed_and_the_hook_fails_on_wall_time() {
+    let stubs = StubTools::all();
+    stubs.hang("secret-get", 30);
+    let started = Instant::now();
+    let out = run_hook(
+        &stubs,
+        &probe(),
+        "probe-slow-command",
+        &[],
+        &["--wall-time", "1s", "--hook-command-timeout", "60s"],
+    );
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "charm-host: probe-slow-command: charm exceeded its 1 s wall-time limit"
+    );
+    assert!(took < Duration::from_secs(10), "{took:?}");
+}

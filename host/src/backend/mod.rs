@@ -104,4 +104,12 @@ pub trait Backend: Send {
         message: &str,
         application: bool,
     ) -> Result<(), HostError>;
+
+    /// The charm's code has finished: write whatever the backend held back (the policy's
+    /// count of repeated denials).
+    fn finish_hook(&mut self) {}
+
+    /// The hook's wall-time limit ends at `deadline`: no call may outlast it (a hook command
+    /// still running then is killed).
+    fn set_deadline(&mut self, _deadline: std::time::Instant) {}
 }

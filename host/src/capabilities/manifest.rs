@@ -23,7 +23,11 @@
 //!   output: 256KiB
 //!   host-call-data: 4MiB              # data the charm may pass to the host per call
 //!   hook-command-timeout: 30s
+//!   host-calls: 2000                  # calls into the host per hook
 //! ```
+//!
+//! Limits can only be lowered: each is at most this machine's ceiling
+//! ([`crate::runtime::ceilings`]), and a manifest asking for more is refused.
 //!
 //! Nothing is granted unless listed: no manifest grants nothing.
 
@@ -145,6 +149,8 @@ pub struct ManifestLimits {
     pub host_call_data: Option<String>,
     /// One hook command's run time.
     pub hook_command_timeout: Option<String>,
+    /// Calls into the host one hook may make.
+    pub host_calls: Option<u64>,
 }
 
 /// A charm's capability manifest.
@@ -220,6 +226,9 @@ impl Manifest {
         if l.fuel == Some(0) {
             return Err("limits.fuel must be above zero".into());
         }
+        if l.host_calls == Some(0) {
+            return Err("limits.host-calls must be above zero".into());
+        }
         Ok(Limits {
             wall_time: time(&l.wall_time, base.wall_time)?,
             memory: size(&l.memory, base.memory)?,
@@ -228,6 +237,7 @@ impl Manifest {
             hook_command_timeout: time(&l.hook_command_timeout, base.hook_command_timeout)?,
             host_call_data: size(&l.host_call_data, base.host_call_data)?,
             fuel: l.fuel.or(base.fuel),
+            host_calls: l.host_calls.unwrap_or(base.host_calls),
         })
     }
 

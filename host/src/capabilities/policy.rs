@@ -27,7 +27,14 @@ pub struct PolicyBackend {
     /// The relation the hook is about and its endpoint: in relation-broken it is no longer
     /// listed by `relation-ids`, but it is still on its endpoint.
     hook_relation: Option<(u32, String)>,
+    /// How often each denial happened in this hook: each is audited once when it first
+    /// happens, repeats are counted and summed up at the end of the hook.
+    denials: BTreeMap<String, (u64, bool)>,
 }
+
+/// Distinct denials audited one line each in a hook; any more are only counted, so a charm
+/// cannot write lines of its choosing through the audit.
+const AUDITED_DENIALS: usize = 20;
 
 impl PolicyBackend {
     /// Enforces `manifest` in front of `inner`.
@@ -38,6 +45,7 @@ impl PolicyBackend {
             endpoints: BTreeMap::new(),
             readable: BTreeSet::new(),
             hook_relation: None,
+            denials: BTreeMap::new(),
         }
     }
 
@@ -55,12 +63,19 @@ impl PolicyBackend {
         self
     }
 
-    /// Refuses: audit line to juju-log, typed error to the charm.
+    /// Refuses: audit line to juju-log (the first time this denial happens in the hook, for
+    /// the first few distinct ones), typed error to the charm.
     fn deny<T>(&mut self, what: String) -> Result<T, HostError> {
-        let _ = self.inner.log(
-            logging::Level::Warning,
-            &format!("capability denied: {what}"),
-        );
+        let distinct = self.denials.len();
+        let (count, audited) = self.denials.entry(what.clone()).or_default();
+        *count += 1;
+        if *count == 1 && distinct < AUDITED_DENIALS {
+            *audited = true;
+            let _ = self.inner.host_log(
+                logging::Level::Warning,
+                &format!("capability denied: {what}"),
+            );
+        }
         Err(HostError::DeniedByPolicy(what))
     }
 
@@ -356,6 +371,36 @@ impl Backend for PolicyBackend {
 
     fn host_log(&mut self, level: logging::Level, message: &str) -> Result<(), HostError> {
         self.inner.host_log(level, message)
+    }
+
+    fn set_deadline(&mut self, deadline: std::time::Instant) {
+        self.inner.set_deadline(deadline);
+    }
+
+    fn finish_hook(&mut self) {
+        let denials = std::mem::take(&mut self.denials);
+        let mut unaudited = (0, 0);
+        for (what, (count, audited)) in &denials {
+            if !audited {
+                unaudited.0 += 1;
+                unaudited.1 += count;
+            } else if *count > 1 {
+                let _ = self.inner.host_log(
+                    logging::Level::Warning,
+                    &format!("capability denied {count} times in this hook: {what}"),
+                );
+            }
+        }
+        if unaudited.0 > 0 {
+            let _ = self.inner.host_log(
+                logging::Level::Warning,
+                &format!(
+                    "capability denied {} more times in this hook, for {} other reasons",
+                    unaudited.1, unaudited.0
+                ),
+            );
+        }
+        self.inner.finish_hook();
     }
 
     fn status_set(

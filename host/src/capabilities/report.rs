@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::Manifest;
+use crate::runtime::ceilings::Ceilings;
 use crate::runtime::{Bytes, Limits, Seconds};
 
 fn list<T: AsRef<str>>(items: impl IntoIterator<Item = T>) -> String {
@@ -27,6 +28,7 @@ pub fn describe(
     imports: &[String],
     exports: &[String],
     limits: &Limits,
+    ceilings: &Ceilings,
 ) -> String {
     let mut s = String::new();
     let world = if exports.iter().any(|e| e == "handle") {
@@ -83,16 +85,30 @@ pub fn describe(
     );
     let _ = writeln!(
         s,
-        "limits: wall time {}, memory {}, wasm stack {}, output {}, host-call data {}, hook command timeout {}, fuel {}",
-        Seconds(limits.wall_time),
-        Bytes(limits.memory),
-        Bytes(limits.wasm_stack),
-        Bytes(limits.output),
-        Bytes(limits.host_call_data),
-        Seconds(limits.hook_command_timeout),
+        "limits: {}, fuel {}",
+        limit_values(limits),
         limits
             .fuel
             .map_or("unmetered".to_string(), |f| f.to_string()),
     );
+    let _ = writeln!(
+        s,
+        "ceilings ({}): {}",
+        ceilings.source,
+        limit_values(&ceilings.limits)
+    );
     s
+}
+
+fn limit_values(l: &Limits) -> String {
+    format!(
+        "wall time {}, memory {}, wasm stack {}, output {}, host-call data {}, hook command timeout {}, host calls {}",
+        Seconds(l.wall_time),
+        Bytes(l.memory),
+        Bytes(l.wasm_stack),
+        Bytes(l.output),
+        Bytes(l.host_call_data),
+        Seconds(l.hook_command_timeout),
+        l.host_calls,
+    )
 }

@@ -19,6 +19,7 @@ use crate::capabilities::{Manifest, PolicyBackend, check_imports};
 use crate::event;
 use crate::model::{Call, HookContext, HookKind, Model};
 use crate::runtime::artifacts::Cache;
+use crate::runtime::ceilings::Ceilings;
 use crate::runtime::{Charm, Limits, Runtime};
 use crate::simulator::agent::UnitAgent;
 use crate::simulator::state::Invocation;
@@ -209,6 +210,9 @@ impl Harness {
         let limits = manifest
             .limits(self.limits)
             .map_err(|e| anyhow::anyhow!("{app}: capability manifest: {e}"))?;
+        Ceilings::of_machine()
+            .and_then(|c| c.check(&limits, &format!("{app}'s capability manifest")))
+            .map_err(anyhow::Error::msg)?;
         self.model.deploy(app, units)?;
         self.charms.insert(
             app.to_string(),

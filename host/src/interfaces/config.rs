@@ -4,6 +4,6 @@ use crate::runtime::HostState;
 
 impl config::Host for HostState {
     fn get_all(&mut self) -> Result<Vec<(String, Value)>, HostError> {
-        self.backend.config_get()
+        self.backend()?.config_get()
     }
 }

@@ -4,6 +4,6 @@ use crate::runtime::HostState;
 
 impl leadership::Host for HostState {
     fn is_leader(&mut self) -> Result<bool, HostError> {
-        self.backend.is_leader()
+        self.backend()?.is_leader()
     }
 }

@@ -5,7 +5,7 @@ use crate::runtime::HostState;
 
 impl logging::Host for HostState {
     fn log(&mut self, level: Level, message: String) -> Result<(), HostError> {
-        self.backend
+        self.backend()?
             .log(level, check_text("log message", &message)?)
     }
 }

@@ -5,15 +5,15 @@ use crate::runtime::HostState;
 
 impl relations::Host for HostState {
     fn ids(&mut self, endpoint: String) -> Result<Vec<u32>, HostError> {
-        self.backend.relation_ids(check_endpoint(&endpoint)?)
+        self.backend()?.relation_ids(check_endpoint(&endpoint)?)
     }
 
     fn units(&mut self, relation_id: u32) -> Result<Vec<String>, HostError> {
-        self.backend.relation_units(relation_id)
+        self.backend()?.relation_units(relation_id)
     }
 
     fn remote_app(&mut self, relation_id: u32) -> Result<String, HostError> {
-        self.backend.relation_remote_app(relation_id)
+        self.backend()?.relation_remote_app(relation_id)
     }
 
     fn get(&mut self, relation_id: u32, bag: Databag) -> Result<Vec<(String, String)>, HostError> {
@@ -21,7 +21,7 @@ impl relations::Host for HostState {
             Databag::Unit(unit) => check_unit(unit)?,
             Databag::App(app) => check_app(app)?,
         };
-        self.backend.relation_get(relation_id, &bag)
+        self.backend()?.relation_get(relation_id, &bag)
     }
 
     fn set(
@@ -35,6 +35,6 @@ impl relations::Host for HostState {
                 "relation data key {key:?} not valid"
             )));
         }
-        self.backend.relation_set(relation_id, scope, &data)
+        self.backend()?.relation_set(relation_id, scope, &data)
     }
 }

@@ -43,7 +43,7 @@ impl secrets::Host for HostState {
     ) -> Result<String, HostError> {
         let content = SecretContent::new(content)?;
         check_metadata(&options.label, &options.description, &options.expire)?;
-        let id = self.backend.secret_add(&content, &options)?;
+        let id = self.backend()?.secret_add(&content, &options)?;
         if let Ok(parsed) = secret_id::parse(&id) {
             self.queued.added(parsed.xid());
         }
@@ -70,7 +70,7 @@ impl secrets::Host for HostState {
             return Err(HostError::InvalidContent(format!("key {key:?} not valid")));
         }
         let content =
-            self.backend
+            self.backend()?
                 .secret_get(&lookup, options.mode, options.attach_label.as_deref())?;
         if let (Lookup::Id(id), ReadMode::Refresh) = (&lookup, options.mode) {
             self.queued.refreshed(id.xid());
@@ -84,7 +84,7 @@ impl secrets::Host for HostState {
 
     fn info(&mut self, secret: SecretRef) -> Result<SecretInfo, HostError> {
         let lookup = lookup(secret)?;
-        self.backend.secret_info(&lookup)
+        self.backend()?.secret_info(&lookup)
     }
 
     fn set(
@@ -96,7 +96,8 @@ impl secrets::Host for HostState {
         let id = secret_id::parse(&id)?;
         let content = content.map(SecretContent::new).transpose()?;
         check_metadata(&options.label, &options.description, &options.expire)?;
-        self.backend.secret_set(&id, content.as_ref(), &options)?;
+        self.backend()?
+            .secret_set(&id, content.as_ref(), &options)?;
         self.queued.set(id.xid(), content.is_some());
         Ok(())
     }
@@ -111,7 +112,7 @@ impl secrets::Host for HostState {
         if let Some(unit) = &unit {
             check_unit(unit)?;
         }
-        self.backend
+        self.backend()?
             .secret_grant(&id, relation_id, unit.as_deref())?;
         self.queued.granted(id.xid());
         Ok(())
@@ -131,7 +132,7 @@ impl secrets::Host for HostState {
                 check_unit(unit)?;
             }
         }
-        self.backend.secret_revoke(&id, &grantee)?;
+        self.backend()?.secret_revoke(&id, &grantee)?;
         self.queued.revoked(id.xid());
         Ok(())
     }
@@ -144,7 +145,7 @@ impl secrets::Host for HostState {
                     .into(),
             ));
         }
-        self.backend.secret_remove(&id, revision)?;
+        self.backend()?.secret_remove(&id, revision)?;
         if let Some(warning) = self.queued.removed(id.xid(), &id.canonical(), revision) {
             let _ = self.backend.host_log(Level::Warning, &warning);
         }
@@ -152,6 +153,6 @@ impl secrets::Host for HostState {
     }
 
     fn ids(&mut self) -> Result<Vec<String>, HostError> {
-        self.backend.secret_ids()
+        self.backend()?.secret_ids()
     }
 }

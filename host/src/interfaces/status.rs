@@ -5,7 +5,7 @@ use crate::runtime::HostState;
 
 impl status::Host for HostState {
     fn set(&mut self, state: State, message: String, application: bool) -> Result<(), HostError> {
-        self.backend
+        self.backend()?
             .status_set(state, check_text("status message", &message)?, application)
     }
 }

@@ -20,9 +20,13 @@ pub struct Limits {
     pub host_call_data: usize,
     /// A deterministic CPU budget (wasmtime fuel); none by default (wall time bounds CPU).
     pub fuel: Option<u64>,
+    /// Calls into the host (each may run a hook command) one hook may make.
+    pub host_calls: u64,
 }
 
 impl Default for Limits {
+    /// The built-in limits, which are also the built-in ceilings ([`super::ceilings`]): a
+    /// manifest, a flag or the environment can only lower them.
     fn default() -> Self {
         Limits {
             wall_time: Duration::from_secs(120),
@@ -32,8 +36,24 @@ impl Default for Limits {
             hook_command_timeout: Duration::from_secs(60),
             host_call_data: 16 << 20,
             fuel: None,
+            host_calls: 10_000,
         }
     }
+}
+
+/// What one hook's store may hold besides memory, whatever the limits: core instances,
+/// tables and memories a component may create, and entries in the host's resource table
+/// (pollables, streams and other handles a guest makes on demand). Real charms need a few
+/// dozen of each; wasmtime's defaults are 10,000 and a million.
+pub mod store {
+    /// Core module instances.
+    pub const INSTANCES: usize = 200;
+    /// Tables.
+    pub const TABLES: usize = 50;
+    /// Linear memories.
+    pub const MEMORIES: usize = 20;
+    /// Entries in the host's resource table.
+    pub const HANDLES: usize = 4096;
 }
 
 /// A byte count shown the way people write it: `256 MiB`, `512 KiB`, `100 bytes`.

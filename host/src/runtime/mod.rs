@@ -7,6 +7,7 @@
 //! for the caller to forward to juju-log.
 
 pub mod artifacts;
+pub mod ceilings;
 mod limits;
 mod state;
 mod ticker;
@@ -21,7 +22,7 @@ use wasmtime::{Config, Engine, Store, Trap};
 use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
-pub use limits::{Bytes, Limits, Seconds, parse_duration, parse_size};
+pub use limits::{Bytes, Limits, Seconds, parse_duration, parse_size, store};
 pub use state::{HostState, MemoryLimiter};
 use ticker::Ticker;
 
@@ -100,6 +101,12 @@ pub enum HookFailure {
     /// It passed the host more data in one call than the limit.
     #[error("charm exceeded its {} host-call data limit", Bytes(*.0))]
     HostCallData(usize),
+    /// It made more host calls than its budget.
+    #[error("charm exceeded its budget of {0} host calls")]
+    HostCalls(u64),
+    /// It created more of something countable than a hook's store may hold (what, limit).
+    #[error("charm exceeded its limit of {1} {0}")]
+    Count(&'static str, usize),
     /// It trapped (a panic, an abort, a fault).
     #[error("charm crashed: {0}")]
     Crashed(String),
@@ -419,12 +426,16 @@ impl Charm {
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .build();
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(store::HANDLES);
         let state = HostState {
             wasi,
-            table: ResourceTable::new(),
+            table,
             limiter: MemoryLimiter::new(limits.memory),
             backend,
             queued: Default::default(),
+            host_calls: (0, limits.host_calls),
+            deadline: None,
         };
         // Wasm runs on the calling thread's stack, which needs room for the wasm stack limit
         // plus the host functions it calls: the main thread's usually has it (a hook
@@ -443,6 +454,8 @@ impl Charm {
                     .expect("the hook thread does not panic")
             })
         };
+        let mut state = state;
+        state.backend.finish_hook();
         let (stdout, stderr) = (stdout.contents().to_vec(), stderr.contents().to_vec());
         let outcome = outcome.map_err(|failure| match failure {
             HookFailure::Crashed(_)
@@ -481,6 +494,9 @@ impl Charm {
                 );
             }
         }
+        let deadline = std::time::Instant::now() + limits.wall_time;
+        store.data_mut().deadline = Some(deadline);
+        store.data_mut().backend.set_deadline(deadline);
         let _clock = self.ticker.start(limits.wall_time);
         let result = self
             .pre
@@ -489,26 +505,62 @@ impl Charm {
         let outcome = match result {
             Ok(Ok(())) => Ok(()),
             Ok(Err(message)) => Err(HookFailure::CharmError(message)),
-            Err(e) => Err(classify(&e, limits, store.data().limiter.exceeded)),
+            Err(e) => Err(classify(
+                &e,
+                limits,
+                store.data().limiter.exceeded,
+                std::time::Instant::now() >= deadline,
+            )),
         };
         (outcome, store.into_data())
     }
 }
 
-fn classify(e: &wasmtime::Error, limits: &Limits, memory_exceeded: bool) -> HookFailure {
+fn classify(
+    e: &wasmtime::Error,
+    limits: &Limits,
+    memory_exceeded: bool,
+    deadline_passed: bool,
+) -> HookFailure {
     if memory_exceeded {
         return HookFailure::Memory(limits.memory);
     }
-    if let Some(host) = e.downcast_ref::<HostError>() {
-        return HookFailure::Host(host.to_string());
+    // Stopped at the limit while waiting, or while a hook command ran: the same failure as
+    // running too long.
+    if e.downcast_ref::<wasi::DeadlinePassed>().is_some()
+        || (deadline_passed && e.downcast_ref::<HostError>().is_some())
+    {
+        return HookFailure::WallTime(limits.wall_time);
+    }
+    match e.downcast_ref::<HostError>() {
+        Some(HostError::HostCalls(budget)) => return HookFailure::HostCalls(*budget),
+        Some(host) => return HookFailure::Host(host.to_string()),
+        None => {}
     }
     // WASI p2's exit carries only success or failure, so the status is not worth showing.
     if e.downcast_ref::<wasmtime_wasi::I32Exit>().is_some() {
         return HookFailure::Crashed("it called exit instead of returning".into());
     }
-    // wasmtime's error type for this is private; its message is stable and specific.
-    if root_cause(e).contains("fuel allocated for hostcalls has been exhausted") {
+    // wasmtime's error types for these are private; their messages are stable and specific.
+    let cause = root_cause(e);
+    if cause.contains("fuel allocated for hostcalls has been exhausted") {
         return HookFailure::HostCallData(limits.host_call_data);
+    }
+    for (count, what, limit) in [
+        (
+            "instance count too high",
+            "core instances",
+            store::INSTANCES,
+        ),
+        ("table count too high", "tables", store::TABLES),
+        ("memory count too high", "memories", store::MEMORIES),
+    ] {
+        if cause.contains(count) {
+            return HookFailure::Count(what, limit);
+        }
+    }
+    if cause.contains("resource table has no free keys") {
+        return HookFailure::Count("host handles", store::HANDLES);
     }
     match e.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => HookFailure::Fuel(limits.fuel.unwrap_or_default()),
@@ -530,5 +582,32 @@ fn describe_crash(reason: String, stderr: &[u8]) -> String {
     {
         Some(last) => format!("{reason} ({})", last.trim()),
         None => reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasmtime::{Instance, Module};
+
+    use super::*;
+
+    #[test]
+    fn a_store_refuses_core_instances_past_its_limit_by_name() {
+        let engine = Engine::default();
+        let module = Module::new(&engine, wat::parse_str("(module)").unwrap()).unwrap();
+        let mut store = Store::new(&engine, MemoryLimiter::new(1 << 20));
+        store.limiter(|limiter| limiter);
+        for _ in 0..store::INSTANCES {
+            Instance::new(&mut store, &module, &[]).unwrap();
+        }
+        let e = Instance::new(&mut store, &module, &[]).unwrap_err();
+        assert_eq!(
+            classify(&e, &Limits::default(), false, false),
+            HookFailure::Count("core instances", store::INSTANCES)
+        );
+        assert_eq!(
+            classify(&e, &Limits::default(), false, false).to_string(),
+            "charm exceeded its limit of 200 core instances"
+        );
     }
 }

@@ -4,7 +4,9 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::backend::Backend;
+use crate::error::HostError;
 use crate::juju::queued::QueuedChanges;
+use crate::runtime::store;
 
 /// Per-hook host state: the (denying) WASI context, the memory limiter, the backend, and
 /// what the charm queued.
@@ -15,6 +17,23 @@ pub struct HostState {
     pub(crate) backend: Box<dyn Backend>,
     /// What the charm queued for each secret in this hook, to warn when a remove drops it.
     pub(crate) queued: QueuedChanges,
+    /// Calls into the backend so far, and how many the hook may make.
+    pub(crate) host_calls: (u64, u64),
+    /// When the hook's wall-time limit ends (set as the hook starts).
+    pub(crate) deadline: Option<std::time::Instant>,
+}
+
+impl HostState {
+    /// The backend, for one more host call: the call traps once the budget is spent, so a
+    /// charm cannot make the host run hook commands (or write audit lines) without end.
+    pub(crate) fn backend(&mut self) -> Result<&mut dyn Backend, HostError> {
+        let (made, budget) = &mut self.host_calls;
+        if *made >= *budget {
+            return Err(HostError::HostCalls(*budget));
+        }
+        *made += 1;
+        Ok(self.backend.as_mut())
+    }
 }
 
 impl WasiView for HostState {
@@ -26,9 +45,10 @@ impl WasiView for HostState {
     }
 }
 
-/// Caps the total linear memory of a component instance and remembers a refusal, so a
-/// charm that dies after a failed allocation is reported as exceeding its memory limit
-/// rather than as a mysterious crash.
+/// Caps the memory of a hook's store (linear memories and tables together: a table element
+/// takes a pointer's worth) and the number of instances, tables and memories, and remembers
+/// a refusal, so a charm that dies after a failed allocation is reported as exceeding its
+/// memory limit rather than as a mysterious crash.
 pub struct MemoryLimiter {
     limit: usize,
     used: usize,
@@ -64,10 +84,31 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= 1_000_000)
+        let bytes = desired
+            .saturating_sub(current)
+            .saturating_mul(std::mem::size_of::<usize>());
+        let grown = self.used.saturating_add(bytes);
+        if grown > self.limit {
+            self.exceeded = true;
+            return Ok(false);
+        }
+        self.used = grown;
+        Ok(true)
+    }
+
+    fn instances(&self) -> usize {
+        store::INSTANCES
+    }
+
+    fn tables(&self) -> usize {
+        store::TABLES
+    }
+
+    fn memories(&self) -> usize {
+        store::MEMORIES
     }
 }

@@ -3,11 +3,16 @@
 //! imports a handful of interfaces. The sandbox does not rest on this: whatever is linked
 //! is denied through the store's `WasiCtx` (no files, sockets, environment or stdio).
 
-use wasmtime::component::{HasData, Linker, ResourceTable};
+use std::time::Instant;
+
+use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
 use wasmtime_wasi::WasiView;
 use wasmtime_wasi::cli::{WasiCli, WasiCliView};
+use wasmtime_wasi::clocks::WasiClocksCtxView;
 use wasmtime_wasi::clocks::{WasiClocks, WasiClocksView};
 use wasmtime_wasi::filesystem::{WasiFilesystem, WasiFilesystemView};
+use wasmtime_wasi::p2::DynPollable;
+use wasmtime_wasi::p2::bindings::clocks::monotonic_clock;
 use wasmtime_wasi::p2::bindings::{self as nonblocking, sync as p2};
 use wasmtime_wasi::random::{WasiRandom, WasiRandomCtx};
 use wasmtime_wasi::sockets::{WasiSockets, WasiSocketsView};
@@ -29,6 +34,75 @@ fn random(state: &mut HostState) -> &mut WasiRandomCtx {
     state.ctx().ctx.random()
 }
 
+/// `wasi:clocks/monotonic-clock` bounded by the hook's wall-time limit: a wait (a sleep, a
+/// `poll` with a timeout) ends at the limit at the latest, and asking to wait once the limit
+/// has passed traps. Computing is stopped by the epoch; this stops waiting, the only other
+/// way a sandboxed charm can pass time (it has no files, sockets or input to block on).
+struct BoundedClock<'a> {
+    clocks: WasiClocksCtxView<'a>,
+    deadline: Option<Instant>,
+}
+
+struct HasBoundedClock;
+
+impl HasData for HasBoundedClock {
+    type Data<'a> = BoundedClock<'a>;
+}
+
+fn bounded_clock(state: &mut HostState) -> BoundedClock<'_> {
+    let deadline = state.deadline;
+    BoundedClock {
+        clocks: state.clocks(),
+        deadline,
+    }
+}
+
+/// Why a charm was stopped while waiting: its wall-time limit passed.
+#[derive(Debug, thiserror::Error)]
+#[error("the hook's wall-time limit passed while the charm waited")]
+pub struct DeadlinePassed;
+
+impl BoundedClock<'_> {
+    /// A wait of `nanos`, cut at the deadline; an error once the deadline has passed.
+    fn bounded(&self, nanos: u64) -> wasmtime::Result<u64> {
+        let Some(deadline) = self.deadline else {
+            return Ok(nanos);
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(wasmtime::Error::new(DeadlinePassed));
+        }
+        Ok(nanos.min(u64::try_from(left.as_nanos()).unwrap_or(u64::MAX)))
+    }
+}
+
+impl monotonic_clock::Host for BoundedClock<'_> {
+    fn now(&mut self) -> wasmtime::Result<monotonic_clock::Instant> {
+        self.clocks.now()
+    }
+
+    fn resolution(&mut self) -> wasmtime::Result<monotonic_clock::Duration> {
+        self.clocks.resolution()
+    }
+
+    fn subscribe_instant(
+        &mut self,
+        when: monotonic_clock::Instant,
+    ) -> wasmtime::Result<Resource<DynPollable>> {
+        let now = self.clocks.now()?;
+        let wait = self.bounded(when.saturating_sub(now))?;
+        self.clocks.subscribe_duration(wait)
+    }
+
+    fn subscribe_duration(
+        &mut self,
+        duration: monotonic_clock::Duration,
+    ) -> wasmtime::Result<Resource<DynPollable>> {
+        let wait = self.bounded(duration)?;
+        self.clocks.subscribe_duration(wait)
+    }
+}
+
 /// Links the WASI interface `import` names (e.g. `wasi:cli/stdout@0.2.3`; any 0.2 version)
 /// into `linker`. Other names are left alone: the contract is linked by the caller, and
 /// instantiation names any import nobody provides.
@@ -43,7 +117,7 @@ pub fn link(linker: &mut Linker<HostState>, import: &str) -> wasmtime::Result<()
             p2::clocks::wall_clock::add_to_linker::<_, WasiClocks>(l, HostState::clocks)?
         }
         "wasi:clocks/monotonic-clock" => {
-            p2::clocks::monotonic_clock::add_to_linker::<_, WasiClocks>(l, HostState::clocks)?
+            p2::clocks::monotonic_clock::add_to_linker::<_, HasBoundedClock>(l, bounded_clock)?
         }
         "wasi:random/random" => p2::random::random::add_to_linker::<_, WasiRandom>(l, random)?,
         "wasi:random/insecure" => p2::random::insecure::add_to_linker::<_, WasiRandom>(l, random)?,

@@ -386,6 +386,10 @@ fn relation_arg(relation_id: u32) -> String {
 }
 
 impl<R: Runner> Backend for HookToolBackend<R> {
+    fn set_deadline(&mut self, deadline: std::time::Instant) {
+        self.runner.set_deadline(deadline);
+    }
+
     fn secret_add(
         &mut self,
         content: &SecretContent,

@@ -36,17 +36,24 @@ pub struct Completed {
 pub trait Runner: Send {
     /// Runs the command; only a command that could not be run or did not finish is an `Err`.
     fn run(&mut self, invocation: &Invocation) -> Result<Completed, HostError>;
+
+    /// No command may run past `deadline` (the hook's wall-time limit).
+    fn set_deadline(&mut self, _deadline: Instant) {}
 }
 
 /// Runs hook commands found on `PATH`, as Juju's unit agent provides them.
 pub struct ProcessRunner {
     timeout: Duration,
+    deadline: Option<Instant>,
 }
 
 impl ProcessRunner {
     /// A hook command that does not finish within `timeout` is killed and fails the hook.
     pub fn new(timeout: Duration) -> Self {
-        ProcessRunner { timeout }
+        ProcessRunner {
+            timeout,
+            deadline: None,
+        }
     }
 }
 
@@ -283,11 +290,20 @@ impl Runner for ProcessRunner {
                 }
                 _ => HostError::Fatal(format!("cannot run hook command `{tool}`: {e}")),
             })?;
-        let output = match wait_bounded(child, invocation.stdin.clone(), self.timeout) {
+        let remaining = self
+            .deadline
+            .map(|d| d.saturating_duration_since(Instant::now()));
+        let bound = remaining.map_or(self.timeout, |r| r.min(self.timeout));
+        let output = match wait_bounded(child, invocation.stdin.clone(), bound) {
             Ok(output) => output,
             Err(Unfinished::Wait(e)) => {
                 return Err(HostError::Fatal(format!(
                     "cannot wait for hook command `{tool}`: {e}"
+                )));
+            }
+            Err(Unfinished::TimedOut) if bound < self.timeout => {
+                return Err(HostError::Fatal(format!(
+                    "hook command `{tool}` was still running at the hook's wall-time limit and was killed"
                 )));
             }
             Err(Unfinished::TimedOut) => {
@@ -311,5 +327,9 @@ impl Runner for ProcessRunner {
             stdout: text(output.stdout),
             stderr: text(output.stderr),
         })
+    }
+
+    fn set_deadline(&mut self, deadline: Instant) {
+        self.deadline = Some(deadline);
     }
 }

@@ -180,6 +180,50 @@ impl Guest for Probe {
                 "probe-loop" => loop {
                     std::hint::black_box(());
                 },
+                "probe-sleep" => {
+                    std::thread::sleep(std::time::Duration::from_secs(3600));
+                    Ok(())
+                }
+                "probe-sleep-loop" => loop {
+                    // Short waits, each within the limit: the limit still ends the hook.
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                },
+                "probe-slow-command" => get_example().map(|_| ()).map_err(|e| format!("{e:?}")),
+                "probe-handles" => {
+                    // Pollables the charm never drops: each takes a host handle.
+                    for _ in 0..100_000 {
+                        std::mem::forget(wasi::clocks::monotonic_clock::subscribe_duration(1));
+                    }
+                    Ok(())
+                }
+                "probe-many-logs" => {
+                    for n in 0..100_000 {
+                        let _ = logging::log(logging::Level::Info, &format!("line {n}"));
+                    }
+                    Ok(())
+                }
+                "probe-many-denials" => {
+                    // Reads by labels no manifest grants, each a different line if audited.
+                    for n in 0..50 {
+                        let _ = secrets::get(
+                            &SecretRef::Label(format!("forbidden-{n}")),
+                            &GetOptions {
+                                mode: ReadMode::Tracked,
+                                key: None,
+                                attach_label: None,
+                            },
+                        );
+                        let _ = secrets::get(
+                            &SecretRef::Label("forbidden-0".into()),
+                            &GetOptions {
+                                mode: ReadMode::Tracked,
+                                key: None,
+                                attach_label: None,
+                            },
+                        );
+                    }
+                    Ok(())
+                }
                 "probe-memory-bomb" => {
                     let mut hoard: Vec<Vec<u8>> = Vec::new();
                     loop {

@@ -1,0 +1,268 @@
+//! Hostile charms against `charm-host run`: each test reproduces one attack on the sandbox's
+//! limits and checks the named error, exit 1, that nothing reached Juju that should not, and
+//! that no secret value shows.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+
+/// A charm component built from a core module in WAT: it exports the world's `handle` (which
+/// returns ok) and whatever else `body` declares.
+fn charm_from_wat(dir: &std::path::Path, name: &str, body: &str) -> PathBuf {
+    let wat = format!(
+        r#"(module
+            (memory (export "memory") 1)
+            (global $bump (mut i32) (i32.const 1024))
+            (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+                (local $at i32)
+                (local.set $at (i32.and (i32.add (global.get $bump) (i32.const 7)) (i32.const -8)))
+                (global.set $bump (i32.add (local.get $at) (local.get 3)))
+                (local.get $at))
+            (func (export "handle") (param i32) (result i32)
+                (i32.store8 (i32.const 16) (i32.const 0))
+                (i32.const 16))
+            {body}
+        )"#
+    );
+    let mut module = wat::parse_str(&wat).expect("valid WAT");
+    let mut resolve = wit_parser::Resolve::default();
+    let (package, _) = resolve
+        .push_dir(workspace_root().join("wit"))
+        .expect("the contract parses");
+    let world = resolve
+        .select_world(&[package], Some("charm"))
+        .expect("the charm world");
+    wit_component::embed_component_metadata(
+        &mut module,
+        &resolve,
+        world,
+        wit_component::StringEncoding::UTF8,
+    )
+    .expect("metadata embeds");
+    let component = wit_component::ComponentEncoder::default()
+        .module(&module)
+        .expect("a module wit-component accepts")
+        .validate(true)
+        .encode()
+        .expect("a component");
+    let path = dir.join(format!("{name}.wasm"));
+    std::fs::write(&path, component).unwrap();
+    path
+}
+
+#[test]
+fn a_component_made_from_wat_is_a_charm_that_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let charm = charm_from_wat(dir.path(), "plain", "");
+    let stubs = StubTools::all();
+    let out = run_hook(&stubs, &charm, "install", &[], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn tables_count_against_the_memory_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    // Four tables of 40 million entries: 1.28 GB of memory in a 3 KB component.
+    let tables = "(table 40000000 funcref)".repeat(4);
+    let bomb = charm_from_wat(dir.path(), "table-bomb", &tables);
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 8 << 10);
+    let stubs = StubTools::all();
+    let out = run_hook(&stubs, &bomb, "install", &[], &["--memory", "16MiB"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "charm-host: install: charm exceeded its 16 MiB memory limit"
+    );
+}
+
+#[test]
+fn more_memories_than_a_store_may_hold_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let memories = "(memory 0)".repeat(24);
+    let charm = charm_from_wat(dir.path(), "many-memories", &memories);
+    let stubs = StubTools::all();
+    let out = run_hook(&stubs, &charm, "install", &[], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "charm-host: install: charm exceeded its limit of 20 memories"
+    );
+}
+
+#[test]
+fn more_tables_than_a_store_may_hold_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let tables = "(table 0 funcref)".repeat(51);
+    let charm = charm_from_wat(dir.path(), "many-tables", &tables);
+    let stubs = StubTools::all();
+    let out = run_hook(&stubs, &charm, "install", &[], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "charm-host: install: charm exceeded its limit of 50 tables"
+    );
+}
+
+#[test]
+fn a_charm_taking_handles_without_end_is_stopped_at_the_handle_limit() {
+    let stubs = StubTools::all();
+    let out = run_hook(&stubs, &probe(), "probe-handles", &[], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "charm-host: probe-handles: charm exceeded its limit of 4096 host handles"
+    );
+}
+
+#[test]
+fn host_calls_past_the_budget_fail_the_hook_by_name() {
+    let stubs = StubTools::all();
+    let out = run_hook(
+        &stubs,
+        &probe(),
+        "probe-many-logs",
+        &[],
+        &["--host-calls", "300"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "charm-host: probe-many-logs: charm exceeded its budget of 300 host calls"
+    );
+    let logged = stubs.logs().iter().filter(|l| l.contains(" line ")).count();
+    assert_eq!(logged, 300, "no juju-log past the budget");
+}
+
+#[test]
+fn repeated_denials_are_audited_once_each_with_a_count_and_at_most_twenty_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("capabilities.yaml");
+    std::fs::write(
+        &manifest,
+        "secrets: {operations: [read]}\nrelations: {read: [database]}\nleadership: true\nconfig: true\nlogging: true\nstatus: true\n",
+    )
+    .unwrap();
+    let stubs = StubTools::all();
+    let out = run_hook(
+        &stubs,
+        &probe(),
+        "probe-many-denials",
+        &[],
+        &["--manifest", manifest.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let denials: Vec<String> = stubs
+        .logs()
+        .into_iter()
+        .filter(|l| l.contains("capability denied"))
+        .collect();
+    // 50 distinct labels; forbidden-0 asked 51 times. Twenty audited when first seen, the
+    // repeats of forbidden-0 counted, the thirty others summed up.
+    assert_eq!(denials.len(), 22, "{denials:#?}");
+    assert!(
+        denials[0].ends_with("capability denied: secret label \"forbidden-0\" is not granted (capabilities.yaml: secrets.labels)"),
+        "{}",
+        denials[0]
+    );
+    assert!(
+        denials.contains(&"WARNING capability denied 51 times in this hook: secret label \"forbidden-0\" is not granted (capabilities.yaml: secrets.labels)".to_string()),
+        "{denials:#?}"
+    );
+    assert_eq!(
+        denials.last().unwrap(),
+        "WARNING capability denied 30 more times in this hook, for 30 other reasons"
+    );
+}
+
+fn charm_host(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_charm-host"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_manifest_asking_for_more_than_the_ceilings_is_refused_by_run_check_and_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let greedy = dir.path().join("capabilities.yaml");
+    let text = std::fs::read_to_string(probe_manifest()).unwrap() + "limits: {memory: 64GiB}\n";
+    std::fs::write(&greedy, text).unwrap();
+    let refusal = format!(
+        "{} asks for memory 64 GiB, above the ceiling of 256 MiB (built-in)",
+        greedy.display()
+    );
+    let stubs = StubTools::all();
+    let out = run_hook(
+        &stubs,
+        &probe(),
+        "install",
+        &[],
+        &["--manifest", greedy.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim(),
+        format!("charm-host: install: {refusal}")
+    );
+    assert!(
+        stubs.calls().iter().all(|c| c[0] == "juju-log"),
+        "nothing but the failure ran"
+    );
+
+    let out = charm_host(&[
+        "check",
+        probe().to_str().unwrap(),
+        "--manifest",
+        greedy.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("  - {refusal}")), "{stdout}");
+    assert!(stdout.ends_with("result: it would not run\n"), "{stdout}");
+
+    let metadata = dir.path().join("metadata.yaml");
+    std::fs::write(&metadata, "name: greedy\n").unwrap();
+    let out = charm_host(&[
+        "pack",
+        "--component",
+        probe().to_str().unwrap(),
+        "--manifest",
+        greedy.to_str().unwrap(),
+        "--metadata",
+        metadata.to_str().unwrap(),
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out).trim(), format!("charm-host: pack: {refusal}"));
+}
+
+#[test]
+fn flags_and_environment_may_lower_limits_but_not_raise_them_past_the_ceilings() {
+    let stubs = StubTools::all();
+    let out = run_hook(&stubs, &probe(), "install", &[], &["--memory", "2GiB"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim(),
+        "charm-host: install: the command line or environment asks for memory 2 GiB, above the ceiling of 256 MiB (built-in)"
+    );
+    let out = run_hook(
+        &stubs,
+        &probe(),
+        "install",
+        &[("CHARM_HOST_WALL_TIME", "1h")],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("asks for wall-time 3600 s, above"),
+        "{}",
+        stderr(&out)
+    );
+    let stubs = StubTools::all();
+    stubs.answer_probe_install();
+    let out = run_hook(&stubs, &probe(), "install", &[], &["--memory", "128MiB"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
