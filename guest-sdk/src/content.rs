@@ -53,8 +53,10 @@ impl SecretContent {
     /// assert_eq!(content.to_serde::<Credentials>().unwrap(), creds);
     /// ```
     pub fn from_serde<T: Serialize>(value: &T) -> Result<Self> {
-        let json = serde_json::to_value(value)
-            .map_err(|e| Error::InvalidContent(format!("cannot serialize content: {e}")))?;
+        // serde's own message may quote a value: never pass it on.
+        let json = serde_json::to_value(value).map_err(|_| {
+            Error::InvalidContent("secret content cannot be serialized as a map of keys".into())
+        })?;
         let serde_json::Value::Object(fields) = json else {
             return Err(Error::InvalidContent(
                 "secret content must serialize to a struct or map".into(),
@@ -83,16 +85,14 @@ impl SecretContent {
             })
             .collect();
         serde_json::from_value(serde_json::Value::Object(fields)).map_err(|e| {
-            // serde may quote the offending value: keep its message only when it does not.
+            // serde quotes offending values, escaped or in another form (a number read from
+            // the text), so its message passes only when it names keys: a missing or unknown
+            // field.
             let message = e.to_string();
-            if self
-                .0
-                .values()
-                .any(|v| !v.is_empty() && message.contains(v.as_str()))
-            {
-                Error::InvalidContent("secret content does not match the expected type".into())
-            } else {
+            if message.starts_with("missing field `") || message.starts_with("unknown field `") {
                 Error::InvalidContent(format!("secret content does not match the type: {message}"))
+            } else {
+                Error::InvalidContent("secret content does not match the expected type".into())
             }
         })
     }
@@ -201,8 +201,33 @@ mod tests {
         struct Port {
             port: u16,
         }
-        let content = SecretContent::from_pairs([("port", "hunter2-secret")]).unwrap();
-        let err = content.to_serde::<Port>().unwrap_err().to_string();
-        assert!(!err.contains("hunter2"), "{err}");
+        // Values serde would show escaped, or in another form than they are stored.
+        for value in [
+            "hunter2-secret",
+            "hunt\"er2",
+            "hun\\ter2",
+            "hunter\n2",
+            "0042",
+            "4.20e1",
+        ] {
+            let content = SecretContent::from_pairs([("port", value)]).unwrap();
+            let err = content.to_serde::<Port>().unwrap_err().to_string();
+            assert_eq!(
+                err, "invalid content: secret content does not match the expected type",
+                "{value:?}"
+            );
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Login {
+            user: String,
+            password: String,
+        }
+        let content = SecretContent::from_pairs([("user", "admin-s3cret")]).unwrap();
+        let err = content.to_serde::<Login>().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "invalid content: secret content does not match the type: missing field `password`"
+        );
     }
 }

@@ -203,6 +203,48 @@ impl RunArgs {
     }
 }
 
+/// Bytes of the charm's output one `juju-log` call carries: Linux refuses a single argument
+/// over 128 KiB, and a refused call would lose the output silently.
+const LOG_PIECE: usize = 32 << 10;
+
+/// Forwards the charm's captured `stream` to juju-log, in numbered pieces when it is long.
+fn forward_output(backend: &mut dyn Backend, stream: &str, level: Level, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim_end();
+    if text.trim().is_empty() {
+        return;
+    }
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while rest.len() > LOG_PIECE {
+        // Cut after a line if there is one in the piece, else at a character boundary.
+        let mut cut = LOG_PIECE;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let cut = rest[..cut].rfind('\n').map_or(cut, |n| n + 1);
+        pieces.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    pieces.push(rest);
+    let total = pieces.len();
+    for (n, piece) in pieces.iter().enumerate() {
+        let line = if total == 1 {
+            format!("charm {stream}: {piece}")
+        } else {
+            format!(
+                "charm {stream} ({} of {total}): {}",
+                n + 1,
+                piece.trim_end()
+            )
+        };
+        if let Err(e) = backend.host_log(level, &line) {
+            eprintln!("charm-host: cannot forward the charm's {stream} to juju-log: {e}");
+            return;
+        }
+    }
+}
+
 /// Reports a failure the way Juju operators look for it: one line on stderr and in juju-log.
 fn fail(backend: &mut dyn Backend, line: &str) -> ExitCode {
     eprintln!("charm-host: {line}");
@@ -272,10 +314,7 @@ fn run(args: RunArgs) -> ExitCode {
         ("stdout", Level::Info, &report.stdout),
         ("stderr", Level::Warning, &report.stderr),
     ] {
-        let text = String::from_utf8_lossy(bytes);
-        if !text.trim().is_empty() {
-            let _ = backend.host_log(level, &format!("charm {stream}: {}", text.trim_end()));
-        }
+        forward_output(backend.as_mut(), stream, level, bytes);
     }
     match report.outcome {
         Ok(()) => ExitCode::SUCCESS,

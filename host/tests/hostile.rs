@@ -266,3 +266,110 @@ fn flags_and_environment_may_lower_limits_but_not_raise_them_past_the_ceilings()
     let out = run_hook(&stubs, &probe(), "install", &[], &["--memory", "128MiB"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// The value directories of hosts in `tmp`.
+fn value_dirs(tmp: &std::path::Path) -> Vec<PathBuf> {
+    std::fs::read_dir(tmp)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("charm-host-"))
+        })
+        .collect()
+}
+
+#[test]
+fn values_left_by_a_host_killed_mid_command_are_removed_by_the_next_host() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp_env = tmp.path().to_str().unwrap();
+    let stubs = StubTools::all();
+    stubs.hang("secret-add", 30);
+    let mut child = hook_command(&stubs, &probe(), "probe-add", &[("TMPDIR", tmp_env)], &[])
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while value_dirs(tmp.path()).is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "no value file appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left = value_dirs(tmp.path());
+    assert_eq!(left.len(), 1);
+    assert!(
+        left[0].join("password").exists(),
+        "SIGKILL left the value behind"
+    );
+
+    let stubs = StubTools::all();
+    stubs.out("secret-add", None, &format!("secret:{XID}\n"));
+    let out = run_hook(&stubs, &probe(), "probe-add", &[("TMPDIR", tmp_env)], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        value_dirs(tmp.path()),
+        Vec::<PathBuf>::new(),
+        "the next host swept it"
+    );
+}
+
+#[test]
+fn a_charms_error_reaches_stderr_and_juju_log_as_one_capped_line_without_control_characters() {
+    let stubs = StubTools::all();
+    let out = run_hook(&stubs, &probe(), "probe-ugly-error", &[], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err:?}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\r'), "{err:?}");
+    assert!(
+        err.starts_with(
+            "charm-host: probe-ugly-error: charm returned an error: first line second line  [2J"
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.trim_end().ends_with("(4027 more characters)"),
+        "{err:?}"
+    );
+    assert!(err.len() < 1200, "{}", err.len());
+    let logged = stubs.logs();
+    assert!(
+        logged.iter().any(|l| l.starts_with(
+            "ERROR probe-ugly-error: charm returned an error: first line second line"
+        )),
+        "{logged:?}"
+    );
+}
+
+#[test]
+fn long_charm_output_reaches_juju_log_in_pieces_none_lost() {
+    let stubs = StubTools::all();
+    let out = run_hook(&stubs, &probe(), "probe-print-long", &[], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pieces: Vec<String> = stubs
+        .logs()
+        .into_iter()
+        .filter_map(|l| l.strip_prefix("INFO charm stdout (").map(str::to_string))
+        .collect();
+    assert!(pieces.len() >= 9, "{} pieces", pieces.len());
+    let total = pieces.len();
+    let mut text = String::new();
+    for (n, piece) in pieces.iter().enumerate() {
+        let (header, body) = piece.split_once("): ").unwrap();
+        // The stub writes newlines inside an argument as `\n`.
+        let body = body.replace("\\n", "\n");
+        assert_eq!(header, format!("{} of {total}", n + 1));
+        assert!(body.len() <= 32 << 10, "{} bytes", body.len());
+        text.push_str(&body);
+        text.push('\n');
+    }
+    let expected: String = (0..3000)
+        .map(|n| format!("line {n:05} {}\n", "y".repeat(90)))
+        .collect();
+    assert_eq!(text, expected);
+}

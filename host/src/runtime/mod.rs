@@ -463,7 +463,9 @@ impl Charm {
             {
                 HookFailure::Output(limits.output)
             }
-            HookFailure::Crashed(reason) => HookFailure::Crashed(describe_crash(reason, &stderr)),
+            HookFailure::Crashed(reason) => {
+                HookFailure::Crashed(one_line(&describe_crash(reason, &stderr)))
+            }
             other => other,
         });
         HookReport {
@@ -504,7 +506,7 @@ impl Charm {
             .and_then(|charm| charm.call_handle(&mut store, event));
         let outcome = match result {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(message)) => Err(HookFailure::CharmError(message)),
+            Ok(Err(message)) => Err(HookFailure::CharmError(one_line(&message))),
             Err(e) => Err(classify(
                 &e,
                 limits,
@@ -569,6 +571,26 @@ fn classify(
         Some(trap) => HookFailure::Crashed(trap.to_string()),
         None => HookFailure::Crashed(root_cause(e)),
     }
+}
+
+/// How much of a charm's own words a failure line keeps.
+const CHARM_WORDS: usize = 1000;
+
+/// A charm's words (its error, its last line on stderr) as they may go into a failure line
+/// on stderr and juju-log: one line, control characters as spaces, at most [`CHARM_WORDS`]
+/// characters.
+pub fn one_line(text: &str) -> String {
+    let flat: String = text
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let total = flat.chars().count();
+    if total <= CHARM_WORDS {
+        return flat;
+    }
+    let kept: String = flat.chars().take(CHARM_WORDS).collect();
+    format!("{kept}… ({} more characters)", total - CHARM_WORDS)
 }
 
 /// Adds the charm's own last words (a panic message, say) from its stderr, skipping the

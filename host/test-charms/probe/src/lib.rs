@@ -242,6 +242,16 @@ impl Guest for Probe {
                     Ok(())
                 }
                 "probe-exit" => std::process::exit(3),
+                "probe-ugly-error" => Err(format!(
+                    "first line\nsecond line\r\u{1b}[2J{}",
+                    "x".repeat(5000)
+                )),
+                "probe-print-long" => {
+                    for n in 0..3000 {
+                        println!("line {n:05} {}", "y".repeat(90));
+                    }
+                    Ok(())
+                }
                 "probe-get" => get_example().map(|_| ()).map_err(|e| format!("{e:?}")),
                 "probe-add" => {
                     add_example(&[("password", "probe-s3cret-value")], Some("probe-secret"))
