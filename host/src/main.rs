@@ -52,14 +52,15 @@ enum Command {
     /// Show what a component imports and exports, what its manifest grants, and every
     /// mismatch; exits 0 only if `run` would load it.
     Check(CheckArgs),
-    /// Precompile a component, so no hook waits for the compiler: into the host's artifact
-    /// cache (what `run` uses), or with --out into a file beside it as pack does.
+    /// Precompile a component into this machine's artifact cache (what `run` loads), so no
+    /// hook waits for the compiler; the first hook does it otherwise.
     Compile(CompileArgs),
 }
 
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// The component.
+    /// The component, or a charm directory (its charm.wasm and capabilities.yaml, and its
+    /// bundled host and dispatch, which are verified without running them).
     component: PathBuf,
     /// The capability manifest [default: capabilities.yaml beside the component].
     #[arg(long)]
@@ -101,10 +102,6 @@ struct CompileArgs {
     /// as fuel metering) [default: capabilities.yaml beside the component].
     #[arg(long)]
     manifest: Option<PathBuf>,
-    /// Write the artifact here (and its record beside it) instead of the host's cache; name it
-    /// after the component (`charm.wasm` → `charm.cwasm`) for `run` to find it.
-    #[arg(long)]
-    out: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -203,6 +200,36 @@ impl RunArgs {
     }
 }
 
+/// This machine's artifact cache, if it is trusted and not inside the charm directory (a
+/// package's files are never a place to load machine code from); else the hook compiles the
+/// component, and the operator is told why in juju-log.
+fn trusted_cache(runtime: &Runtime, charm_dir: &Path, backend: &mut dyn Backend) -> Option<Cache> {
+    let cache = Cache::for_engine(runtime.engine_hash()).and_then(|cache| {
+        let inside = |dir: &Path| {
+            let charm = charm_dir.canonicalize().ok()?;
+            Some(dir.canonicalize().ok()?.starts_with(charm))
+        };
+        match inside(cache.dir()) {
+            Some(false) => Ok(cache),
+            _ => Err(format!(
+                "artifact cache {} is inside the charm directory {}",
+                cache.dir().display(),
+                charm_dir.display()
+            )),
+        }
+    });
+    match cache {
+        Ok(cache) => Some(cache),
+        Err(why) => {
+            let _ = backend.host_log(
+                Level::Warning,
+                &format!("not using {why}; compiling the charm for this hook"),
+            );
+            None
+        }
+    }
+}
+
 /// Bytes of the charm's output one `juju-log` call carries: Linux refuses a single argument
 /// over 128 KiB, and a refused call would lose the output silently.
 const LOG_PIECE: usize = 32 << 10;
@@ -292,7 +319,7 @@ fn run(args: RunArgs) -> ExitCode {
         }
     };
     let path = args.component_path();
-    let cache = Cache::for_engine(runtime.engine_hash());
+    let cache = trusted_cache(&runtime, &args.charm_dir(), backend.as_mut());
     let charm = match runtime.load_file_cached(&path, cache.as_ref()) {
         Ok((charm, _)) => charm,
         Err(e) => return fail(backend.as_mut(), &format!("{hook}: {e}")),
@@ -353,7 +380,11 @@ fn simulate(args: SimulateArgs) -> ExitCode {
     }
 }
 
-fn check(args: CheckArgs) -> ExitCode {
+fn check(mut args: CheckArgs) -> ExitCode {
+    let charm_dir = args.component.is_dir().then(|| args.component.clone());
+    if let Some(dir) = &charm_dir {
+        args.component = dir.join("charm.wasm");
+    }
     let manifest_path = args.manifest.clone().unwrap_or_else(|| {
         args.component
             .parent()
@@ -409,6 +440,11 @@ fn check(args: CheckArgs) -> ExitCode {
         .map(|m| m.to_string())
         .collect();
     problems.extend(over_ceiling);
+    if let Some(dir) = &charm_dir {
+        let (lines, wrong) = pack::verify_package(dir);
+        print!("{lines}");
+        problems.extend(wrong);
+    }
     if let Err(e) = runtime.load_file(&args.component) {
         let line = e.to_string();
         if !problems.iter().any(|p| line.contains(p.as_str())) {
@@ -436,31 +472,22 @@ fn compile(args: CompileArgs) -> ExitCode {
                 .unwrap_or(Path::new("."))
                 .join("capabilities.yaml")
         });
+        // The engine settings `run` will use: from this machine's ceilings and the manifest.
+        let ceilings = Ceilings::of_machine().map_err(anyhow::Error::msg)?;
         let limits = match Manifest::load(&manifest_path) {
             Ok(m) => m
-                .limits(Limits::default())
+                .limits(ceilings.limits)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", manifest_path.display()))?,
-            Err(_) if args.manifest.is_none() => Limits::default(),
+            Err(_) if args.manifest.is_none() => ceilings.limits,
             Err(e) => return Err(e.into()),
         };
         let runtime = Runtime::new(limits)?;
-        let artifact = match &args.out {
-            Some(out) => out.clone(),
-            None => {
-                let root = Cache::default_root().ok_or_else(|| {
-                    anyhow::anyhow!("no cache directory: set CHARM_HOST_CACHE_DIR or HOME")
-                })?;
-                let cache = Cache::open(&root, runtime.engine_hash())?;
-                let bytes = std::fs::read(&args.component).map_err(|e| {
-                    anyhow::anyhow!("cannot read {}: {e}", args.component.display())
-                })?;
-                let hash = charm_host::runtime::artifacts::component_hash(&bytes);
-                cache.remember_hash(&args.component, &hash)?;
-                cache.artifact(&hash)
-            }
-        };
-        runtime.precompile_to(&args.component, &artifact, None)?;
-        Ok(artifact)
+        let cache = Cache::for_engine(runtime.engine_hash()).map_err(anyhow::Error::msg)?;
+        runtime.load_file_cached(&args.component, Some(&cache))?;
+        let hash = cache
+            .known_hash(&args.component)
+            .ok_or_else(|| anyhow::anyhow!("the artifact cache could not record the component"))?;
+        Ok(cache.artifact(&hash))
     };
     match compiled() {
         Ok(artifact) => {

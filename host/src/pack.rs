@@ -4,12 +4,13 @@
 //! <name>/                  the charm directory (and <name>.charm, the same as a zip)
 //!   dispatch               executable: execs bin/charm-host run --charm-dir <this directory>
 //!   bin/charm-host         the host, bundled: Juju machines need nothing else installed
-//!   charm.wasm             the charm's component
-//!   charm.cwasm(.meta)     the component precompiled for the bundled host, so no hook compiles
+//!   charm.wasm             the charm's component (each machine compiles it for itself: no
+//!                          machine code ships in a package)
 //!   capabilities.yaml      what the charm may do (deny by default)
 //!   metadata.yaml          the charm's metadata, as Juju reads it
 //!   manifest.yaml          the bases (as charmcraft writes it)
 //!   config.yaml            the charm's options, if it has any
+//!   .charm-host-pack       a marker: a later pack may replace this directory, and no other
 //! ```
 //!
 //! Packing refuses what could not run: a component that is not a charm, one that imports an
@@ -27,7 +28,58 @@ use crate::capabilities::{Manifest, check_imports};
 use crate::juju::names::is_valid_app_name;
 use crate::runtime::artifacts::Cache;
 use crate::runtime::ceilings::Ceilings;
-use crate::runtime::{Limits, Runtime};
+use crate::runtime::{Limits, Runtime, read_component};
+
+/// The file `pack` writes into every charm directory it makes: only such a directory is
+/// replaced by a later `pack`.
+pub const MARKER: &str = ".charm-host-pack";
+
+const MARKER_TEXT: &str =
+    "This charm directory was written by `charm-host pack`, which may replace it.\n";
+
+/// What a charm directory carries besides the component and its manifests, checked without
+/// running anything in it: whether `dispatch` is the one `pack` writes, and the bundled host's
+/// SHA-256 next to this host's (an operator compares it with the release they trust). Returns
+/// the report lines and the problems (a `dispatch` that is not `pack`'s may run anything).
+pub fn verify_package(dir: &Path) -> (String, Vec<String>) {
+    use sha2::{Digest, Sha256};
+    let hash = |p: &Path| -> Option<String> {
+        let bytes = std::fs::read(p).ok()?;
+        Some(
+            Sha256::digest(bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        )
+    };
+    let mut lines = String::from("package:\n");
+    let mut problems = Vec::new();
+    let dispatch = std::fs::read(dir.join("dispatch")).ok();
+    if dispatch.as_deref() == Some(DISPATCH.as_bytes()) {
+        lines.push_str("  dispatch: the one charm-host pack writes\n");
+    } else {
+        lines.push_str("  dispatch: NOT the one charm-host pack writes\n");
+        problems.push(format!(
+            "{} is not the dispatch charm-host pack writes: it may run anything",
+            dir.join("dispatch").display()
+        ));
+    }
+    let bundled = hash(&dir.join("bin/charm-host"));
+    let this = std::env::current_exe().ok().and_then(|p| hash(&p));
+    match (&bundled, &this) {
+        (Some(b), Some(t)) if b == t => lines.push_str(&format!(
+            "  bin/charm-host: sha256 {b}, the same as this charm-host {}\n",
+            env!("CARGO_PKG_VERSION")
+        )),
+        (Some(b), _) => lines.push_str(&format!(
+            "  bin/charm-host: sha256 {b}, NOT this charm-host {} ({}): compare it with the release you trust\n",
+            env!("CARGO_PKG_VERSION"),
+            this.as_deref().unwrap_or("unknown")
+        )),
+        (None, _) => problems.push(format!("{} is missing", dir.join("bin/charm-host").display())),
+    }
+    (lines, problems)
+}
 
 /// The `dispatch` every packed charm gets. Juju runs it with the charm directory as the
 /// working directory and `JUJU_CHARM_DIR` set; run by hand, it finds its own directory.
@@ -119,8 +171,8 @@ fn manifest_yaml(bases: &[Base]) -> String {
 }
 
 /// Checks everything and writes the charm directory `<out>/<name>`, replacing one `pack`
-/// made before; returns its path. The component is precompiled with the engine settings
-/// `charm-host run` will use under this manifest.
+/// made before; returns its path. The component is compiled (not shipped compiled) to check
+/// it loads under this manifest.
 pub fn pack_dir(spec: &PackSpec, out: &Path) -> anyhow::Result<PathBuf> {
     if spec.bases.is_empty() {
         bail!("at least one base is needed");
@@ -151,13 +203,14 @@ pub fn pack_dir(spec: &PackSpec, out: &Path) -> anyhow::Result<PathBuf> {
         .map_err(|e| anyhow::anyhow!("{}: {e}", config.display()))?;
     }
 
+    // Read (and checked) before anything is written: only a regular file of a component's
+    // size is packed.
+    let component = read_component(spec.component)?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let target = out.join(&name);
-    if target.exists()
-        && !(target.join("dispatch").is_file() && target.join("charm.wasm").is_file())
-    {
+    if target.exists() && !target.join(MARKER).is_file() {
         bail!(
-            "refusing to replace {}: it is not a charm directory pack made",
+            "refusing to replace {}: it is not a charm directory pack made (no {MARKER})",
             target.display()
         );
     }
@@ -175,17 +228,12 @@ pub fn pack_dir(spec: &PackSpec, out: &Path) -> anyhow::Result<PathBuf> {
             .with_context(|| format!("cannot bundle {}", spec.host_binary.display()))?;
     }
     std::fs::set_permissions(&bundled, std::fs::Permissions::from_mode(0o755))?;
-    copy(spec.component, &dir.join("charm.wasm"))?;
-    let artifact = dir.join("charm.cwasm");
-    // Reuse what this host compiled before (the samples' Python components take seconds).
-    let cache = Cache::for_engine(runtime.engine_hash());
-    let charm = runtime.precompile_to(spec.component, &artifact, cache.as_ref())?;
-    for file in [
-        artifact.clone(),
-        crate::runtime::artifacts::record_path(&artifact),
-    ] {
-        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644))?;
-    }
+    write_file(&dir.join("charm.wasm"), &component, 0o644)?;
+    write_file(&dir.join(MARKER), MARKER_TEXT.as_bytes(), 0o644)?;
+    // Checks it loads under this manifest's engine settings; no artifact ships (each machine
+    // compiles its own). This host's cache spares a recompile (Python components take seconds).
+    let cache = Cache::for_engine(runtime.engine_hash()).ok();
+    let (charm, _) = runtime.load_file_cached(spec.component, cache.as_ref())?;
     if let Some(mismatch) = check_imports(&manifest, charm.imports()).first() {
         bail!(
             "{} cannot run under {}: {mismatch}",

@@ -1,6 +1,7 @@
 //! Precompiled artifacts: a warm cache loads without compiling; a missing, stale, corrupt or
 //! foreign artifact is detected and the component compiled again; `charm-host compile` and
-//! `run` share the cache.
+//! `run` share the cache; an artifact from anywhere but the host's own trusted cache is never
+//! loaded (the attacks on it are in `hostile.rs`).
 
 mod common;
 
@@ -10,7 +11,7 @@ use charm_host::runtime::artifacts::{self, Cache};
 use charm_host::runtime::{Limits, Origin, Runtime};
 use common::*;
 
-/// A copy of the database component in its own directory (so artifacts beside it are ours).
+/// A copy of the database component in its own directory.
 fn component_copy(dir: &Path) -> PathBuf {
     let path = dir.join("charm.wasm");
     std::fs::copy(component("database"), &path).unwrap();
@@ -42,32 +43,16 @@ fn the_first_load_compiles_and_later_loads_come_from_the_cache() {
 }
 
 #[test]
-fn an_artifact_beside_the_component_is_preferred() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = component_copy(dir.path());
-    let runtime = Runtime::new(Limits::default()).unwrap();
-    runtime
-        .precompile_to(&path, &artifacts::beside(&path), None)
-        .unwrap();
-    assert_eq!(
-        origin(&runtime, &path, &cache(dir.path(), &runtime)),
-        Origin::Beside
-    );
-}
-
-#[test]
 fn a_changed_component_is_compiled_again() {
     let dir = tempfile::tempdir().unwrap();
     let path = component_copy(dir.path());
     let runtime = Runtime::new(Limits::default()).unwrap();
-    runtime
-        .precompile_to(&path, &artifacts::beside(&path), None)
-        .unwrap();
     let cache = cache(dir.path(), &runtime);
-    assert_eq!(origin(&runtime, &path, &cache), Origin::Beside);
+    assert_eq!(origin(&runtime, &path, &cache), Origin::Compiled);
+    assert_eq!(origin(&runtime, &path, &cache), Origin::Cache);
     std::fs::copy(component("webserver"), &path).unwrap();
     let (charm, from) = runtime.load_file_cached(&path, Some(&cache)).unwrap();
-    assert_eq!(from, Origin::Compiled, "the artifact beside it is stale");
+    assert_eq!(from, Origin::Compiled, "the cached artifact is stale");
     assert!(
         !charm.imports().iter().any(|i| i.contains("leadership")),
         "the new component was loaded, not the old artifact: {:?}",
@@ -108,11 +93,22 @@ fn an_artifact_for_other_engine_settings_is_not_loaded() {
     })
     .unwrap();
     assert_ne!(plain.engine_hash(), metered.engine_hash());
-    plain
-        .precompile_to(&path, &artifacts::beside(&path), None)
-        .unwrap();
+    let plain_cache = cache(dir.path(), &plain);
+    assert_eq!(origin(&plain, &path, &plain_cache), Origin::Compiled);
+    let hash = artifacts::component_hash(&std::fs::read(&path).unwrap());
+    let metered_cache = cache(dir.path(), &metered);
+    // The plain engine's artifact, with its record, where the metered engine looks.
+    for (from, to) in [
+        (plain_cache.artifact(&hash), metered_cache.artifact(&hash)),
+        (
+            artifacts::record_path(&plain_cache.artifact(&hash)),
+            artifacts::record_path(&metered_cache.artifact(&hash)),
+        ),
+    ] {
+        std::fs::copy(from, to).unwrap();
+    }
     assert_eq!(
-        origin(&metered, &path, &cache(dir.path(), &metered)),
+        origin(&metered, &path, &metered_cache),
         Origin::Compiled,
         "fuel metering changes the machine code"
     );
@@ -143,26 +139,6 @@ fn compile_fills_the_cache_that_run_reads() {
         origin(&runtime, &path, &cache),
         Origin::Cache,
         "what run does for this manifest finds the artifact"
-    );
-}
-
-#[test]
-fn compile_out_writes_the_artifact_and_its_record_beside_the_component() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = component_copy(dir.path());
-    let out = std::process::Command::new(charm_host_binary())
-        .arg("compile")
-        .arg(&path)
-        .arg("--out")
-        .arg(artifacts::beside(&path))
-        .env_remove("CHARM_HOST_CACHE_DIR")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let runtime = Runtime::new(Limits::default()).unwrap();
-    assert_eq!(
-        origin(&runtime, &path, &cache(dir.path(), &runtime)),
-        Origin::Beside
     );
 }
 

@@ -44,7 +44,22 @@ fn a_sample_with_its_manifest_would_run() {
         !text.contains("juju:charm/leadership"),
         "a component imports only the interfaces it uses:\n{text}"
     );
-    assert!(text.contains("wasi:") && text.contains("sandboxed: linked, denied by the host"));
+    // Each WASI interface is reported for what the charm really gets through it.
+    for (interface, note) in [
+        ("wasi:cli/stdout", "provided: captured for juju-log"),
+        (
+            "wasi:cli/environment",
+            "provided, empty: no variables or arguments",
+        ),
+        ("wasi:cli/exit", "provided: exiting fails the hook"),
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("  {interface}@0.2."))
+                    && l.ends_with(&format!(": {note}"))),
+            "missing {interface} in:\n{text}"
+        );
+    }
 }
 
 #[test]

@@ -11,8 +11,21 @@ use common::*;
 /// A charm component built from a core module in WAT: it exports the world's `handle` (which
 /// returns ok) and whatever else `body` declares.
 fn charm_from_wat(dir: &std::path::Path, name: &str, body: &str) -> PathBuf {
+    charm_from_wat_in(dir, name, body, None)
+}
+
+/// [`charm_from_wat`], in a world that also imports another package's interface: `extra` is
+/// its WIT, the interface's name, and the core module's import of it.
+fn charm_from_wat_in(
+    dir: &std::path::Path,
+    name: &str,
+    body: &str,
+    extra: Option<(&str, &str, &str)>,
+) -> PathBuf {
+    let core_import = extra.map_or("", |(_, _, import)| import);
     let wat = format!(
         r#"(module
+            {core_import}
             (memory (export "memory") 1)
             (global $bump (mut i32) (i32.const 1024))
             (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
@@ -31,9 +44,25 @@ fn charm_from_wat(dir: &std::path::Path, name: &str, body: &str) -> PathBuf {
     let (package, _) = resolve
         .push_dir(workspace_root().join("wit"))
         .expect("the contract parses");
-    let world = resolve
-        .select_world(&[package], Some("charm"))
-        .expect("the charm world");
+    let world = match extra {
+        None => resolve
+            .select_world(&[package], Some("charm"))
+            .expect("the charm world"),
+        Some((wit, import, _)) => {
+            resolve
+                .push_str("extra.wit", wit)
+                .expect("the extra WIT parses");
+            let world = format!(
+                "package test:extra; world extended {{ include juju:charm/charm@0.1.0; import {import}; }}"
+            );
+            let extended = resolve
+                .push_str("world.wit", &world)
+                .expect("the world parses");
+            resolve
+                .select_world(&[extended], Some("extended"))
+                .expect("the extended world")
+        }
+    };
     wit_component::embed_component_metadata(
         &mut module,
         &resolve,
@@ -372,4 +401,165 @@ fn long_charm_output_reaches_juju_log_in_pieces_none_lost() {
         .map(|n| format!("line {n:05} {}\n", "y".repeat(90)))
         .collect();
     assert_eq!(text, expected);
+}
+
+#[test]
+fn a_charm_importing_a_wasi_interface_no_host_provides_is_refused_at_load_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let charm = charm_from_wat_in(
+        dir.path(),
+        "http",
+        "",
+        Some((
+            "package wasi:http@0.2.6; interface outgoing-handler { handle: func() -> u32; }",
+            "wasi:http/outgoing-handler@0.2.6",
+            r#"(import "wasi:http/outgoing-handler@0.2.6" "handle" (func (result i32)))"#,
+        )),
+    );
+    let stubs = StubTools::all();
+    let out = run_hook(&stubs, &charm, "install", &[], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim(),
+        format!(
+            "charm-host: install: {} cannot run on this host: it imports wasi:http/outgoing-handler@0.2.6, which this host does not provide",
+            charm.display()
+        )
+    );
+    let out = charm_host(&[
+        "check",
+        charm.to_str().unwrap(),
+        "--manifest",
+        "/nonexistent",
+    ]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("  wasi:http/outgoing-handler@0.2.6: UNKNOWN to this host"),
+        "{report}"
+    );
+}
+
+/// A valid artifact of the probe, compiled for the engine `charm-host run` uses without a
+/// manifest, recorded as if it were `victim`'s: what an attacker ships or plants.
+fn forged_artifact(dir: &std::path::Path, victim: &std::path::Path, at: &std::path::Path) {
+    use charm_host::runtime::artifacts::{self, Cache};
+    use charm_host::runtime::{Limits, Runtime};
+    let runtime = Runtime::new(Limits::default()).unwrap();
+    let scratch = Cache::open(&dir.join("scratch-cache"), runtime.engine_hash()).unwrap();
+    runtime.load_file_cached(&probe(), Some(&scratch)).unwrap();
+    let probe_hash = scratch.known_hash(&probe()).unwrap();
+    let compiled = std::fs::read(scratch.artifact(&probe_hash)).unwrap();
+    let victim_hash = artifacts::component_hash(&std::fs::read(victim).unwrap());
+    artifacts::write(at, &compiled, &victim_hash, runtime.engine_hash()).unwrap();
+}
+
+/// Runs `charm`'s install with `cache` as the artifact cache; the probe's install (were its
+/// forged artifact run) calls `is-leader` first, the plain charm calls nothing.
+fn install_with_cache(
+    charm: &std::path::Path,
+    cache: &std::path::Path,
+) -> (StubTools, std::process::Output) {
+    let stubs = StubTools::all();
+    stubs.answer_probe_install();
+    let cache = cache.to_str().unwrap().to_string();
+    let out = run_hook(
+        &stubs,
+        charm,
+        "install",
+        &[("CHARM_HOST_CACHE_DIR", &cache)],
+        &[],
+    );
+    (stubs, out)
+}
+
+fn hook_commands(stubs: &StubTools) -> Vec<String> {
+    stubs
+        .calls()
+        .into_iter()
+        .map(|c| c[0].clone())
+        .filter(|t| t != "juju-log")
+        .collect()
+}
+
+#[test]
+fn an_artifact_shipped_beside_the_component_is_never_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let charm = charm_from_wat(dir.path(), "charm", "");
+    forged_artifact(dir.path(), &charm, &dir.path().join("charm.cwasm"));
+    let (stubs, out) = install_with_cache(&charm, &dir.path().join("cache"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        hook_commands(&stubs),
+        Vec::<String>::new(),
+        "the probe's code did not run"
+    );
+}
+
+#[test]
+fn a_cache_others_may_write_is_not_used_and_what_was_planted_in_it_never_runs() {
+    use charm_host::runtime::artifacts::Cache;
+    use charm_host::runtime::{Limits, Runtime};
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let charm = charm_from_wat(dir.path(), "charm", "");
+    let root = dir.path().join("shared-cache");
+    let runtime = Runtime::new(Limits::default()).unwrap();
+    let cache = Cache::open(&root, runtime.engine_hash()).unwrap();
+    let hash = charm_host::runtime::artifacts::component_hash(&std::fs::read(&charm).unwrap());
+    forged_artifact(dir.path(), &charm, &cache.artifact(&hash));
+    for d in [root.clone(), cache.dir().to_path_buf()] {
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    let (stubs, out) = install_with_cache(&charm, &root);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        hook_commands(&stubs),
+        Vec::<String>::new(),
+        "the planted code did not run"
+    );
+    let warned = stubs.logs();
+    assert!(
+        warned.iter().any(|l| l.starts_with(&format!(
+            "WARNING not using artifact cache {}: ",
+            root.display()
+        )) && l.ends_with("; compiling the charm for this hook")),
+        "{warned:?}"
+    );
+}
+
+#[test]
+fn a_cache_or_artifact_another_user_owns_is_not_trusted() {
+    use charm_host::runtime::artifacts::Cache;
+    use charm_host::runtime::{Limits, Runtime};
+    // SAFETY: geteuid has no preconditions.
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "this test needs root (it chowns)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let charm = charm_from_wat(dir.path(), "charm", "");
+    let runtime = Runtime::new(Limits::default()).unwrap();
+    let hash = charm_host::runtime::artifacts::component_hash(&std::fs::read(&charm).unwrap());
+
+    // A whole cache directory of another user's.
+    let theirs = dir.path().join("their-cache");
+    let cache = Cache::open(&theirs, runtime.engine_hash()).unwrap();
+    forged_artifact(dir.path(), &charm, &cache.artifact(&hash));
+    std::os::unix::fs::chown(&theirs, Some(65534), None).unwrap();
+    let e = Cache::open(&theirs, runtime.engine_hash()).err().unwrap();
+    assert!(e.contains("must be a directory of user 0"), "{e}");
+    let (stubs, out) = install_with_cache(&charm, &theirs);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(hook_commands(&stubs), Vec::<String>::new());
+
+    // Our cache, but an artifact file another user owns (or anyone may write).
+    let ours = dir.path().join("our-cache");
+    let cache = Cache::open(&ours, runtime.engine_hash()).unwrap();
+    let artifact = cache.artifact(&hash);
+    forged_artifact(dir.path(), &charm, &artifact);
+    std::os::unix::fs::chown(&artifact, Some(65534), None).unwrap();
+    let (stubs, out) = install_with_cache(&charm, &ours);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(hook_commands(&stubs), Vec::<String>::new());
 }

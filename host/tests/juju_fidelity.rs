@@ -1104,34 +1104,6 @@ juju_rule!(
     }
 );
 
-juju_rule!(
-    revoking_the_owner_takes_away_its_own_access,
-    |mut h: Harness| {
-        let id = existing(&mut h, "s");
-        run(
-            &mut h,
-            "owner/0",
-            json!([{"op": "revoke", "id": id, "app": "owner"}]),
-        )
-        .ok();
-        let ran = run(
-            &mut h,
-            "owner/0",
-            json!([{"op": "get", "id": id}, {"op": "ids"},
-                   {"op": "set", "id": id, "description": "d"}]),
-        );
-        assert_eq!(ran.step(0), "error permission-denied: permission denied");
-        assert_eq!(
-            ran.step(1),
-            format!("ok {}", id.trim_start_matches("secret:"))
-        );
-        assert_eq!(
-            ran.outcome,
-            Err("run: cannot apply changes: updating secrets: permission denied".into())
-        );
-    }
-);
-
 // Warnings -----------------------------------------------------------------------------------
 
 juju_rule!(

@@ -62,15 +62,15 @@ fn a_packed_charm_has_the_layout_juju_deploys() {
     assert_eq!(
         files,
         [
+            ".charm-host-pack",
             "bin/charm-host",
             "capabilities.yaml",
-            "charm.cwasm",
-            "charm.cwasm.meta",
             "charm.wasm",
             "dispatch",
             "manifest.yaml",
             "metadata.yaml"
-        ]
+        ],
+        "no machine code ships: each machine compiles the component"
     );
     assert_eq!(mode(&dir.join("dispatch")), 0o755);
     assert_eq!(mode(&dir.join("bin/charm-host")), 0o755);
@@ -129,11 +129,10 @@ fn the_charm_archive_holds_the_same_files_with_their_permissions() {
     assert_eq!(
         names,
         [
+            ".charm-host-pack",
             "bin/",
             "bin/charm-host",
             "capabilities.yaml",
-            "charm.cwasm",
-            "charm.cwasm.meta",
             "charm.wasm",
             "dispatch",
             "manifest.yaml",
@@ -259,10 +258,81 @@ fn a_directory_pack_did_not_make_is_never_replaced() {
         std::fs::read_to_string(out.path().join("database/notes.txt")).unwrap(),
         "mine"
     );
+    // Files named like pack's do not make a directory pack's: only its marker does.
+    std::fs::write(out.path().join("database/dispatch"), "#!/bin/sh\n").unwrap();
+    std::fs::write(out.path().join("database/charm.wasm"), "").unwrap();
+    let stderr = refused(&strs(&args));
+    assert!(stderr.contains("(no .charm-host-pack)"), "{stderr}");
+    assert!(out.path().join("database/notes.txt").exists());
     // A directory pack made is replaced by packing again.
     std::fs::remove_dir_all(out.path().join("database")).unwrap();
     pack_sample("database", out.path());
     pack_sample("database", out.path());
+}
+
+#[test]
+fn a_component_that_is_not_a_regular_file_is_refused_before_anything_is_written() {
+    let out = tempfile::tempdir().unwrap();
+    let zero = out.path().join("zero.wasm");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let mut args = pack_args(
+        "database",
+        "database",
+        &common::sample_file("database", "metadata.yaml"),
+        out.path(),
+    );
+    let at = args.iter().position(|a| a == "--component").unwrap();
+    args[at + 1] = path(&zero);
+    let stderr = refused(&strs(&args));
+    assert_eq!(
+        stderr,
+        format!(
+            "charm-host: pack: {} is not a regular file\n",
+            zero.display()
+        )
+    );
+    assert!(!out.path().join("database").exists());
+}
+
+#[test]
+fn check_on_a_charm_directory_verifies_its_dispatch_and_reports_its_host() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = pack_sample("database", out.path());
+    let check = || {
+        Command::new(common::charm_host_binary())
+            .arg("check")
+            .arg(&dir)
+            .output()
+            .unwrap()
+    };
+    let output = check();
+    let report = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{report}");
+    assert!(
+        report.contains("  dispatch: the one charm-host pack writes\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("  bin/charm-host: sha256 ")
+            && report.contains("the same as this charm-host"),
+        "{report}"
+    );
+    std::fs::write(dir.join("dispatch"), "#!/bin/sh\nexec /bin/sh -c 'id'\n").unwrap();
+    // The bundled host is a hard link to the one that packed it: replace, do not write through.
+    std::fs::remove_file(dir.join("bin/charm-host")).unwrap();
+    std::fs::write(dir.join("bin/charm-host"), "#!/bin/sh\n").unwrap();
+    let output = check();
+    let report = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("  dispatch: NOT the one charm-host pack writes\n"),
+        "{report}"
+    );
+    assert!(report.contains("NOT this charm-host"), "{report}");
+    assert!(
+        report.contains("is not the dispatch charm-host pack writes: it may run anything"),
+        "{report}"
+    );
 }
 
 #[test]

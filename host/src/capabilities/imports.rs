@@ -27,18 +27,28 @@ impl fmt::Display for Mismatch {
     }
 }
 
-/// The mismatches between a component's imports and a manifest. WASI is always allowed: the
-/// host links all of it and denies it through the sandbox.
+/// The version of the contract this host provides.
+pub const CONTRACT_VERSION: &str = "0.1.0";
+
+/// The contract interface `import` names (`secrets` for `juju:charm/secrets@0.1.0`), if it
+/// is one of this host's contract version.
+pub fn contract_interface(import: &str) -> Option<&str> {
+    let (name, version) = import.split_once('@')?;
+    (version == CONTRACT_VERSION)
+        .then(|| name.strip_prefix("juju:charm/"))
+        .flatten()
+}
+
+/// The mismatches between a component's imports and a manifest. The WASI interfaces the
+/// sandbox provides need no grant; any other import is unknown.
 pub fn check_imports(manifest: &Manifest, imports: &[String]) -> Vec<Mismatch> {
     imports
         .iter()
         .filter_map(|name| {
-            let unversioned = name.split('@').next().unwrap_or(name);
-            if unversioned.starts_with("wasi:") {
+            if crate::runtime::wasi_provides(name).is_some() {
                 return None;
             }
-            let interface = unversioned.strip_prefix("juju:charm/");
-            match interface.map(|i| manifest.grants_interface(i)) {
+            match contract_interface(name).map(|i| manifest.grants_interface(i)) {
                 Some(Some(true)) => None,
                 Some(Some(false)) => Some(Mismatch::NotGranted(name.clone())),
                 _ => Some(Mismatch::Unknown(name.clone())),
@@ -64,13 +74,23 @@ mod tests {
 
     #[test]
     fn an_ungranted_interface_and_an_unknown_one_are_named() {
-        let imports = ["juju:charm/secrets@0.1.0", "acme:widgets/gadget@1.0.0"].map(String::from);
+        let imports = [
+            "juju:charm/secrets@0.1.0",
+            "acme:widgets/gadget@1.0.0",
+            "juju:charm/secrets@0.9.0",
+            "wasi:http/outgoing-handler@0.2.6",
+            "wasi:cli/stdout@0.3.0",
+        ]
+        .map(String::from);
         let found = check_imports(&Manifest::default(), &imports);
         assert_eq!(
             found,
             [
                 Mismatch::NotGranted("juju:charm/secrets@0.1.0".into()),
-                Mismatch::Unknown("acme:widgets/gadget@1.0.0".into())
+                Mismatch::Unknown("acme:widgets/gadget@1.0.0".into()),
+                Mismatch::Unknown("juju:charm/secrets@0.9.0".into()),
+                Mismatch::Unknown("wasi:http/outgoing-handler@0.2.6".into()),
+                Mismatch::Unknown("wasi:cli/stdout@0.3.0".into()),
             ]
         );
         assert_eq!(

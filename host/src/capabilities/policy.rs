@@ -155,6 +155,21 @@ impl PolicyBackend {
         }
     }
 
+    /// A revoke naming an application (or one of its units) rather than a relation: allowed
+    /// only for an application related over an endpoint the manifest lets it grant over.
+    fn require_related(&mut self, app: &str, over: &BTreeSet<String>) -> Result<(), HostError> {
+        for endpoint in over {
+            for relation_id in self.ids_on(endpoint)? {
+                if self.inner.relation_remote_app(relation_id)? == app {
+                    return Ok(());
+                }
+            }
+        }
+        self.deny(format!(
+            "revoking secrets from {app:?} is not granted: it is not related over an endpoint in capabilities.yaml relations.grant-over"
+        ))
+    }
+
     /// Whether a secret may be read by id: owned, published over a granted endpoint, or
     /// named by a granted config option.
     fn readable_by_id(&mut self, id: &SecretId) -> Result<bool, HostError> {
@@ -286,14 +301,17 @@ impl Backend for PolicyBackend {
 
     fn secret_revoke(&mut self, id: &SecretId, grantee: &Grantee) -> Result<(), HostError> {
         self.require_op(SecretOp::Revoke)?;
-        let relation = match grantee {
-            Grantee::Relation(r) => Some(*r),
-            Grantee::RelationUnit(ru) => Some(ru.relation_id),
-            Grantee::Application(_) | Grantee::Unit(_) => None,
-        };
-        if let Some(relation_id) = relation {
-            let over = self.manifest.relations.grant_over.clone();
-            self.require_relation(relation_id, over, "grant over")?;
+        let over = self.manifest.relations.grant_over.clone();
+        match grantee {
+            Grantee::Relation(r) => self.require_relation(*r, over, "grant over")?,
+            Grantee::RelationUnit(ru) => {
+                self.require_relation(ru.relation_id, over, "grant over")?
+            }
+            Grantee::Application(app) => self.require_related(app, &over)?,
+            Grantee::Unit(unit) => {
+                let app = unit.split_once('/').map_or(unit.as_str(), |(app, _)| app);
+                self.require_related(app, &over)?
+            }
         }
         self.inner.secret_revoke(id, grantee)
     }

@@ -40,18 +40,15 @@ pub fn describe(
     let _ = writeln!(s, "world: {world}");
     let _ = writeln!(s, "imports:");
     for import in imports {
-        let note = if import.starts_with("wasi:") {
-            "sandboxed: linked, denied by the host"
-        } else {
-            let iface = import
-                .split('@')
-                .next()
-                .and_then(|n| n.strip_prefix("juju:charm/"));
-            match iface.and_then(|i| manifest.grants_interface(i)) {
+        let note = match crate::runtime::wasi_provides(import) {
+            Some(sandboxed) => sandboxed,
+            None => match super::imports::contract_interface(import)
+                .and_then(|i| manifest.grants_interface(i))
+            {
                 Some(true) => "granted",
                 Some(false) => "NOT GRANTED",
                 None => "UNKNOWN to this host",
-            }
+            },
         };
         let _ = writeln!(s, "  {import}: {note}");
     }

@@ -230,3 +230,45 @@ fn the_hosts_own_log_lines_need_no_logging_grant_but_the_charms_do() {
             .any(|(l, m)| l == "ERROR" && m == "hook failed")
     );
 }
+
+#[test]
+fn a_revoke_naming_an_application_or_unit_is_held_to_the_grant_over_endpoints() {
+    use crate::backend::Grantee;
+    let mut m = model();
+    m.deploy("stranger", 1).unwrap();
+    let secret = published(&mut m);
+    let (mut b, ctx) = policy(
+        &m,
+        "database/0",
+        "secrets: {operations: [revoke]}\nrelations: {grant-over: [database]}\n",
+    );
+    for grantee in [
+        Grantee::Application("stranger".into()),
+        Grantee::Unit("stranger/0".into()),
+    ] {
+        assert_eq!(
+            b.secret_revoke(&secret, &grantee),
+            Err(HostError::DeniedByPolicy(
+                "revoking secrets from \"stranger\" is not granted: it is not related over an endpoint in capabilities.yaml relations.grant-over".into()
+            ))
+        );
+    }
+    b.secret_revoke(&secret, &Grantee::Application("webserver".into()))
+        .unwrap();
+    b.secret_revoke(&secret, &Grantee::Unit("webserver/0".into()))
+        .unwrap();
+    let calls: Vec<String> = ctx
+        .lock()
+        .unwrap()
+        .calls
+        .iter()
+        .map(|c| c.operation.clone())
+        .filter(|o| o.starts_with("secret-revoke"))
+        .collect();
+    assert_eq!(
+        calls.len(),
+        2,
+        "only the related application's revokes reached Juju"
+    );
+    let _ = finish(b, ctx);
+}

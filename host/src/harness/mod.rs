@@ -92,7 +92,7 @@ impl Harness {
         };
         let runtime = Runtime::new(metered)?;
         // Compiling a large component takes seconds: reuse the host's artifact cache.
-        let cache = Cache::for_engine(runtime.engine_hash());
+        let cache = Cache::for_engine(runtime.engine_hash()).ok();
         Ok(Harness {
             runtime,
             cache,

@@ -1094,3 +1094,35 @@ fn expiry_times_are_stored_rounded_to_the_second() {
         Some(m.now + TimeDelta::seconds(61))
     );
 }
+
+#[test]
+fn revoking_the_owner_takes_away_its_own_access() {
+    // Through charm-host a charm cannot do this (its policy holds revokes to related
+    // applications); a plain ops charm can, and Juju then lets the owner neither read nor
+    // manage the secret, though secret-ids still lists it.
+    let mut m = model();
+    let secret = shared_secret(&mut m);
+    let mut ctx = hook(&m, "database/0");
+    ctx.secret_revoke(&secret, &Grantee::Application("database".into()))
+        .unwrap();
+    m = commit(ctx);
+    let mut ctx = hook(&m, "database/0");
+    assert_eq!(
+        ctx.secret_get(&Lookup::Id(secret.clone()), ReadMode::Tracked, None),
+        Err(JujuError::run("permission denied"))
+    );
+    assert_eq!(ctx.secret_ids(), [secret.xid().to_string()]);
+    ctx.secret_set(
+        &secret,
+        None,
+        &SetOptions {
+            description: Some("d".into()),
+            ..meta()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        ctx.finish(true).1,
+        Err("cannot apply changes: updating secrets: permission denied".into())
+    );
+}

@@ -1,20 +1,26 @@
-//! Precompiled components, so a hook never waits for Cranelift.
+//! Precompiled components, so a warm hook never waits for Cranelift.
 //!
 //! Compiling a component takes ~50 ms for a Rust charm and seconds for a Python or JS one;
-//! loading a precompiled artifact takes about a millisecond. Artifacts come from two places:
-//! `charm.cwasm` beside the component (written by `charm-host pack` or `charm-host compile
-//! --out`), and the host's own cache directory, keyed by the component's SHA-256 and the
-//! engine's compatibility hash (so a host built or configured differently never loads another's
-//! artifacts). Every artifact has a `.meta` record of what it was compiled from; an artifact
-//! whose record does not match, or that wasmtime refuses, is ignored, replaced in the cache,
-//! and the component is compiled again.
+//! loading a precompiled artifact takes about a millisecond. But an artifact is machine code
+//! that wasmtime runs without checking it, so the host only ever loads artifacts it compiled
+//! itself, on this machine, into a cache only it can write: never one shipped in a charm
+//! package (`pack` ships none), never one in a directory someone else could write. The first
+//! hook on a machine compiles (the `install` hook, typically), every later one loads.
+//!
+//! The cache is `$CHARM_HOST_CACHE_DIR`, else `/var/lib/charm-host/cache` for root (Juju runs
+//! hooks as root, often without `HOME`), else `$XDG_CACHE_HOME/charm-host` or
+//! `~/.cache/charm-host`. It is trusted only if it belongs to this user with no access for
+//! anyone else (created so), and every directory above it belongs to root or this user and
+//! nobody else may write it (a root-owned sticky directory such as `/tmp` passes); each
+//! artifact must be a regular file of this user's that nobody else may write. Artifacts are
+//! keyed by the component's SHA-256 and the engine's compatibility hash (a host built or
+//! configured differently never loads another's), each with a `.meta` record of what it was
+//! compiled from: one whose record does not match, or that wasmtime refuses, is compiled again.
 //!
 //! Hashing a large component on every hook would cost more than loading it, so the cache also
 //! remembers which hash a component file had (by path, inode, size and modification time);
-//! a file that changed in any of these is hashed again.
-//!
-//! The cache directory is created 0700 and every file in it 0600, written atomically: only
-//! this host writes there, and wasmtime's own checks reject a truncated or foreign file.
+//! a file that changed in any of these is hashed again. Every file is written 0600,
+//! atomically.
 
 use std::hash::Hasher;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
@@ -79,12 +85,6 @@ pub fn record_path(artifact: &Path) -> PathBuf {
     artifact.with_file_name(name)
 }
 
-/// The artifact `charm-host pack` and `compile --out` put beside a component:
-/// `charm.wasm` → `charm.cwasm`.
-pub fn beside(component: &Path) -> PathBuf {
-    component.with_extension("cwasm")
-}
-
 /// Writes an artifact and its record.
 pub fn write(artifact: &Path, bytes: &[u8], component: &str, engine: &str) -> std::io::Result<()> {
     let record = Record {
@@ -100,8 +100,17 @@ pub fn write(artifact: &Path, bytes: &[u8], component: &str, engine: &str) -> st
     )
 }
 
-/// Whether `artifact` says it was compiled from `component` for `engine`, and is whole.
+/// Whether `artifact` says it was compiled from `component` for `engine`, is whole, and is
+/// a regular file of this user's that nobody else may write (as is its record).
 pub fn matches(artifact: &Path, component: &str, engine: &str) -> bool {
+    let me = crate::private_file::euid();
+    let private = |p: &Path| {
+        std::fs::symlink_metadata(p)
+            .is_ok_and(|m| m.is_file() && m.uid() == me && m.mode() & 0o022 == 0)
+    };
+    if !private(artifact) || !private(&record_path(artifact)) {
+        return false;
+    }
     let Ok(text) = std::fs::read(record_path(artifact)) else {
         return false;
     };
@@ -120,37 +129,66 @@ pub struct Cache {
     dir: PathBuf,
 }
 
+/// Where root's cache lives: a fixed machine location (hooks run as root, `HOME` may be unset).
+pub const MACHINE_CACHE: &str = "/var/lib/charm-host/cache";
+
 impl Cache {
-    /// `$CHARM_HOST_CACHE_DIR`, else `$XDG_CACHE_HOME/charm-host`, else `~/.cache/charm-host`.
+    /// `$CHARM_HOST_CACHE_DIR`, else [`MACHINE_CACHE`] for root, else
+    /// `$XDG_CACHE_HOME/charm-host`, else `~/.cache/charm-host`.
     pub fn default_root() -> Option<PathBuf> {
         let var = |k: &str| {
             std::env::var_os(k)
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
         };
-        var("CHARM_HOST_CACHE_DIR")
-            .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("charm-host")))
-            .or_else(|| var("HOME").map(|d| d.join(".cache/charm-host")))
+        var("CHARM_HOST_CACHE_DIR").or_else(|| {
+            if crate::private_file::euid() == 0 {
+                Some(PathBuf::from(MACHINE_CACHE))
+            } else {
+                var("XDG_CACHE_HOME")
+                    .map(|d| d.join("charm-host"))
+                    .or_else(|| var("HOME").map(|d| d.join(".cache/charm-host")))
+            }
+        })
     }
 
-    /// The cache for `engine_hash` in the default directory, if there is one that can be
-    /// created: without it, hooks still run, only slower.
-    pub fn for_engine(engine_hash: &str) -> Option<Self> {
-        Cache::open(&Cache::default_root()?, engine_hash).ok()
+    /// The cache for `engine_hash` in the default directory; `Err` says why there is none
+    /// (no directory can be named, or it is not trusted): hooks then compile every time.
+    pub fn for_engine(engine_hash: &str) -> Result<Self, String> {
+        let root =
+            Cache::default_root().ok_or("no artifact cache: set CHARM_HOST_CACHE_DIR or HOME")?;
+        Cache::open(&root, engine_hash)
     }
 
-    /// The cache for `engine_hash` under `root`, creating it (0700) if needed.
-    pub fn open(root: &Path, engine_hash: &str) -> std::io::Result<Self> {
+    /// The cache for `engine_hash` under `root`, creating it (0700) if needed, if it is
+    /// trusted (see the module documentation); `Err` names what is not.
+    pub fn open(root: &Path, engine_hash: &str) -> Result<Self, String> {
+        let me = crate::private_file::euid();
         let dir = root.join(&engine_hash[..32]);
+        let refuse = |e: String| format!("artifact cache {}: {e}", root.display());
         for d in [root.to_path_buf(), dir.clone(), dir.join("files")] {
             if !d.is_dir() {
                 std::fs::DirBuilder::new()
                     .recursive(true)
                     .mode(0o700)
-                    .create(&d)?;
+                    .create(&d)
+                    .map_err(|e| refuse(format!("cannot create {}: {e}", d.display())))?;
+            }
+            let meta = std::fs::symlink_metadata(&d).map_err(|e| refuse(e.to_string()))?;
+            if !meta.is_dir() || meta.uid() != me || meta.mode() & 0o077 != 0 {
+                return Err(refuse(format!(
+                    "{} must be a directory of user {me} that nobody else may use (mode 700)",
+                    d.display()
+                )));
             }
         }
+        crate::private_file::check_trusted(root, me).map_err(refuse)?;
         Ok(Cache { dir })
+    }
+
+    /// The cache's directory (one per engine).
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// Where the artifact for a component with this hash goes.

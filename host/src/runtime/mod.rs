@@ -25,11 +25,44 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 pub use limits::{Bytes, Limits, Seconds, parse_duration, parse_size, store};
 pub use state::{HostState, MemoryLimiter};
 use ticker::Ticker;
+pub use wasi::provides as wasi_provides;
 
 use crate::backend::Backend;
 use crate::bindings::juju::charm::events::Event;
 use crate::bindings::{Charm as CharmBindings, CharmPre};
 use crate::error::HostError;
+
+/// The most a charm component may weigh; Python components are about 20 MB.
+pub const MAX_COMPONENT: usize = 128 << 20;
+
+/// Reads a component file, refusing anything but a regular file of at most
+/// [`MAX_COMPONENT`] bytes before reading it whole (a link to `/dev/zero` is not a component).
+pub fn read_component(path: &Path) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
+    let shown = path.display().to_string();
+    let unreadable = |e: std::io::Error| LoadError::Unreadable(shown.clone(), e.to_string());
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let meta = file.metadata().map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(LoadError::NotAFile(shown));
+    }
+    let too_large = |size| LoadError::TooLarge {
+        path: shown.clone(),
+        size,
+    };
+    let length = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+    if length > MAX_COMPONENT {
+        return Err(too_large(length));
+    }
+    let mut bytes = Vec::with_capacity(length);
+    file.take(MAX_COMPONENT as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() > MAX_COMPONENT {
+        return Err(too_large(bytes.len()));
+    }
+    Ok(bytes)
+}
 
 /// Native stack for the host functions a charm calls, beyond its own wasm stack limit.
 const HOST_STACK: usize = 4 << 20;
@@ -58,6 +91,17 @@ pub enum LoadError {
     /// The file does not start with the wasm magic number (path).
     #[error("{0} is not a WebAssembly file")]
     NotWasm(String),
+    /// Not a regular file: a device, a directory, a pipe (path).
+    #[error("{0} is not a regular file")]
+    NotAFile(String),
+    /// Larger than a component may be (path, size).
+    #[error("{path} is {} long, more than the {} a charm component may be", Bytes(*.size), Bytes(MAX_COMPONENT))]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// Its size.
+        size: usize,
+    },
     /// A core module, not a component (path).
     #[error("{0} is a core WebAssembly module, not a component: build the charm for wasm32-wasip2")]
     CoreModule(String),
@@ -142,8 +186,6 @@ pub enum Origin {
     Compiled,
     /// The host's artifact cache.
     Cache,
-    /// The precompiled artifact beside the component (`charm.cwasm`, from pack).
-    Beside,
 }
 
 impl Runtime {
@@ -193,8 +235,7 @@ impl Runtime {
     /// Loads and type-checks a component file.
     pub fn load_file(&self, path: &Path) -> Result<Charm, LoadError> {
         let shown = path.display().to_string();
-        let bytes =
-            std::fs::read(path).map_err(|e| LoadError::Unreadable(shown.clone(), e.to_string()))?;
+        let bytes = read_component(path)?;
         self.load_bytes(&bytes, &shown)
     }
 
@@ -203,98 +244,51 @@ impl Runtime {
         &self.engine_hash
     }
 
-    /// Loads a component from a precompiled artifact when a valid one exists (beside it, then
-    /// in `cache`), else compiles it and saves the artifact to `cache`. An artifact whose
-    /// record does not match this component and engine, or that wasmtime rejects, is ignored.
+    /// Loads a component from its artifact in `cache` when a valid one is there, else
+    /// compiles it and saves the artifact there. An artifact whose record does not match this
+    /// component and engine, or that wasmtime rejects, is ignored (and replaced).
     pub fn load_file_cached(
         &self,
         path: &Path,
         cache: Option<&artifacts::Cache>,
     ) -> Result<(Charm, Origin), LoadError> {
         let shown = path.display().to_string();
-        let read =
-            || std::fs::read(path).map_err(|e| LoadError::Unreadable(shown.clone(), e.to_string()));
+        let Some(cache) = cache else {
+            return self.load_file(path).map(|c| (c, Origin::Compiled));
+        };
         let mut bytes = None;
-        let hash = match cache.and_then(|c| c.known_hash(path)) {
+        let hash = match cache.known_hash(path) {
             Some(hash) => hash,
             None => {
-                let b = read()?;
+                let b = read_component(path)?;
                 let hash = artifacts::component_hash(&b);
-                if let Some(cache) = cache {
-                    // A cache that cannot be written only costs speed.
-                    let _ = cache.remember_hash(path, &hash);
-                }
+                // A cache that cannot be written only costs speed.
+                let _ = cache.remember_hash(path, &hash);
                 bytes = Some(b);
                 hash
             }
         };
-        let mut candidates = vec![(artifacts::beside(path), Origin::Beside)];
-        if let Some(cache) = cache {
-            candidates.push((cache.artifact(&hash), Origin::Cache));
-        }
-        for (artifact, origin) in candidates {
-            if !artifacts::matches(&artifact, &hash, &self.engine_hash) {
-                continue;
-            }
+        let artifact = cache.artifact(&hash);
+        if artifacts::matches(&artifact, &hash, &self.engine_hash) {
             // SAFETY: wasmtime trusts a deserialized artifact's machine code. Only artifacts
-            // this host wrote (its private cache, or pack beside the component) whose record
-            // names this component and this engine get here, and wasmtime still checks the
+            // this host compiled into its own cache, which nobody else may write (checked when
+            // the cache was opened, and the file's owner and mode just now), whose record
+            // names this component and this engine, get here; wasmtime still checks the
             // artifact's header and engine compatibility.
             if let Ok(component) = unsafe { Component::deserialize_file(&self.engine, &artifact) } {
-                return self.prepare(component, shown).map(|c| (c, origin));
+                return self.prepare(component, shown).map(|c| (c, Origin::Cache));
             }
         }
         let bytes = match bytes {
             Some(b) => b,
-            None => read()?,
+            None => read_component(path)?,
         };
         let component = self.compile(&bytes, &shown)?;
-        if let (Some(cache), Ok(serialized)) = (cache, component.serialize()) {
-            let _ = artifacts::write(
-                &cache.artifact(&hash),
-                &serialized,
-                &hash,
-                &self.engine_hash,
-            );
+        if let Ok(serialized) = component.serialize() {
+            let _ = artifacts::write(&artifact, &serialized, &hash, &self.engine_hash);
         }
         self.prepare(component, shown)
             .map(|c| (c, Origin::Compiled))
-    }
-
-    /// Writes an artifact of the component at `path` for this runtime's engine, with its
-    /// record, to `artifact` (checking it is a charm this host can run); returns the loaded
-    /// charm. With a `cache`, the artifact comes from it (compiled into it first if need be).
-    pub fn precompile_to(
-        &self,
-        path: &Path,
-        artifact: &Path,
-        cache: Option<&artifacts::Cache>,
-    ) -> Result<Charm, LoadError> {
-        let shown = path.display().to_string();
-        let write_error =
-            |e: std::io::Error| LoadError::Artifact(artifact.display().to_string(), e.to_string());
-        if let Some(cache) = cache {
-            let (charm, _) = self.load_file_cached(path, Some(cache))?;
-            if let Some(hash) = cache.known_hash(path) {
-                let cached = cache.artifact(&hash);
-                if artifacts::matches(&cached, &hash, &self.engine_hash) {
-                    let body = std::fs::read(&cached).map_err(write_error)?;
-                    artifacts::write(artifact, &body, &hash, &self.engine_hash)
-                        .map_err(write_error)?;
-                    return Ok(charm);
-                }
-            }
-        }
-        let bytes =
-            std::fs::read(path).map_err(|e| LoadError::Unreadable(shown.clone(), e.to_string()))?;
-        let component = self.compile(&bytes, &shown)?;
-        let serialized = component
-            .serialize()
-            .map_err(|e| LoadError::Invalid(shown.clone(), root_cause(&e)))?;
-        let charm = self.prepare(component, shown)?;
-        let hash = artifacts::component_hash(&bytes);
-        artifacts::write(artifact, &serialized, &hash, &self.engine_hash).map_err(write_error)?;
-        Ok(charm)
     }
 
     /// Loads and type-checks a component; `name` is how errors refer to it.
@@ -307,8 +301,7 @@ impl Runtime {
     /// `charm-host check` shows even for a component that would not load.
     pub fn inspect_file(&self, path: &Path) -> Result<(Vec<String>, Vec<String>), LoadError> {
         let shown = path.display().to_string();
-        let bytes =
-            std::fs::read(path).map_err(|e| LoadError::Unreadable(shown.clone(), e.to_string()))?;
+        let bytes = read_component(path)?;
         let component = self.compile(&bytes, &shown)?;
         let ty = component.component_type();
         let names = |items: &mut dyn Iterator<Item = &str>| items.map(String::from).collect();

@@ -103,11 +103,53 @@ impl monotonic_clock::Host for BoundedClock<'_> {
     }
 }
 
+/// What the sandbox gives a charm through the WASI interface `import` (any 0.2 version),
+/// as `charm-host check` reports it; `None` for an interface this host does not provide.
+pub fn provides(import: &str) -> Option<&'static str> {
+    let (interface, version) = import.split_once('@')?;
+    if !version.starts_with("0.2.") {
+        return None;
+    }
+    Some(match interface {
+        "wasi:io/error" | "wasi:io/poll" | "wasi:io/streams" => {
+            "provided: streams and polling, for the interfaces below"
+        }
+        "wasi:clocks/wall-clock" => "provided: the time of day",
+        "wasi:clocks/monotonic-clock" => "provided: a clock; waits end at the wall-time limit",
+        "wasi:random/random" | "wasi:random/insecure" | "wasi:random/insecure-seed" => {
+            "provided: random numbers"
+        }
+        "wasi:cli/exit" => "provided: exiting fails the hook",
+        "wasi:cli/environment" => "provided, empty: no variables or arguments",
+        "wasi:cli/stdin" => "provided, empty",
+        "wasi:cli/stdout" | "wasi:cli/stderr" => "provided: captured for juju-log",
+        "wasi:cli/terminal-input"
+        | "wasi:cli/terminal-output"
+        | "wasi:cli/terminal-stdin"
+        | "wasi:cli/terminal-stdout"
+        | "wasi:cli/terminal-stderr" => "provided: there is no terminal",
+        "wasi:filesystem/types" | "wasi:filesystem/preopens" => {
+            "linked, denied: no directory is open to the charm"
+        }
+        "wasi:sockets/network"
+        | "wasi:sockets/instance-network"
+        | "wasi:sockets/tcp"
+        | "wasi:sockets/tcp-create-socket"
+        | "wasi:sockets/udp"
+        | "wasi:sockets/udp-create-socket"
+        | "wasi:sockets/ip-name-lookup" => "linked, denied: no network",
+        _ => return None,
+    })
+}
+
 /// Links the WASI interface `import` names (e.g. `wasi:cli/stdout@0.2.3`; any 0.2 version)
-/// into `linker`. Other names are left alone: the contract is linked by the caller, and
-/// instantiation names any import nobody provides.
+/// into `linker`; other names are left alone (the contract is linked by the caller, and the
+/// load refuses imports nobody provides, naming them).
 pub fn link(linker: &mut Linker<HostState>, import: &str) -> wasmtime::Result<()> {
     let l = linker;
+    if provides(import).is_none() {
+        return Ok(());
+    }
     let interface = import.split_once('@').map_or(import, |(name, _)| name);
     match interface {
         "wasi:io/error" => p2::io::error::add_to_linker::<_, HasIo>(l, io)?,
