@@ -106,32 +106,28 @@ fn tables_count_against_the_memory_limit() {
     );
 }
 
-#[test]
-fn more_memories_than_a_store_may_hold_are_refused_by_name() {
+/// A charm declaring `body` fails install with `failure`, before any hook command.
+fn refused_at_instantiation(name: &str, body: &str, failure: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let memories = "(memory 0)".repeat(24);
-    let charm = charm_from_wat(dir.path(), "many-memories", &memories);
+    let charm = charm_from_wat(dir.path(), name, body);
     let stubs = StubTools::all();
     let out = run_hook(&stubs, &charm, "install", &[], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(
         stderr(&out).trim(),
-        "charm-host: install: charm exceeded its limit of 20 memories"
+        format!("charm-host: install: charm exceeded its limit of {failure}")
     );
+    assert!(stubs.calls().iter().all(|c| c[0] == "juju-log"));
+}
+
+#[test]
+fn more_memories_than_a_store_may_hold_are_refused_by_name() {
+    refused_at_instantiation("many-memories", &"(memory 0)".repeat(24), "20 memories");
 }
 
 #[test]
 fn more_tables_than_a_store_may_hold_are_refused_by_name() {
-    let dir = tempfile::tempdir().unwrap();
-    let tables = "(table 0 funcref)".repeat(51);
-    let charm = charm_from_wat(dir.path(), "many-tables", &tables);
-    let stubs = StubTools::all();
-    let out = run_hook(&stubs, &charm, "install", &[], &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert_eq!(
-        stderr(&out).trim(),
-        "charm-host: install: charm exceeded its limit of 50 tables"
-    );
+    refused_at_instantiation("many-tables", &"(table 0 funcref)".repeat(51), "50 tables");
 }
 
 #[test]

@@ -9,12 +9,11 @@ use charm_host::backend::hook_tools::HookToolBackend;
 use charm_host::runtime::{HookFailure, Limits, Runtime};
 use common::*;
 
-fn endless_loop(runtime: &Runtime) -> Result<(), HookFailure> {
-    let charm = runtime.load_file(&probe()).expect("the probe loads");
-    let event = charm_host::event::from_env(|k| {
+/// The event of the probe's `hook`.
+fn probe_event(hook: &str) -> charm_host::bindings::juju::charm::events::Event {
+    charm_host::event::from_env(|k| {
         match k {
-            "JUJU_HOOK_NAME" => Some("probe-loop"),
-            "JUJU_DISPATCH_PATH" => Some("hooks/probe-loop"),
+            "JUJU_HOOK_NAME" => Some(hook),
             "JUJU_UNIT_NAME" => Some("probe/0"),
             "JUJU_MODEL_NAME" => Some("test"),
             "JUJU_MODEL_UUID" => Some("42022b73-9739-4a66-890d-f4df231ce55f"),
@@ -22,9 +21,15 @@ fn endless_loop(runtime: &Runtime) -> Result<(), HookFailure> {
         }
         .map(str::to_string)
     })
-    .expect("an event");
+    .expect("an event")
+}
+
+fn endless_loop(runtime: &Runtime) -> Result<(), HookFailure> {
+    let charm = runtime.load_file(&probe()).expect("the probe loads");
     let backend = HookToolBackend::new(Duration::from_secs(1));
-    charm.run(&event, Box::new(backend)).outcome
+    charm
+        .run(&probe_event("probe-loop"), Box::new(backend))
+        .outcome
 }
 
 /// Runs the endless hook on its own thread; a limit that does not hold fails the test
@@ -93,17 +98,7 @@ fn probe_hook_bounded(hook: &'static str) -> (Result<(), HookFailure>, Duration)
     std::thread::spawn(move || {
         let runtime = Runtime::new(limits()).unwrap();
         let charm = runtime.load_file(&probe()).expect("the probe loads");
-        let event = charm_host::event::from_env(|k| {
-            match k {
-                "JUJU_HOOK_NAME" => Some(hook),
-                "JUJU_UNIT_NAME" => Some("probe/0"),
-                "JUJU_MODEL_NAME" => Some("test"),
-                "JUJU_MODEL_UUID" => Some("42022b73-9739-4a66-890d-f4df231ce55f"),
-                _ => None,
-            }
-            .map(str::to_string)
-        })
-        .expect("an event");
+        let event = probe_event(hook);
         let started = Instant::now();
         let outcome = charm
             .run(

@@ -36,7 +36,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::runtime::{Limits, parse_duration, parse_size};
+use crate::runtime::{Limits, LimitsSpec};
 
 /// A secret operation a manifest can grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
@@ -132,26 +132,7 @@ pub struct Relations {
 }
 
 /// Limits as the manifest writes them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub struct ManifestLimits {
-    /// e.g. `30s`.
-    pub wall_time: Option<String>,
-    /// e.g. `64MiB`.
-    pub memory: Option<String>,
-    /// Wasm stack, e.g. `512KiB` (applies where the host runs one charm per engine).
-    pub wasm_stack: Option<String>,
-    /// A fuel budget (roughly, wasm instructions).
-    pub fuel: Option<u64>,
-    /// Captured stdout and stderr, each.
-    pub output: Option<String>,
-    /// Data the charm may pass to the host in one call.
-    pub host_call_data: Option<String>,
-    /// One hook command's run time.
-    pub hook_command_timeout: Option<String>,
-    /// Calls into the host one hook may make.
-    pub host_calls: Option<u64>,
-}
+pub type ManifestLimits = LimitsSpec;
 
 /// A charm's capability manifest.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -220,25 +201,7 @@ impl Manifest {
 
     /// `base` with the manifest's limits applied.
     pub fn limits(&self, base: Limits) -> Result<Limits, String> {
-        let l = &self.limits;
-        let size = |v: &Option<String>, d: usize| v.as_deref().map(parse_size).unwrap_or(Ok(d));
-        let time = |v: &Option<String>, d| v.as_deref().map(parse_duration).unwrap_or(Ok(d));
-        if l.fuel == Some(0) {
-            return Err("limits.fuel must be above zero".into());
-        }
-        if l.host_calls == Some(0) {
-            return Err("limits.host-calls must be above zero".into());
-        }
-        Ok(Limits {
-            wall_time: time(&l.wall_time, base.wall_time)?,
-            memory: size(&l.memory, base.memory)?,
-            wasm_stack: size(&l.wasm_stack, base.wasm_stack)?,
-            output: size(&l.output, base.output)?,
-            hook_command_timeout: time(&l.hook_command_timeout, base.hook_command_timeout)?,
-            host_call_data: size(&l.host_call_data, base.host_call_data)?,
-            fuel: l.fuel.or(base.fuel),
-            host_calls: l.host_calls.unwrap_or(base.host_calls),
-        })
+        self.limits.apply(base)
     }
 
     /// Whether `label` matches one of the label patterns.

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use super::limits::{Bytes, Limits, Seconds, parse_duration, parse_size};
+use super::limits::{Bytes, Limits, LimitsSpec, Seconds};
 
 /// Where an operator may change the ceilings.
 pub const CEILINGS_FILE: &str = "/etc/charm-host/ceilings.yaml";
@@ -21,19 +21,6 @@ pub struct Ceilings {
     pub limits: Limits,
     /// `built-in`, or the file they were read from.
     pub source: String,
-}
-
-/// The ceilings file's content: each key optional, the built-in ceiling otherwise.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct File {
-    wall_time: Option<String>,
-    memory: Option<String>,
-    wasm_stack: Option<String>,
-    output: Option<String>,
-    host_call_data: Option<String>,
-    hook_command_timeout: Option<String>,
-    host_calls: Option<u64>,
 }
 
 impl Ceilings {
@@ -66,31 +53,19 @@ impl Ceilings {
             .map_err(|e| format!("ceilings file {shown} is not trusted: {e}"))?;
         let text =
             std::fs::read_to_string(path).map_err(|e| format!("ceilings file {shown}: {e}"))?;
-        let file: File = if text.trim().is_empty() {
-            File::default()
+        let spec: LimitsSpec = if text.trim().is_empty() {
+            LimitsSpec::default()
         } else {
             crate::yaml::from_str(&text).map_err(|e| format!("ceilings file {shown}: {e}"))?
         };
-        let base = Limits::default();
-        let size = |v: &Option<String>, d: usize| v.as_deref().map(parse_size).unwrap_or(Ok(d));
-        let time = |v: &Option<String>, d| v.as_deref().map(parse_duration).unwrap_or(Ok(d));
-        let limits = (|| -> Result<Limits, String> {
-            Ok(Limits {
-                wall_time: time(&file.wall_time, base.wall_time)?,
-                memory: size(&file.memory, base.memory)?,
-                wasm_stack: size(&file.wasm_stack, base.wasm_stack)?,
-                output: size(&file.output, base.output)?,
-                hook_command_timeout: time(&file.hook_command_timeout, base.hook_command_timeout)?,
-                host_call_data: size(&file.host_call_data, base.host_call_data)?,
-                fuel: None,
-                host_calls: match file.host_calls {
-                    Some(0) => return Err("host-calls must be above zero".into()),
-                    Some(n) => n,
-                    None => base.host_calls,
-                },
-            })
-        })()
-        .map_err(|e| format!("ceilings file {shown}: {e}"))?;
+        if spec.fuel.is_some() {
+            return Err(format!(
+                "ceilings file {shown}: fuel has no ceiling (it is off unless a charm sets it)"
+            ));
+        }
+        let limits = spec
+            .apply(Limits::default())
+            .map_err(|e| format!("ceilings file {shown}: {e}"))?;
         Ok(Ceilings {
             limits,
             source: shown.to_string(),

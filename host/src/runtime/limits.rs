@@ -56,6 +56,53 @@ pub mod store {
     pub const HANDLES: usize = 4096;
 }
 
+/// Limits as a file writes them: the manifest's `limits:`, and the ceilings file. Each is
+/// optional; [`LimitsSpec::apply`] fills in the rest from a base.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct LimitsSpec {
+    /// e.g. `30s`.
+    pub wall_time: Option<String>,
+    /// e.g. `64MiB`.
+    pub memory: Option<String>,
+    /// Wasm stack, e.g. `512KiB` (applies where the host runs one charm per engine).
+    pub wasm_stack: Option<String>,
+    /// A fuel budget (roughly, wasm instructions).
+    pub fuel: Option<u64>,
+    /// Captured stdout and stderr, each.
+    pub output: Option<String>,
+    /// Data the charm may pass to the host in one call.
+    pub host_call_data: Option<String>,
+    /// One hook command's run time.
+    pub hook_command_timeout: Option<String>,
+    /// Calls into the host one hook may make.
+    pub host_calls: Option<u64>,
+}
+
+impl LimitsSpec {
+    /// `base` with these limits applied; a value that does not parse is named.
+    pub fn apply(&self, base: Limits) -> Result<Limits, String> {
+        let size = |v: &Option<String>, d: usize| v.as_deref().map(parse_size).unwrap_or(Ok(d));
+        let time = |v: &Option<String>, d| v.as_deref().map(parse_duration).unwrap_or(Ok(d));
+        if self.fuel == Some(0) {
+            return Err("limits.fuel must be above zero".into());
+        }
+        if self.host_calls == Some(0) {
+            return Err("limits.host-calls must be above zero".into());
+        }
+        Ok(Limits {
+            wall_time: time(&self.wall_time, base.wall_time)?,
+            memory: size(&self.memory, base.memory)?,
+            wasm_stack: size(&self.wasm_stack, base.wasm_stack)?,
+            output: size(&self.output, base.output)?,
+            hook_command_timeout: time(&self.hook_command_timeout, base.hook_command_timeout)?,
+            host_call_data: size(&self.host_call_data, base.host_call_data)?,
+            fuel: self.fuel.or(base.fuel),
+            host_calls: self.host_calls.unwrap_or(base.host_calls),
+        })
+    }
+}
+
 /// A byte count shown the way people write it: `256 MiB`, `512 KiB`, `100 bytes`.
 pub struct Bytes(pub usize);
 

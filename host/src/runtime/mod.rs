@@ -22,7 +22,7 @@ use wasmtime::{Config, Engine, Store, Trap};
 use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
-pub use limits::{Bytes, Limits, Seconds, parse_duration, parse_size, store};
+pub use limits::{Bytes, Limits, LimitsSpec, Seconds, parse_duration, parse_size, store};
 pub use state::{HostState, MemoryLimiter};
 use ticker::Ticker;
 pub use wasi::provides as wasi_provides;
@@ -429,6 +429,7 @@ impl Charm {
             queued: Default::default(),
             host_calls: (0, limits.host_calls),
             deadline: None,
+            wait_cut: false,
         };
         // Wasm runs on the calling thread's stack, which needs room for the wasm stack limit
         // plus the host functions it calls: the main thread's usually has it (a hook
@@ -498,6 +499,10 @@ impl Charm {
             .instantiate(&mut store)
             .and_then(|charm| charm.call_handle(&mut store, event));
         let outcome = match result {
+            // It waited out its limit and ended before the epoch caught up: still too long.
+            Ok(_) if store.data().wait_cut && std::time::Instant::now() >= deadline => {
+                Err(HookFailure::WallTime(limits.wall_time))
+            }
             Ok(Ok(())) => Ok(()),
             Ok(Err(message)) => Err(HookFailure::CharmError(one_line(&message))),
             Err(e) => Err(classify(

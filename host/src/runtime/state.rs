@@ -21,6 +21,9 @@ pub struct HostState {
     pub(crate) host_calls: (u64, u64),
     /// When the hook's wall-time limit ends (set as the hook starts).
     pub(crate) deadline: Option<std::time::Instant>,
+    /// The charm asked to wait past the deadline: the wait was cut there, and the hook has
+    /// run out of time whatever it does next.
+    pub(crate) wait_cut: bool,
 }
 
 impl HostState {

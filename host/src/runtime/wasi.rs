@@ -41,6 +41,7 @@ fn random(state: &mut HostState) -> &mut WasiRandomCtx {
 struct BoundedClock<'a> {
     clocks: WasiClocksCtxView<'a>,
     deadline: Option<Instant>,
+    wait_cut: &'a mut bool,
 }
 
 struct HasBoundedClock;
@@ -51,9 +52,19 @@ impl HasData for HasBoundedClock {
 
 fn bounded_clock(state: &mut HostState) -> BoundedClock<'_> {
     let deadline = state.deadline;
+    let HostState {
+        wasi,
+        table,
+        wait_cut,
+        ..
+    } = state;
     BoundedClock {
-        clocks: state.clocks(),
+        clocks: WasiClocksCtxView {
+            ctx: wasi.clocks(),
+            table,
+        },
         deadline,
+        wait_cut,
     }
 }
 
@@ -64,7 +75,7 @@ pub struct DeadlinePassed;
 
 impl BoundedClock<'_> {
     /// A wait of `nanos`, cut at the deadline; an error once the deadline has passed.
-    fn bounded(&self, nanos: u64) -> wasmtime::Result<u64> {
+    fn bounded(&mut self, nanos: u64) -> wasmtime::Result<u64> {
         let Some(deadline) = self.deadline else {
             return Ok(nanos);
         };
@@ -72,7 +83,11 @@ impl BoundedClock<'_> {
         if left.is_zero() {
             return Err(wasmtime::Error::new(DeadlinePassed));
         }
-        Ok(nanos.min(u64::try_from(left.as_nanos()).unwrap_or(u64::MAX)))
+        let left = u64::try_from(left.as_nanos()).unwrap_or(u64::MAX);
+        if nanos >= left {
+            *self.wait_cut = true;
+        }
+        Ok(nanos.min(left))
     }
 }
 
