@@ -230,30 +230,24 @@ fn trusted_cache(runtime: &Runtime, charm_dir: &Path, backend: &mut dyn Backend)
     }
 }
 
-/// Bytes of the charm's output one `juju-log` call carries: Linux refuses a single argument
-/// over 128 KiB, and a refused call would lose the output silently.
-const LOG_PIECE: usize = 32 << 10;
-
 /// Forwards the charm's captured `stream` to juju-log, in numbered pieces when it is long.
 fn forward_output(backend: &mut dyn Backend, stream: &str, level: Level, bytes: &[u8]) {
-    let text = String::from_utf8_lossy(bytes);
+    // The charm's lines, but nothing that could pass for the terminal's or another line's.
+    let text: String = String::from_utf8_lossy(bytes)
+        .chars()
+        .map(|c| {
+            if c == '\n' {
+                c
+            } else {
+                charm_host::runtime::neutral(c)
+            }
+        })
+        .collect();
     let text = text.trim_end();
     if text.trim().is_empty() {
         return;
     }
-    let mut pieces = Vec::new();
-    let mut rest = text;
-    while rest.len() > LOG_PIECE {
-        // Cut after a line if there is one in the piece, else at a character boundary.
-        let mut cut = LOG_PIECE;
-        while !rest.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let cut = rest[..cut].rfind('\n').map_or(cut, |n| n + 1);
-        pieces.push(&rest[..cut]);
-        rest = &rest[cut..];
-    }
-    pieces.push(rest);
+    let pieces = charm_host::backend::pieces(text, charm_host::backend::LOG_PIECE);
     let total = pieces.len();
     for (n, piece) in pieces.iter().enumerate() {
         let line = if total == 1 {
@@ -274,12 +268,15 @@ fn forward_output(backend: &mut dyn Backend, stream: &str, level: Level, bytes: 
 
 /// Reports a failure the way Juju operators look for it: one line on stderr and in juju-log.
 fn fail(backend: &mut dyn Backend, line: &str) -> ExitCode {
+    let line = &charm_host::runtime::one_line_capped(line, 4000);
     eprintln!("charm-host: {line}");
     let _ = backend.host_log(Level::Error, line);
     ExitCode::FAILURE
 }
 
 fn run(args: RunArgs) -> ExitCode {
+    // Secret values a killed host left behind go before anything else happens.
+    charm_host::backend::hook_tools::sweep_leftovers();
     let ceilings = Ceilings::of_machine();
     let manifest_path = args.manifest_path();
     let manifest = Manifest::load(&manifest_path);
@@ -539,6 +536,8 @@ fn pack_charm(args: PackArgs) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    // Keeps the version marker in the binary, for `check` to read without running it.
+    std::hint::black_box(pack::VERSION_MARKER);
     let mut argv = std::env::args_os().map(|a| a.to_string_lossy().into_owned());
     let program = argv.next().unwrap_or_default();
     let name = Path::new(&program)

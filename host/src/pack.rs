@@ -37,25 +37,58 @@ pub const MARKER: &str = ".charm-host-pack";
 const MARKER_TEXT: &str =
     "This charm directory was written by `charm-host pack`, which may replace it.\n";
 
+/// The version every charm-host binary carries as plain bytes, so that `check` can read a
+/// bundled host's version without running it.
+pub static VERSION_MARKER: &str = concat!("\0charm-host version ", env!("CARGO_PKG_VERSION"), "\0");
+
+/// The version in a charm-host binary's bytes, read without running it.
+fn version_in(binary: &[u8]) -> Option<String> {
+    // Kept reversed and turned round at run time, so that this search does not find itself in
+    // the binary (the compiler folds literals joined by `format!`).
+    let needle: Vec<u8> = b" noisrev tsoh-mrahc\0".iter().rev().copied().collect();
+    let start = binary
+        .windows(needle.len())
+        .position(|w| w == needle.as_slice())?
+        + needle.len();
+    let end = binary[start..].iter().take(33).position(|b| *b == 0)? + start;
+    let version = std::str::from_utf8(&binary[start..end]).ok()?;
+    let plausible = !version.is_empty()
+        && version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'));
+    plausible.then(|| version.to_string())
+}
+
 /// What a charm directory carries besides the component and its manifests, checked without
-/// running anything in it: whether `dispatch` is the one `pack` writes, and the bundled host's
-/// SHA-256 next to this host's (an operator compares it with the release they trust). Returns
-/// the report lines and the problems (a `dispatch` that is not `pack`'s may run anything).
+/// running anything in it: whether `dispatch` is the one `pack` writes, and whether the
+/// bundled host is this one (by SHA-256; its version is read from its bytes). Returns the report
+/// lines and the problems: a `dispatch` that is not `pack`'s may run anything, and a host that
+/// is not this one must be compared with the release the operator trusts.
 pub fn verify_package(dir: &Path) -> (String, Vec<String>) {
     use sha2::{Digest, Sha256};
-    let hash = |p: &Path| -> Option<String> {
-        let bytes = std::fs::read(p).ok()?;
-        Some(
-            Sha256::digest(bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
-        )
+    let read = |p: &Path, most: u64| -> Option<Vec<u8>> {
+        use std::io::Read;
+        let meta = std::fs::metadata(p).ok()?;
+        if !meta.is_file() || meta.len() > most {
+            return None;
+        }
+        let mut bytes = Vec::new();
+        std::fs::File::open(p)
+            .ok()?
+            .take(most)
+            .read_to_end(&mut bytes)
+            .ok()?;
+        Some(bytes)
+    };
+    let hex = |bytes: &[u8]| -> String {
+        Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     };
     let mut lines = String::from("package:\n");
     let mut problems = Vec::new();
-    let dispatch = std::fs::read(dir.join("dispatch")).ok();
-    if dispatch.as_deref() == Some(DISPATCH.as_bytes()) {
+    if read(&dir.join("dispatch"), 64 << 10).as_deref() == Some(DISPATCH.as_bytes()) {
         lines.push_str("  dispatch: the one charm-host pack writes\n");
     } else {
         lines.push_str("  dispatch: NOT the one charm-host pack writes\n");
@@ -64,19 +97,35 @@ pub fn verify_package(dir: &Path) -> (String, Vec<String>) {
             dir.join("dispatch").display()
         ));
     }
-    let bundled = hash(&dir.join("bin/charm-host"));
-    let this = std::env::current_exe().ok().and_then(|p| hash(&p));
-    match (&bundled, &this) {
-        (Some(b), Some(t)) if b == t => lines.push_str(&format!(
-            "  bin/charm-host: sha256 {b}, the same as this charm-host {}\n",
-            env!("CARGO_PKG_VERSION")
+    let bundled = read(&dir.join("bin/charm-host"), 1 << 30);
+    let this = std::env::current_exe()
+        .ok()
+        .and_then(|p| read(&p, 1 << 30))
+        .map(|b| hex(&b));
+    match bundled {
+        None => problems.push(format!(
+            "{} is missing or not a regular file",
+            dir.join("bin/charm-host").display()
         )),
-        (Some(b), _) => lines.push_str(&format!(
-            "  bin/charm-host: sha256 {b}, NOT this charm-host {} ({}): compare it with the release you trust\n",
-            env!("CARGO_PKG_VERSION"),
-            this.as_deref().unwrap_or("unknown")
-        )),
-        (None, _) => problems.push(format!("{} is missing", dir.join("bin/charm-host").display())),
+        Some(bytes) => {
+            let hash = hex(&bytes);
+            let version = version_in(&bytes).unwrap_or_else(|| "unknown".into());
+            if this.as_deref() == Some(hash.as_str()) {
+                lines.push_str(&format!(
+                    "  bin/charm-host: version {version}, sha256 {hash}: this charm-host\n"
+                ));
+            } else {
+                lines.push_str(&format!(
+                    "  bin/charm-host: version {version}, sha256 {hash}: NOT this charm-host ({} {})\n",
+                    env!("CARGO_PKG_VERSION"),
+                    this.as_deref().unwrap_or("unknown"),
+                ));
+                problems.push(format!(
+                    "{} is not this charm-host: compare its sha256 with the release you trust",
+                    dir.join("bin/charm-host").display()
+                ));
+            }
+        }
     }
     (lines, problems)
 }
@@ -233,7 +282,7 @@ pub fn pack_dir(spec: &PackSpec, out: &Path) -> anyhow::Result<PathBuf> {
     // Checks it loads under this manifest's engine settings; no artifact ships (each machine
     // compiles its own). This host's cache spares a recompile (Python components take seconds).
     let cache = Cache::for_engine(runtime.engine_hash()).ok();
-    let (charm, _) = runtime.load_file_cached(spec.component, cache.as_ref())?;
+    let (charm, _) = runtime.load_file_cached(&dir.join("charm.wasm"), cache.as_ref())?;
     if let Some(mismatch) = check_imports(&manifest, charm.imports()).first() {
         bail!(
             "{} cannot run under {}: {mismatch}",

@@ -52,3 +52,23 @@ pub fn check_trusted(path: &Path, user: u32) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The text of the regular file at `path`, if it is at most `most` bytes: read without
+/// blocking (a pipe put in its place cannot hold the caller), refused when longer.
+pub fn read_bounded(path: &Path, most: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut text = String::new();
+    file.take(most + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > most {
+        return Err(std::io::Error::other(format!("longer than {most} bytes")));
+    }
+    Ok(text)
+}

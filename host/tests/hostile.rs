@@ -161,7 +161,7 @@ fn host_calls_past_the_budget_fail_the_hook_by_name() {
 }
 
 #[test]
-fn repeated_denials_are_audited_once_each_with_a_count_and_at_most_twenty_lines() {
+fn denials_are_audited_once_each_with_a_count_and_every_one_is_named_by_the_end() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("capabilities.yaml");
     std::fs::write(
@@ -184,7 +184,7 @@ fn repeated_denials_are_audited_once_each_with_a_count_and_at_most_twenty_lines(
         .filter(|l| l.contains("capability denied"))
         .collect();
     // 50 distinct labels; forbidden-0 asked 51 times. Twenty audited when first seen, the
-    // repeats of forbidden-0 counted, the thirty others summed up.
+    // repeats of forbidden-0 counted, the thirty others named together in one closing line.
     assert_eq!(denials.len(), 22, "{denials:#?}");
     assert!(
         denials[0].ends_with("capability denied: secret label \"forbidden-0\" is not granted (capabilities.yaml: secrets.labels)"),
@@ -195,10 +195,17 @@ fn repeated_denials_are_audited_once_each_with_a_count_and_at_most_twenty_lines(
         denials.contains(&"WARNING capability denied 51 times in this hook: secret label \"forbidden-0\" is not granted (capabilities.yaml: secrets.labels)".to_string()),
         "{denials:#?}"
     );
-    assert_eq!(
-        denials.last().unwrap(),
-        "WARNING capability denied 30 more times in this hook, for 30 other reasons"
+    let summary = denials.last().unwrap();
+    assert!(
+        summary.starts_with("WARNING capability denied 30 more times in this hook, for 30 other reasons (1 of 1): secret label \"forbidden-20\" is not granted (capabilities.yaml: secrets.labels); "),
+        "{summary}"
     );
+    for n in 20..50 {
+        assert!(
+            summary.contains(&format!("\"forbidden-{n}\" is not granted")),
+            "forbidden-{n} not named: {summary}"
+        );
+    }
 }
 
 fn charm_host(args: &[&str]) -> std::process::Output {
@@ -294,16 +301,12 @@ fn flags_and_environment_may_lower_limits_but_not_raise_them_past_the_ceilings()
 
 /// The value directories of hosts in `tmp`.
 fn value_dirs(tmp: &std::path::Path) -> Vec<PathBuf> {
-    std::fs::read_dir(tmp)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("charm-host-"))
-        })
-        .collect()
+    // SAFETY: geteuid has no preconditions.
+    let parent = tmp.join(format!("charm-host-values-{}", unsafe { libc::geteuid() }));
+    match std::fs::read_dir(parent) {
+        Ok(entries) => entries.flatten().map(|e| e.path()).collect(),
+        Err(_) => Vec::new(),
+    }
 }
 
 #[test]
@@ -332,9 +335,15 @@ fn values_left_by_a_host_killed_mid_command_are_removed_by_the_next_host() {
         "SIGKILL left the value behind"
     );
 
-    let stubs = StubTools::all();
-    stubs.out("secret-add", None, &format!("secret:{XID}\n"));
-    let out = run_hook(&stubs, &probe(), "probe-add", &[("TMPDIR", tmp_env)], &[]);
+    // The next hook, whatever it does (this one writes no secret), sweeps it first.
+    let plain = charm_from_wat(tmp.path(), "plain", "");
+    let out = run_hook(
+        &StubTools::all(),
+        &plain,
+        "install",
+        &[("TMPDIR", tmp_env)],
+        &[],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         value_dirs(tmp.path()),
@@ -558,4 +567,72 @@ fn a_cache_or_artifact_another_user_owns_is_not_trusted() {
     let (stubs, out) = install_with_cache(&charm, &ours);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(hook_commands(&stubs), Vec::<String>::new());
+}
+
+#[test]
+fn names_and_labels_of_a_megabyte_are_refused_and_nothing_long_reaches_the_log() {
+    let stubs = StubTools::all();
+    let out = run_hook(&stubs, &probe(), "probe-long-names", &[], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let calls = stubs.calls();
+    assert!(
+        calls.iter().all(|c| c.iter().all(|a| a.len() < 4096)),
+        "no hook command got a long argument"
+    );
+}
+
+/// `charm-host run` on a component file that is not one.
+fn refused_component(component: &std::path::Path, reason: &str) {
+    let stubs = StubTools::all();
+    let started = std::time::Instant::now();
+    let out = run_hook(&stubs, component, "install", &[], &[]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim(),
+        format!("charm-host: install: {} {reason}", component.display())
+    );
+}
+
+#[test]
+fn a_component_that_is_a_device_a_pipe_or_too_large_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let zero = dir.path().join("zero.wasm");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    refused_component(&zero, "is not a regular file");
+    let fifo = dir.path().join("fifo.wasm");
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo reads the NUL-terminated path it is given.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    refused_component(&fifo, "is not a regular file");
+    let huge = dir.path().join("huge.wasm");
+    let file = std::fs::File::create(&huge).unwrap();
+    file.set_len(200 << 20).unwrap();
+    refused_component(
+        &huge,
+        "is 200 MiB long, more than the 128 MiB a charm component may be",
+    );
+}
+
+#[test]
+fn a_manifest_that_is_a_device_or_too_large_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let zero = dir.path().join("capabilities.yaml");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let stubs = StubTools::all();
+    let out = run_hook(
+        &stubs,
+        &probe(),
+        "install",
+        &[],
+        &["--manifest", zero.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim(),
+        format!(
+            "charm-host: install: capability manifest {}: not a regular file",
+            zero.display()
+        )
+    );
 }

@@ -299,36 +299,49 @@ fn check_on_a_charm_directory_verifies_its_dispatch_and_reports_its_host() {
     let out = tempfile::tempdir().unwrap();
     let dir = pack_sample("database", out.path());
     let check = || {
-        Command::new(common::charm_host_binary())
+        let output = Command::new(common::charm_host_binary())
             .arg("check")
             .arg(&dir)
             .output()
-            .unwrap()
+            .unwrap();
+        let report = String::from_utf8_lossy(&output.stdout).into_owned();
+        (output.status.code(), report)
     };
-    let output = check();
-    let report = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(output.status.success(), "{report}");
+    let (code, report) = check();
+    assert_eq!(code, Some(0), "{report}");
     assert!(
         report.contains("  dispatch: the one charm-host pack writes\n"),
         "{report}"
     );
-    assert!(
-        report.contains("  bin/charm-host: sha256 ")
-            && report.contains("the same as this charm-host"),
-        "{report}"
+    let version = format!(
+        "  bin/charm-host: version {}, sha256 ",
+        env!("CARGO_PKG_VERSION")
     );
-    std::fs::write(dir.join("dispatch"), "#!/bin/sh\nexec /bin/sh -c 'id'\n").unwrap();
-    // The bundled host is a hard link to the one that packed it: replace, do not write through.
+    assert!(report.contains(&version), "{report}");
+    assert!(report.contains(": this charm-host\n"), "{report}");
+
+    // Another host, with pack's dispatch. The bundled host is a hard link to the one that
+    // packed it: replace it, do not write through.
     std::fs::remove_file(dir.join("bin/charm-host")).unwrap();
     std::fs::write(dir.join("bin/charm-host"), "#!/bin/sh\n").unwrap();
-    let output = check();
-    let report = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert_eq!(output.status.code(), Some(1), "{report}");
+    let (code, report) = check();
+    assert_eq!(code, Some(1), "{report}");
+    assert!(
+        report.contains("  bin/charm-host: version unknown, sha256 "),
+        "{report}"
+    );
+    assert!(
+        report.contains("is not this charm-host: compare its sha256 with the release you trust"),
+        "{report}"
+    );
+
+    std::fs::write(dir.join("dispatch"), "#!/bin/sh\nexec /bin/sh -c 'id'\n").unwrap();
+    let (code, report) = check();
+    assert_eq!(code, Some(1), "{report}");
     assert!(
         report.contains("  dispatch: NOT the one charm-host pack writes\n"),
         "{report}"
     );
-    assert!(report.contains("NOT this charm-host"), "{report}");
     assert!(
         report.contains("is not the dispatch charm-host pack writes: it may run anything"),
         "{report}"

@@ -139,6 +139,13 @@ fn a_sleeping_charm_fails_charm_host_run_at_the_wall_time_limit() {
         "charm-host: probe-sleep: charm exceeded its 1 s wall-time limit"
     );
     assert!(took < Duration::from_secs(10), "{took:?}");
+    assert!(
+        stubs
+            .logs()
+            .contains(&"ERROR probe-sleep: charm exceeded its 1 s wall-time limit".to_string()),
+        "the failure reaches juju-log after the limit too: {:?}",
+        stubs.logs()
+    );
 }
 
 #[test]

@@ -14,6 +14,28 @@ use crate::juju::{SecretContent, SecretId};
 
 pub use secrets::{AddOptions, Grantee, ReadMode, SecretInfo, SetOptions};
 
+/// Bytes of text one `juju-log` call carries: Linux refuses a single argument over 128 KiB,
+/// and a refused call would lose the text silently.
+pub const LOG_PIECE: usize = 32 << 10;
+
+/// `text` cut into pieces of at most `max` bytes, after a line where there is one in a piece,
+/// else at a character boundary.
+pub fn pieces(text: &str, max: usize) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while rest.len() > max {
+        let mut cut = max;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let cut = rest[..cut].rfind('\n').map_or(cut, |n| n + 1);
+        pieces.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    pieces.push(rest);
+    pieces
+}
+
 /// How a secret is named in a read or a metadata query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
@@ -110,6 +132,7 @@ pub trait Backend: Send {
     fn finish_hook(&mut self) {}
 
     /// The hook's wall-time limit ends at `deadline`: no call may outlast it (a hook command
-    /// still running then is killed).
-    fn set_deadline(&mut self, _deadline: std::time::Instant) {}
+    /// still running then is killed). `None` once the charm's code has ended: the host's own
+    /// lines (the failure, the charm's output, the audit) still reach juju-log.
+    fn set_deadline(&mut self, _deadline: Option<std::time::Instant>) {}
 }

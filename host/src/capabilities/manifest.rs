@@ -134,6 +134,9 @@ pub struct Relations {
 /// Limits as the manifest writes them.
 pub type ManifestLimits = LimitsSpec;
 
+/// The longest manifest the host reads (a real one is a few hundred bytes).
+pub const MAX_MANIFEST: u64 = 64 << 10;
+
 /// A charm's capability manifest.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -189,14 +192,25 @@ impl Manifest {
 
     /// Reads a manifest file; a missing file is an empty manifest that grants nothing.
     pub fn load(path: &Path) -> Result<Self, ManifestError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(&text, &path.display().to_string()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest::default()),
-            Err(e) => Err(ManifestError {
-                path: path.display().to_string(),
-                problem: e.to_string(),
-            }),
+        let err = |problem: String| ManifestError {
+            path: path.display().to_string(),
+            problem,
+        };
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
+            Err(e) => return Err(err(e.to_string())),
+            Ok(meta) if !meta.is_file() => return Err(err("not a regular file".into())),
+            Ok(meta) if meta.len() > MAX_MANIFEST => {
+                return Err(err(format!(
+                    "{} bytes long, at most {MAX_MANIFEST}",
+                    meta.len()
+                )));
+            }
+            Ok(_) => {}
         }
+        let text = crate::private_file::read_bounded(path, MAX_MANIFEST)
+            .map_err(|e| err(e.to_string()))?;
+        Self::parse(&text, &path.display().to_string())
     }
 
     /// `base` with the manifest's limits applied.

@@ -22,6 +22,8 @@ pub struct PolicyBackend {
     inner: Box<dyn Backend>,
     /// Relation ids per endpoint, looked up once per hook.
     endpoints: BTreeMap<String, Vec<u32>>,
+    /// Each relation's remote application, looked up once per hook.
+    remote_apps: BTreeMap<u32, String>,
     /// Secret ids found readable this hook, by xid.
     readable: BTreeSet<String>,
     /// The relation the hook is about and its endpoint: in relation-broken it is no longer
@@ -43,6 +45,7 @@ impl PolicyBackend {
             manifest,
             inner,
             endpoints: BTreeMap::new(),
+            remote_apps: BTreeMap::new(),
             readable: BTreeSet::new(),
             hook_relation: None,
             denials: BTreeMap::new(),
@@ -64,8 +67,12 @@ impl PolicyBackend {
     }
 
     /// Refuses: audit line to juju-log (the first time this denial happens in the hook, for
-    /// the first few distinct ones), typed error to the charm.
+    /// the first few distinct ones; the rest are named at the end of the hook), typed error to
+    /// the charm.
     fn deny<T>(&mut self, what: String) -> Result<T, HostError> {
+        // What a charm chose (labels, names) is bounded when it is checked; this bounds the
+        // rest, so the audit keeps and prints little whatever the charm asks.
+        let what = crate::runtime::one_line(&what);
         let distinct = self.denials.len();
         let (count, audited) = self.denials.entry(what.clone()).or_default();
         *count += 1;
@@ -160,7 +167,15 @@ impl PolicyBackend {
     fn require_related(&mut self, app: &str, over: &BTreeSet<String>) -> Result<(), HostError> {
         for endpoint in over {
             for relation_id in self.ids_on(endpoint)? {
-                if self.inner.relation_remote_app(relation_id)? == app {
+                let remote = match self.remote_apps.get(&relation_id) {
+                    Some(remote) => remote.clone(),
+                    None => {
+                        let remote = self.inner.relation_remote_app(relation_id)?;
+                        self.remote_apps.insert(relation_id, remote.clone());
+                        remote
+                    }
+                };
+                if remote == app {
                     return Ok(());
                 }
             }
@@ -391,17 +406,24 @@ impl Backend for PolicyBackend {
         self.inner.host_log(level, message)
     }
 
-    fn set_deadline(&mut self, deadline: std::time::Instant) {
+    fn set_deadline(&mut self, deadline: Option<std::time::Instant>) {
         self.inner.set_deadline(deadline);
     }
 
     fn finish_hook(&mut self) {
         let denials = std::mem::take(&mut self.denials);
-        let mut unaudited = (0, 0);
+        let mut rest = String::new();
+        let mut others = (0, 0);
         for (what, (count, audited)) in &denials {
             if !audited {
-                unaudited.0 += 1;
-                unaudited.1 += count;
+                others.0 += 1;
+                others.1 += count;
+                let times = if *count > 1 {
+                    format!(" ({count} times)")
+                } else {
+                    String::new()
+                };
+                rest.push_str(&format!("{what}{times}\n"));
             } else if *count > 1 {
                 let _ = self.inner.host_log(
                     logging::Level::Warning,
@@ -409,14 +431,22 @@ impl Backend for PolicyBackend {
                 );
             }
         }
-        if unaudited.0 > 0 {
-            let _ = self.inner.host_log(
-                logging::Level::Warning,
-                &format!(
-                    "capability denied {} more times in this hook, for {} other reasons",
-                    unaudited.1, unaudited.0
-                ),
-            );
+        if others.0 > 0 {
+            // Every denial is named, in as few juju-log calls as the text allows.
+            let list = crate::backend::pieces(rest.trim_end(), crate::backend::LOG_PIECE);
+            let total = list.len();
+            for (n, piece) in list.iter().enumerate() {
+                let _ = self.inner.host_log(
+                    logging::Level::Warning,
+                    &format!(
+                        "capability denied {} more times in this hook, for {} other reasons ({} of {total}): {}",
+                        others.1,
+                        others.0,
+                        n + 1,
+                        piece.trim_end().replace('\n', "; ")
+                    ),
+                );
+            }
         }
         self.inner.finish_hook();
     }

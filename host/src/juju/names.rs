@@ -3,6 +3,20 @@
 
 use crate::error::HostError;
 
+/// The longest application, unit or endpoint name the host accepts (Juju's are short; a
+/// longer one is only ever an attempt to make the host keep or print a lot).
+pub const MAX_NAME: usize = 128;
+
+/// The longest label the host accepts.
+pub const MAX_LABEL: usize = 512;
+
+/// A name that is too long, refused without echoing it.
+fn too_long(what: &str, length: usize, most: usize) -> HostError {
+    HostError::InvalidArgument(format!(
+        "{what} not valid: {length} bytes long, at most {most}"
+    ))
+}
+
 /// Juju's application name rule: lowercase letters, digits and single hyphens; starts with a
 /// letter; no segment made only of digits after a hyphen.
 pub fn is_valid_app_name(name: &str) -> bool {
@@ -40,6 +54,9 @@ pub fn is_valid_endpoint(name: &str) -> bool {
 
 /// A unit name, or Juju's `unit "x" not valid`.
 pub fn check_unit(name: &str) -> Result<&str, HostError> {
+    if name.len() > MAX_NAME {
+        return Err(too_long("unit", name.len(), MAX_NAME));
+    }
     if is_valid_unit_name(name) {
         Ok(name)
     } else {
@@ -51,6 +68,9 @@ pub fn check_unit(name: &str) -> Result<&str, HostError> {
 
 /// An application name, or Juju's `application "x" not valid`.
 pub fn check_app(name: &str) -> Result<&str, HostError> {
+    if name.len() > MAX_NAME {
+        return Err(too_long("application", name.len(), MAX_NAME));
+    }
     if is_valid_app_name(name) {
         Ok(name)
     } else {
@@ -62,6 +82,9 @@ pub fn check_app(name: &str) -> Result<&str, HostError> {
 
 /// An endpoint name from charm metadata.
 pub fn check_endpoint(name: &str) -> Result<&str, HostError> {
+    if name.len() > MAX_NAME {
+        return Err(too_long("endpoint", name.len(), MAX_NAME));
+    }
     if is_valid_endpoint(name) {
         Ok(name)
     } else {
@@ -73,6 +96,9 @@ pub fn check_endpoint(name: &str) -> Result<&str, HostError> {
 
 /// A label: non-empty, one line, no control characters.
 pub fn check_label(label: &str) -> Result<&str, HostError> {
+    if label.len() > MAX_LABEL {
+        return Err(too_long("label", label.len(), MAX_LABEL));
+    }
     if label.is_empty() || label.chars().any(char::is_control) {
         Err(HostError::InvalidArgument(format!(
             "label {label:?} not valid"

@@ -182,7 +182,9 @@ impl Cache {
                 )));
             }
         }
-        crate::private_file::check_trusted(root, me).map_err(refuse)?;
+        // The directories above as they really are, symbolic links resolved.
+        let real = root.canonicalize().map_err(|e| refuse(e.to_string()))?;
+        crate::private_file::check_trusted(&real, me).map_err(refuse)?;
         Ok(Cache { dir })
     }
 
@@ -199,14 +201,17 @@ impl Cache {
     fn file_entry(&self, path: &Path) -> Option<PathBuf> {
         let path = path.canonicalize().ok()?;
         let meta = std::fs::metadata(&path).ok()?;
+        // The change time too: unlike the modification time, nobody can set it back.
         let identity = format!(
-            "{}\0{}\0{}\0{}\0{}.{}",
+            "{}\0{}\0{}\0{}\0{}.{}\0{}.{}",
             path.display(),
             meta.dev(),
             meta.ino(),
             meta.size(),
             meta.mtime(),
-            meta.mtime_nsec()
+            meta.mtime_nsec(),
+            meta.ctime(),
+            meta.ctime_nsec()
         );
         Some(
             self.dir

@@ -39,9 +39,19 @@ pub const MAX_COMPONENT: usize = 128 << 20;
 /// [`MAX_COMPONENT`] bytes before reading it whole (a link to `/dev/zero` is not a component).
 pub fn read_component(path: &Path) -> Result<Vec<u8>, LoadError> {
     use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
     let shown = path.display().to_string();
     let unreadable = |e: std::io::Error| LoadError::Unreadable(shown.clone(), e.to_string());
-    let file = std::fs::File::open(path).map_err(unreadable)?;
+    // Looked at before it is opened (opening a device or a pipe can act or block), and again
+    // once open; non-blocking, so a pipe swapped in between cannot hold the hook.
+    if !std::fs::metadata(path).map_err(unreadable)?.is_file() {
+        return Err(LoadError::NotAFile(shown));
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(unreadable)?;
     let meta = file.metadata().map_err(unreadable)?;
     if !meta.is_file() {
         return Err(LoadError::NotAFile(shown));
@@ -418,6 +428,8 @@ impl Charm {
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
+            // What one call may ask for (wasmtime allows 64 MiB, outside the memory limit).
+            .max_random_size(64 << 10)
             .build();
         let mut table = ResourceTable::new();
         table.set_max_capacity(store::HANDLES);
@@ -492,12 +504,13 @@ impl Charm {
         }
         let deadline = std::time::Instant::now() + limits.wall_time;
         store.data_mut().deadline = Some(deadline);
-        store.data_mut().backend.set_deadline(deadline);
+        store.data_mut().backend.set_deadline(Some(deadline));
         let _clock = self.ticker.start(limits.wall_time);
         let result = self
             .pre
             .instantiate(&mut store)
             .and_then(|charm| charm.call_handle(&mut store, event));
+        store.data_mut().backend.set_deadline(None);
         let outcome = match result {
             // It waited out its limit and ended before the epoch caught up: still too long.
             Ok(_) if store.data().wait_cut && std::time::Instant::now() >= deadline => {
@@ -571,6 +584,19 @@ fn classify(
     }
 }
 
+/// A character a charm wrote, as it may appear in the host's lines: control characters, line
+/// and paragraph separators and bidirectional overrides (which could forge or hide what a
+/// terminal shows) become a space.
+pub fn neutral(c: char) -> char {
+    let bidi =
+        matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}');
+    if c.is_control() || bidi || c == '\u{2028}' || c == '\u{2029}' {
+        ' '
+    } else {
+        c
+    }
+}
+
 /// How much of a charm's own words a failure line keeps.
 const CHARM_WORDS: usize = 1000;
 
@@ -578,17 +604,18 @@ const CHARM_WORDS: usize = 1000;
 /// on stderr and juju-log: one line, control characters as spaces, at most [`CHARM_WORDS`]
 /// characters.
 pub fn one_line(text: &str) -> String {
-    let flat: String = text
-        .trim()
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    one_line_capped(text, CHARM_WORDS)
+}
+
+/// [`one_line`], keeping at most `cap` characters.
+pub fn one_line_capped(text: &str, cap: usize) -> String {
+    let flat: String = text.trim().chars().map(neutral).collect();
     let total = flat.chars().count();
-    if total <= CHARM_WORDS {
+    if total <= cap {
         return flat;
     }
-    let kept: String = flat.chars().take(CHARM_WORDS).collect();
-    format!("{kept}… ({} more characters)", total - CHARM_WORDS)
+    let kept: String = flat.chars().take(cap).collect();
+    format!("{kept}… ({} more characters)", total - cap)
 }
 
 /// Adds the charm's own last words (a panic message, say) from its stderr, skipping the

@@ -2,14 +2,17 @@
 //!
 //! Juju's hook commands read `key#file=<path>` in the unit agent, so the files must have a
 //! path (a file that vanishes with the process cannot be named). They live in a private
-//! directory deleted right after the command; a host killed meanwhile (SIGKILL) cannot delete
-//! it, so each host names its directories after its process (PID and start time) and, before
-//! writing any value, removes the directories of hosts that are no longer running. Several
-//! units share a machine: a running host's files are never touched.
+//! directory deleted right after the command, inside `charm-host-values-<uid>` in the system
+//! temp directory (the user's, 0700). A host killed meanwhile (SIGKILL) cannot delete it, so
+//! each host names its directories after its process (PID and start time), and every
+//! `charm-host run` first removes the directories of hosts that are no longer running
+//! ([`sweep_leftovers`]: one small directory to read). Several units share a machine: a
+//! running host's files are never touched.
 
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
 
@@ -31,11 +34,11 @@ impl ContentFiles {
                 "cannot write secret content for a hook command: {e}"
             ))
         };
-        sweep_once();
+        let parent = values_dir(&std::env::temp_dir()).map_err(io)?;
         let dir = tempfile::Builder::new()
-            .prefix(&format!("{PREFIX}{}-", this_process()))
+            .prefix(&format!("{}-", this_process()))
             .permissions(std::fs::Permissions::from_mode(0o700))
-            .tempdir()
+            .tempdir_in(parent)
             .map_err(io)?;
         let mut args = Vec::with_capacity(content.len());
         for (key, value) in content.iter() {
@@ -64,13 +67,34 @@ impl ContentFiles {
     }
 }
 
-/// How the host's private directories for values start, in the system temp directory.
-const PREFIX: &str = "charm-host-";
+/// The user's directory of value directories under `tmp`, created 0700; refused if someone
+/// else made it, or may use it.
+fn values_dir(tmp: &Path) -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let me = crate::private_file::euid();
+    let dir = tmp.join(format!("charm-host-values-{me}"));
+    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+        _ => {}
+    }
+    let meta = std::fs::symlink_metadata(&dir)?;
+    if !meta.is_dir() || meta.uid() != me || meta.mode() & 0o077 != 0 {
+        return Err(std::io::Error::other(format!(
+            "{} is not a directory of this user's that nobody else may use",
+            dir.display()
+        )));
+    }
+    Ok(dir)
+}
 
-/// This process as `<pid>-<start time>`: a PID may be reused, the pair is not.
+/// This process as `<pid>-<start time>`: a PID may be reused, the pair is not. A start time
+/// that cannot be read is `unknown`, which no sweep removes.
 fn this_process() -> String {
     let pid = std::process::id();
-    format!("{pid}-{}", start_time(pid).unwrap_or_default())
+    match start_time(pid) {
+        Some(start) => format!("{pid}-{start}"),
+        None => format!("{pid}-unknown"),
+    }
 }
 
 /// When process `pid` started (clock ticks after boot, `/proc/<pid>/stat` field 22).
@@ -81,23 +105,24 @@ fn start_time(pid: u32) -> Option<u64> {
     after_name.split_whitespace().nth(19)?.parse().ok()
 }
 
-/// Removes, once per process, the value directories of this user's hosts that are gone.
-fn sweep_once() {
-    static SWEPT: std::sync::Once = std::sync::Once::new();
-    SWEPT.call_once(|| sweep(&std::env::temp_dir()));
+/// Removes the value directories that hosts of this user left when they were killed.
+pub fn sweep_leftovers() {
+    let dir =
+        std::env::temp_dir().join(format!("charm-host-values-{}", crate::private_file::euid()));
+    if values_dir(&std::env::temp_dir()).is_ok() {
+        sweep(&dir);
+    }
 }
 
-/// Removes the value directories in `dir` that belong to this user and to a host process
-/// that no longer runs.
-pub fn sweep(dir: &std::path::Path) {
-    use std::os::unix::fs::MetadataExt;
+/// Removes the directories in `dir` (named `<pid>-<start time>-...`) of host processes that
+/// no longer run.
+fn sweep(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let me = crate::private_file::euid();
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(owner) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)) else {
+        let Some(owner) = name.to_str() else {
             continue;
         };
         let mut parts = owner.splitn(3, '-');
@@ -111,8 +136,7 @@ pub fn sweep(dir: &std::path::Path) {
             continue;
         }
         let path = entry.path();
-        let ours = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir() && m.uid() == me);
-        if ours {
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
             let _ = std::fs::remove_dir_all(&path);
         }
     }
@@ -123,13 +147,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sweeping_removes_only_this_users_directories_of_hosts_that_are_gone() {
-        // SAFETY: geteuid has no preconditions.
-        assert_eq!(
-            unsafe { libc::geteuid() },
-            0,
-            "this test needs root (it chowns)"
-        );
+    fn sweeping_removes_the_directories_of_hosts_that_are_gone_only() {
         let root = tempfile::tempdir().unwrap();
         let make = |name: &str| {
             let d = root.path().join(name);
@@ -137,12 +155,10 @@ mod tests {
             std::fs::write(d.join("password"), "s3cret").unwrap();
             d
         };
-        let dead = make(&format!("{PREFIX}4194303-1-abc"));
-        let reused_pid = make(&format!("{PREFIX}{}-1-abc", std::process::id()));
-        let running = make(&format!("{PREFIX}{}-abc", this_process()));
-        let someone_elses = make(&format!("{PREFIX}4194302-1-abc"));
-        std::os::unix::fs::chown(&someone_elses, Some(65534), None).unwrap();
-        let unrelated = make("charm-host-cache");
+        let dead = make("4194303-1-abc");
+        let reused_pid = make(&format!("{}-1-abc", std::process::id()));
+        let running = make(&format!("{}-abc", this_process()));
+        let unknown = make(&format!("{}-unknown-abc", std::process::id()));
         sweep(root.path());
         assert!(!dead.exists(), "a host that is gone");
         assert!(
@@ -150,8 +166,25 @@ mod tests {
             "a host whose PID another process has now"
         );
         assert!(running.exists(), "a host still running");
-        assert!(someone_elses.exists(), "another user's");
-        assert!(unrelated.exists());
+        assert!(unknown.exists(), "a host whose start time was not known");
+    }
+
+    #[test]
+    fn a_values_directory_someone_else_made_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        // SAFETY: geteuid has no preconditions.
+        assert_eq!(
+            unsafe { libc::geteuid() },
+            0,
+            "this test needs root (it chowns)"
+        );
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = values_dir(tmp.path()).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(values_dir(tmp.path()).is_err(), "others may write it");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::os::unix::fs::chown(&dir, Some(65534), None).unwrap();
+        assert!(values_dir(tmp.path()).is_err(), "another user's");
     }
 
     #[test]
@@ -166,10 +199,7 @@ mod tests {
             .to_str()
             .unwrap()
             .to_string();
-        assert!(
-            name.starts_with(&format!("{PREFIX}{}-", this_process())),
-            "{name}"
-        );
+        assert!(name.starts_with(&format!("{}-", this_process())), "{name}");
         assert_eq!(
             std::fs::metadata(files.dir()).unwrap().mode() & 0o777,
             0o700

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-pub use files::ContentFiles;
+pub use files::{ContentFiles, sweep_leftovers};
 pub use runner::{Completed, Invocation, ProcessRunner, Runner, Unfinished, wait_bounded};
 
 use super::{AddOptions, Backend, Grantee, Lookup, ReadMode, SecretInfo, SetOptions};
@@ -386,7 +386,7 @@ fn relation_arg(relation_id: u32) -> String {
 }
 
 impl<R: Runner> Backend for HookToolBackend<R> {
-    fn set_deadline(&mut self, deadline: std::time::Instant) {
+    fn set_deadline(&mut self, deadline: Option<std::time::Instant>) {
         self.runner.set_deadline(deadline);
     }
 

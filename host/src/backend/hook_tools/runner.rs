@@ -37,8 +37,9 @@ pub trait Runner: Send {
     /// Runs the command; only a command that could not be run or did not finish is an `Err`.
     fn run(&mut self, invocation: &Invocation) -> Result<Completed, HostError>;
 
-    /// No command may run past `deadline` (the hook's wall-time limit).
-    fn set_deadline(&mut self, _deadline: Instant) {}
+    /// No command may run past `deadline` (the hook's wall-time limit; `None`: no limit but
+    /// each command's own timeout).
+    fn set_deadline(&mut self, _deadline: Option<Instant>) {}
 }
 
 /// Runs hook commands found on `PATH`, as Juju's unit agent provides them.
@@ -329,7 +330,7 @@ impl Runner for ProcessRunner {
         })
     }
 
-    fn set_deadline(&mut self, deadline: Instant) {
-        self.deadline = Some(deadline);
+    fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
     }
 }

@@ -202,6 +202,22 @@ impl Guest for Probe {
                     }
                     Ok(())
                 }
+                "probe-long-names" => {
+                    // Names and labels of a megabyte, each a different one.
+                    for n in 0..20 {
+                        let long = format!("{n}{}", "a".repeat(1 << 20));
+                        let _ = relations::ids(&format!("e{long}"));
+                        let _ = secrets::get(
+                            &SecretRef::Label(long),
+                            &GetOptions {
+                                mode: ReadMode::Tracked,
+                                key: None,
+                                attach_label: None,
+                            },
+                        );
+                    }
+                    Ok(())
+                }
                 "probe-many-denials" => {
                     // Reads by labels no manifest grants, each a different line if audited.
                     for n in 0..50 {
