@@ -34,9 +34,13 @@ pub struct PolicyBackend {
     denials: BTreeMap<String, (u64, bool)>,
 }
 
-/// Distinct denials audited one line each in a hook; any more are only counted, so a charm
-/// cannot write lines of its choosing through the audit.
+/// Distinct denials audited one line each in a hook; any more are named together when the
+/// hook ends, so a charm cannot make one `juju-log` call per denial.
 const AUDITED_DENIALS: usize = 20;
+
+/// How much of the end-of-hook summary names denials: a charm making thousands of distinct
+/// denials gets them counted, and named up to this much text (about eight `juju-log` calls).
+const SUMMARY_BYTES: usize = 8 * crate::backend::LOG_PIECE;
 
 impl PolicyBackend {
     /// Enforces `manifest` in front of `inner`.
@@ -414,6 +418,7 @@ impl Backend for PolicyBackend {
         let denials = std::mem::take(&mut self.denials);
         let mut rest = String::new();
         let mut others = (0, 0);
+        let mut unnamed = 0;
         for (what, (count, audited)) in &denials {
             if !audited {
                 others.0 += 1;
@@ -423,7 +428,12 @@ impl Backend for PolicyBackend {
                 } else {
                     String::new()
                 };
-                rest.push_str(&format!("{what}{times}\n"));
+                let line = format!("{what}{times}\n");
+                if rest.len() + line.len() <= SUMMARY_BYTES {
+                    rest.push_str(&line);
+                } else {
+                    unnamed += 1;
+                }
             } else if *count > 1 {
                 let _ = self.inner.host_log(
                     logging::Level::Warning,
@@ -431,8 +441,13 @@ impl Backend for PolicyBackend {
                 );
             }
         }
+        if unnamed > 0 {
+            rest.push_str(&format!(
+                "and {unnamed} other reasons, not named: more than the summary holds\n"
+            ));
+        }
         if others.0 > 0 {
-            // Every denial is named, in as few juju-log calls as the text allows.
+            // Denials are named in as few juju-log calls as the text allows.
             let list = crate::backend::pieces(rest.trim_end(), crate::backend::LOG_PIECE);
             let total = list.len();
             for (n, piece) in list.iter().enumerate() {

@@ -214,6 +214,50 @@ fn relation_data_is_readable_and_writable_only_on_granted_endpoints() {
 }
 
 #[test]
+fn thousands_of_distinct_denials_are_all_counted_in_a_bounded_summary() {
+    let m = model();
+    let (mut b, ctx) = policy(&m, "database/0", "secrets: {operations: [read]}\n");
+    let padding = "x".repeat(490);
+    for n in 0..10_000 {
+        let label = Lookup::Label(format!("{padding}-{n}"));
+        assert!(matches!(
+            b.secret_get(&label, ReadMode::Tracked, None),
+            Err(HostError::DeniedByPolicy(_))
+        ));
+    }
+    b.finish_hook();
+    let logs = ctx.lock().unwrap().logs.clone();
+    let summary: Vec<&String> = logs
+        .iter()
+        .map(|(_, line)| line)
+        .filter(|line| line.starts_with("capability denied 9980 more times"))
+        .collect();
+    assert_eq!(logs.len(), 20 + summary.len(), "{logs:?}");
+    assert!(summary.len() <= 9, "{} summary lines", summary.len());
+    let text: usize = summary.iter().map(|line| line.len()).sum();
+    assert!(text < 9 * crate::backend::LOG_PIECE, "{text} bytes");
+    let unnamed = summary
+        .last()
+        .unwrap()
+        .rsplit("; ")
+        .next()
+        .unwrap()
+        .to_string();
+    let named: usize = summary
+        .iter()
+        .map(|line| line.matches(" is not granted ").count())
+        .sum();
+    assert!(named > 400, "only {named} named");
+    assert_eq!(
+        unnamed,
+        format!(
+            "and {} other reasons, not named: more than the summary holds",
+            9980 - named
+        )
+    );
+}
+
+#[test]
 fn the_hosts_own_log_lines_need_no_logging_grant_but_the_charms_do() {
     let m = model();
     let (mut b, ctx) = policy(&m, "database/0", "");
