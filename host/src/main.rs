@@ -413,7 +413,7 @@ fn check(mut args: CheckArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let (imports, exports) = match runtime.inspect_file(&args.component) {
+    let inspection = match runtime.inspect_file(&args.component) {
         Ok(found) => found,
         Err(e) => {
             eprintln!("charm-host: {e}");
@@ -426,17 +426,23 @@ fn check(mut args: CheckArgs) -> ExitCode {
             &args.component,
             &manifest_path,
             &manifest,
-            &imports,
-            &exports,
+            &inspection,
             &limits,
             &ceilings,
         )
     );
-    let mut problems: Vec<String> = check_imports(&manifest, &imports)
+    let mut problems: Vec<String> = check_imports(&manifest, &inspection.imports)
         .iter()
         .map(|m| m.to_string())
         .collect();
     problems.extend(over_ceiling);
+    if inspection.metadata > limits.memory as u64 {
+        problems.push(format!(
+            "its instances' metadata ({} KiB) is above its {} memory limit",
+            inspection.metadata.div_ceil(1024),
+            charm_host::runtime::Bytes(limits.memory)
+        ));
+    }
     if let Some(dir) = &charm_dir {
         let (lines, wrong) = pack::verify_package(dir);
         print!("{lines}");

@@ -106,6 +106,26 @@ fn tables_count_against_the_memory_limit() {
     );
 }
 
+#[test]
+fn instance_metadata_counts_against_the_memory_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    // Half a million globals: a few megabytes of wasm whose instance metadata wasmtime
+    // allocates outside any limiter, some twelve megabytes of it.
+    let globals = "(global (mut i32) (i32.const 0))".repeat(500_000);
+    let bomb = charm_from_wat(dir.path(), "globals-bomb", &globals);
+    let stubs = StubTools::all();
+    let out = run_hook(&stubs, &bomb, "install", &[], &["--memory", "8MiB"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "charm-host: install: charm exceeded its 8 MiB memory limit"
+    );
+    assert!(stubs.calls().iter().all(|c| c[0] == "juju-log"));
+    // Under a limit that holds it, the same charm runs.
+    let out = run_hook(&stubs, &bomb, "install", &[], &["--memory", "32MiB"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 /// A charm declaring `body` fails install with `failure`, before any hook command.
 fn refused_at_instantiation(name: &str, body: &str, failure: &str) {
     let dir = tempfile::tempdir().unwrap();
@@ -455,7 +475,7 @@ fn forged_artifact(dir: &std::path::Path, victim: &std::path::Path, at: &std::pa
     let probe_hash = scratch.known_hash(&probe()).unwrap();
     let compiled = std::fs::read(scratch.artifact(&probe_hash)).unwrap();
     let victim_hash = artifacts::component_hash(&std::fs::read(victim).unwrap());
-    artifacts::write(at, &compiled, &victim_hash, runtime.engine_hash()).unwrap();
+    artifacts::write(at, &compiled, &victim_hash, runtime.engine_hash(), 0).unwrap();
 }
 
 /// Runs `charm`'s install with `cache` as the artifact cache; the probe's install (were its

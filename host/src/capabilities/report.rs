@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::Manifest;
 use crate::runtime::ceilings::Ceilings;
-use crate::runtime::{Bytes, Limits, Seconds};
+use crate::runtime::{Bytes, Inspection, Limits, Seconds};
 
 fn list<T: AsRef<str>>(items: impl IntoIterator<Item = T>) -> String {
     let items: Vec<String> = items.into_iter().map(|i| i.as_ref().to_string()).collect();
@@ -25,11 +25,11 @@ pub fn describe(
     component: &Path,
     manifest_path: &Path,
     manifest: &Manifest,
-    imports: &[String],
-    exports: &[String],
+    inspection: &Inspection,
     limits: &Limits,
     ceilings: &Ceilings,
 ) -> String {
+    let (imports, exports) = (&inspection.imports, &inspection.exports);
     let mut s = String::new();
     let world = if exports.iter().any(|e| e == "handle") {
         "juju:charm/charm@0.1.0 (exports handle)"
@@ -87,6 +87,11 @@ pub fn describe(
         limits
             .fuel
             .map_or("unmetered".to_string(), |f| f.to_string()),
+    );
+    let _ = writeln!(
+        s,
+        "instance metadata: {} KiB, counted against the memory limit",
+        inspection.metadata.div_ceil(1024)
     );
     let _ = writeln!(
         s,

@@ -33,7 +33,7 @@ use wasmtime::Engine;
 use crate::private_file::write_atomically;
 
 /// Bumped when the layout or the record changes, so old artifacts are ignored.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What an artifact was compiled from (`<artifact>.meta`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +45,9 @@ pub struct Record {
     engine: String,
     /// The artifact's length in bytes.
     length: u64,
+    /// The component's instance metadata in bytes (see `footprint`), read from the component
+    /// when it was compiled, so a warm hook need not read the component to charge it.
+    metadata: u64,
 }
 
 /// Feeds wasmtime's compatibility hash into SHA-256, so it is stable across processes.
@@ -86,12 +89,19 @@ pub fn record_path(artifact: &Path) -> PathBuf {
 }
 
 /// Writes an artifact and its record.
-pub fn write(artifact: &Path, bytes: &[u8], component: &str, engine: &str) -> std::io::Result<()> {
+pub fn write(
+    artifact: &Path,
+    bytes: &[u8],
+    component: &str,
+    engine: &str,
+    metadata: u64,
+) -> std::io::Result<()> {
     let record = Record {
         format: FORMAT,
         component: component.to_string(),
         engine: engine.to_string(),
         length: bytes.len() as u64,
+        metadata,
     };
     write_atomically(artifact, bytes)?;
     write_atomically(
@@ -100,28 +110,26 @@ pub fn write(artifact: &Path, bytes: &[u8], component: &str, engine: &str) -> st
     )
 }
 
-/// Whether `artifact` says it was compiled from `component` for `engine`, is whole, and is
-/// a regular file of this user's that nobody else may write (as is its record).
-pub fn matches(artifact: &Path, component: &str, engine: &str) -> bool {
+/// The component's instance metadata, if `artifact` says it was compiled from `component`
+/// for `engine`, is whole, and is a regular file of this user's that nobody else may write
+/// (as is its record).
+pub fn matches(artifact: &Path, component: &str, engine: &str) -> Option<u64> {
     let me = crate::private_file::euid();
     let private = |p: &Path| {
         std::fs::symlink_metadata(p)
             .is_ok_and(|m| m.is_file() && m.uid() == me && m.mode() & 0o022 == 0)
     };
     if !private(artifact) || !private(&record_path(artifact)) {
-        return false;
+        return None;
     }
-    let Ok(text) = std::fs::read(record_path(artifact)) else {
-        return false;
-    };
-    let Ok(record) = serde_json::from_slice::<Record>(&text) else {
-        return false;
-    };
+    let text = std::fs::read(record_path(artifact)).ok()?;
+    let record = serde_json::from_slice::<Record>(&text).ok()?;
     let length = std::fs::metadata(artifact).map(|m| m.len()).ok();
-    record.format == FORMAT
+    let whole = record.format == FORMAT
         && record.component == component
         && record.engine == engine
-        && length == Some(record.length)
+        && length == Some(record.length);
+    whole.then_some(record.metadata)
 }
 
 /// The host's cache of artifacts for one engine.
@@ -245,14 +253,14 @@ mod tests {
     fn a_record_matches_only_the_component_engine_and_length_it_names() {
         let dir = tempfile::tempdir().unwrap();
         let artifact = dir.path().join("charm.cwasm");
-        write(&artifact, b"compiled", "c1", "e1").unwrap();
-        assert!(matches(&artifact, "c1", "e1"));
-        assert!(!matches(&artifact, "c2", "e1"), "another component");
-        assert!(!matches(&artifact, "c1", "e2"), "another engine");
+        write(&artifact, b"compiled", "c1", "e1", 4096).unwrap();
+        assert_eq!(matches(&artifact, "c1", "e1"), Some(4096), "its metadata");
+        assert_eq!(matches(&artifact, "c2", "e1"), None, "another component");
+        assert_eq!(matches(&artifact, "c1", "e2"), None, "another engine");
         std::fs::write(&artifact, b"compi").unwrap();
-        assert!(!matches(&artifact, "c1", "e1"), "truncated");
+        assert_eq!(matches(&artifact, "c1", "e1"), None, "truncated");
         std::fs::write(record_path(&artifact), b"{not json").unwrap();
-        assert!(!matches(&artifact, "c1", "e1"), "a broken record");
+        assert_eq!(matches(&artifact, "c1", "e1"), None, "a broken record");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod artifacts;
 pub mod ceilings;
+mod footprint;
 mod limits;
 mod state;
 mod ticker;
@@ -279,49 +280,53 @@ impl Runtime {
             }
         };
         let artifact = cache.artifact(&hash);
-        if artifacts::matches(&artifact, &hash, &self.engine_hash) {
+        if let Some(metadata) = artifacts::matches(&artifact, &hash, &self.engine_hash) {
             // SAFETY: wasmtime trusts a deserialized artifact's machine code. Only artifacts
             // this host compiled into its own cache, which nobody else may write (checked when
             // the cache was opened, and the file's owner and mode just now), whose record
             // names this component and this engine, get here; wasmtime still checks the
             // artifact's header and engine compatibility.
             if let Ok(component) = unsafe { Component::deserialize_file(&self.engine, &artifact) } {
-                return self.prepare(component, shown).map(|c| (c, Origin::Cache));
+                return self
+                    .prepare(component, metadata, shown)
+                    .map(|c| (c, Origin::Cache));
             }
         }
         let bytes = match bytes {
             Some(b) => b,
             None => read_component(path)?,
         };
-        let component = self.compile(&bytes, &shown)?;
+        let (component, metadata) = self.compile(&bytes, &shown)?;
         if let Ok(serialized) = component.serialize() {
-            let _ = artifacts::write(&artifact, &serialized, &hash, &self.engine_hash);
+            let _ = artifacts::write(&artifact, &serialized, &hash, &self.engine_hash, metadata);
         }
-        self.prepare(component, shown)
+        self.prepare(component, metadata, shown)
             .map(|c| (c, Origin::Compiled))
     }
 
     /// Loads and type-checks a component; `name` is how errors refer to it.
     pub fn load_bytes(&self, bytes: &[u8], name: &str) -> Result<Charm, LoadError> {
-        let component = self.compile(bytes, name)?;
-        self.prepare(component, name.to_string())
+        let (component, metadata) = self.compile(bytes, name)?;
+        self.prepare(component, metadata, name.to_string())
     }
 
     /// Compiles a component and lists its imports and exports, without linking it: what
     /// `charm-host check` shows even for a component that would not load.
-    pub fn inspect_file(&self, path: &Path) -> Result<(Vec<String>, Vec<String>), LoadError> {
+    pub fn inspect_file(&self, path: &Path) -> Result<Inspection, LoadError> {
         let shown = path.display().to_string();
         let bytes = read_component(path)?;
-        let component = self.compile(&bytes, &shown)?;
+        let (component, metadata) = self.compile(&bytes, &shown)?;
         let ty = component.component_type();
         let names = |items: &mut dyn Iterator<Item = &str>| items.map(String::from).collect();
-        Ok((
-            names(&mut ty.imports(&self.engine).map(|(n, _)| n)),
-            names(&mut ty.exports(&self.engine).map(|(n, _)| n)),
-        ))
+        Ok(Inspection {
+            imports: names(&mut ty.imports(&self.engine).map(|(n, _)| n)),
+            exports: names(&mut ty.exports(&self.engine).map(|(n, _)| n)),
+            metadata,
+        })
     }
 
-    fn compile(&self, bytes: &[u8], path: &str) -> Result<Component, LoadError> {
+    /// The component compiled, and its instance metadata in bytes.
+    fn compile(&self, bytes: &[u8], path: &str) -> Result<(Component, u64), LoadError> {
         let path = path.to_string();
         if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
             return Err(LoadError::NotWasm(path));
@@ -329,10 +334,19 @@ impl Runtime {
         if bytes[4..8] == [1, 0, 0, 0] {
             return Err(LoadError::CoreModule(path));
         }
-        Component::new(&self.engine, bytes).map_err(|e| LoadError::Invalid(path, root_cause(&e)))
+        let component = Component::new(&self.engine, bytes)
+            .map_err(|e| LoadError::Invalid(path.clone(), root_cause(&e)))?;
+        let metadata =
+            footprint::instance_metadata(bytes).map_err(|e| LoadError::Invalid(path, e))?;
+        Ok((component, metadata))
     }
 
-    fn prepare(&self, component: Component, path: String) -> Result<Charm, LoadError> {
+    fn prepare(
+        &self,
+        component: Component,
+        metadata: u64,
+        path: String,
+    ) -> Result<Charm, LoadError> {
         let imports: Vec<String> = component
             .component_type()
             .imports(&self.engine)
@@ -359,6 +373,7 @@ impl Runtime {
             limits: self.limits,
             fuel_metered: self.limits.fuel.is_some(),
             imports,
+            metadata,
         })
     }
 
@@ -385,6 +400,16 @@ fn root_cause(e: &wasmtime::Error) -> String {
         .unwrap_or_else(|| e.to_string())
 }
 
+/// What `charm-host check` reports of a component before linking it.
+pub struct Inspection {
+    /// Its imports, e.g. `juju:charm/secrets@0.1.0`.
+    pub imports: Vec<String>,
+    /// Its exports.
+    pub exports: Vec<String>,
+    /// Bytes of instance metadata its instantiation takes from the memory limit.
+    pub metadata: u64,
+}
+
 /// A loaded, type-checked charm, ready to run hooks.
 pub struct Charm {
     pre: CharmPre<HostState>,
@@ -393,6 +418,8 @@ pub struct Charm {
     limits: Limits,
     fuel_metered: bool,
     imports: Vec<String>,
+    /// What its instances' metadata takes, charged to the memory limit before instantiation.
+    metadata: u64,
 }
 
 impl Charm {
@@ -436,7 +463,7 @@ impl Charm {
         let state = HostState {
             wasi,
             table,
-            limiter: MemoryLimiter::new(limits.memory),
+            limiter: MemoryLimiter::new(limits.memory, self.metadata),
             backend,
             queued: Default::default(),
             host_calls: (0, limits.host_calls),
@@ -506,6 +533,9 @@ impl Charm {
         store.data_mut().deadline = Some(deadline);
         store.data_mut().backend.set_deadline(Some(deadline));
         let _clock = self.ticker.start(limits.wall_time);
+        if store.data().limiter.exceeded {
+            return (Err(HookFailure::Memory(limits.memory)), store.into_data());
+        }
         let result = self
             .pre
             .instantiate(&mut store)
@@ -642,7 +672,7 @@ mod tests {
     fn a_store_refuses_core_instances_past_its_limit_by_name() {
         let engine = Engine::default();
         let module = Module::new(&engine, wat::parse_str("(module)").unwrap()).unwrap();
-        let mut store = Store::new(&engine, MemoryLimiter::new(1 << 20));
+        let mut store = Store::new(&engine, MemoryLimiter::new(1 << 20, 0));
         store.limiter(|limiter| limiter);
         for _ in 0..store::INSTANCES {
             Instance::new(&mut store, &module, &[]).unwrap();

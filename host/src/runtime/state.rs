@@ -48,8 +48,8 @@ impl WasiView for HostState {
     }
 }
 
-/// Caps the memory of a hook's store (linear memories and tables together: a table element
-/// takes a pointer's worth) and the number of instances, tables and memories, and remembers
+/// Caps the memory of a hook's store (instance metadata, linear memories and tables together:
+/// a table element takes a pointer's worth) and the number of instances, tables and memories, and remembers
 /// a refusal, so a charm that dies after a failed allocation is reported as exceeding its
 /// memory limit rather than as a mysterious crash.
 pub struct MemoryLimiter {
@@ -59,12 +59,14 @@ pub struct MemoryLimiter {
 }
 
 impl MemoryLimiter {
-    /// A limiter allowing `limit` bytes of linear memory in total.
-    pub fn new(limit: usize) -> Self {
+    /// A limiter allowing `limit` bytes in total, of which `metadata` (the instances' metadata,
+    /// which wasmtime allocates without asking) is taken from the start.
+    pub fn new(limit: usize, metadata: u64) -> Self {
+        let used = usize::try_from(metadata).unwrap_or(usize::MAX);
         MemoryLimiter {
             limit,
-            used: 0,
-            exceeded: false,
+            used,
+            exceeded: used > limit,
         }
     }
 }
