@@ -97,13 +97,22 @@ fn tables_count_against_the_memory_limit() {
     let tables = "(table 40000000 funcref)".repeat(4);
     let bomb = charm_from_wat(dir.path(), "table-bomb", &tables);
     assert!(std::fs::metadata(&bomb).unwrap().len() < 8 << 10);
-    let stubs = StubTools::all();
-    let out = run_hook(&stubs, &bomb, "install", &[], &["--memory", "16MiB"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(
-        stderr(&out).trim(),
+        install_refused(&bomb, &["--memory", "16MiB"]),
         "charm-host: install: charm exceeded its 16 MiB memory limit"
     );
+}
+
+/// Runs `charm`'s install with `flags`, which must fail before any hook command: its stderr.
+fn install_refused(charm: &std::path::Path, flags: &[&str]) -> String {
+    let stubs = StubTools::all();
+    let out = run_hook(&stubs, charm, "install", &[], flags);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stubs.calls().iter().all(|c| c[0] == "juju-log"),
+        "nothing but the failure ran"
+    );
+    stderr(&out).trim().to_string()
 }
 
 #[test]
@@ -113,31 +122,48 @@ fn instance_metadata_counts_against_the_memory_limit() {
     // allocates outside any limiter, some twelve megabytes of it.
     let globals = "(global (mut i32) (i32.const 0))".repeat(500_000);
     let bomb = charm_from_wat(dir.path(), "globals-bomb", &globals);
-    let stubs = StubTools::all();
-    let out = run_hook(&stubs, &bomb, "install", &[], &["--memory", "8MiB"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(
-        stderr(&out).trim(),
+        install_refused(&bomb, &["--memory", "8MiB"]),
         "charm-host: install: charm exceeded its 8 MiB memory limit"
     );
-    assert!(stubs.calls().iter().all(|c| c[0] == "juju-log"));
     // Under a limit that holds it, the same charm runs.
+    let stubs = StubTools::all();
     let out = run_hook(&stubs, &bomb, "install", &[], &["--memory", "32MiB"]);
     assert!(out.status.success(), "{}", stderr(&out));
+
+    // check says so before any hook does.
+    let manifest = dir.path().join("capabilities.yaml");
+    std::fs::write(&manifest, "limits: {memory: 8MiB}\n").unwrap();
+    let out = charm_host(&[
+        "check",
+        bomb.to_str().unwrap(),
+        "--manifest",
+        manifest.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&out.stdout);
+    let metadata = report
+        .lines()
+        .find_map(|l| l.strip_prefix("instance metadata: "))
+        .and_then(|l| l.strip_suffix(" KiB, counted against the memory limit"))
+        .expect("check shows the metadata");
+    assert!(metadata.parse::<u64>().unwrap() > 8 << 10, "{report}");
+    assert!(
+        report.contains(&format!(
+            "  - its instances' metadata ({metadata} KiB) is above its 8 MiB memory limit\n"
+        )),
+        "{report}"
+    );
 }
 
 /// A charm declaring `body` fails install with `failure`, before any hook command.
 fn refused_at_instantiation(name: &str, body: &str, failure: &str) {
     let dir = tempfile::tempdir().unwrap();
     let charm = charm_from_wat(dir.path(), name, body);
-    let stubs = StubTools::all();
-    let out = run_hook(&stubs, &charm, "install", &[], &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(
-        stderr(&out).trim(),
+        install_refused(&charm, &[]),
         format!("charm-host: install: charm exceeded its limit of {failure}")
     );
-    assert!(stubs.calls().iter().all(|c| c[0] == "juju-log"));
 }
 
 #[test]
@@ -245,22 +271,9 @@ fn a_manifest_asking_for_more_than_the_ceilings_is_refused_by_run_check_and_pack
         "{} asks for memory 64 GiB, above the ceiling of 256 MiB (built-in)",
         greedy.display()
     );
-    let stubs = StubTools::all();
-    let out = run_hook(
-        &stubs,
-        &probe(),
-        "install",
-        &[],
-        &["--manifest", greedy.to_str().unwrap()],
-    );
-    assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        stderr(&out).trim(),
+        install_refused(&probe(), &["--manifest", greedy.to_str().unwrap()]),
         format!("charm-host: install: {refusal}")
-    );
-    assert!(
-        stubs.calls().iter().all(|c| c[0] == "juju-log"),
-        "nothing but the failure ran"
     );
 
     let out = charm_host(&[
@@ -639,20 +652,20 @@ fn a_manifest_that_is_a_device_or_too_large_is_refused_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let zero = dir.path().join("capabilities.yaml");
     std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
-    let stubs = StubTools::all();
-    let out = run_hook(
-        &stubs,
-        &probe(),
-        "install",
-        &[],
-        &["--manifest", zero.to_str().unwrap()],
-    );
-    assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        stderr(&out).trim(),
+        install_refused(&probe(), &["--manifest", zero.to_str().unwrap()]),
         format!(
             "charm-host: install: capability manifest {}: not a regular file",
             zero.display()
+        )
+    );
+    let long = dir.path().join("long.yaml");
+    std::fs::write(&long, "# padding\n".repeat(7000)).unwrap();
+    assert_eq!(
+        install_refused(&probe(), &["--manifest", long.to_str().unwrap()]),
+        format!(
+            "charm-host: install: capability manifest {}: 70000 bytes long, at most 65536",
+            long.display()
         )
     );
 }
