@@ -24,14 +24,19 @@ pub fn euid() -> u32 {
 }
 
 /// Checks that nobody but root and `user` can change what `path` names: it and every
-/// directory above it belong to root or `user`, and nobody else may write them. A directory
-/// root owns with the sticky bit (`/tmp`) passes even if anyone may write it: others cannot
-/// rename or remove what is in it. The error is one line naming the offending path.
+/// directory above it, symbolic links resolved, belong to root or `user`, and nobody else may
+/// write them. A directory root owns with the sticky bit (`/tmp`) passes even if anyone may
+/// write it: others cannot rename or remove what is in it. The error is one line naming the
+/// offending path.
 pub fn check_trusted(path: &Path, user: u32) -> Result<(), String> {
     use std::os::unix::fs::MetadataExt;
-    let mut current = Some(path);
+    // The path as it really is: a link's own parent is not the directory that holds the target.
+    let real = path
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut current = Some(real.as_path());
     while let Some(p) = current {
-        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let meta = std::fs::symlink_metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
         let owner_ok = meta.uid() == 0 || meta.uid() == user;
         let sticky_root = meta.is_dir() && meta.uid() == 0 && meta.mode() & 0o1000 != 0;
         if !owner_ok {
@@ -49,6 +54,30 @@ pub fn check_trusted(path: &Path, user: u32) -> Result<(), String> {
             ));
         }
         current = p.parent().filter(|p| !p.as_os_str().is_empty());
+    }
+    Ok(())
+}
+
+/// Makes `dir` (0700, parents as needed) unless it exists, then checks it is a directory (not
+/// a link to one) of `user`'s that nobody else may use. The error is one line naming `dir`.
+pub fn private_dir(dir: &Path, user: u32) -> Result<(), String> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    match std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            return Err(format!("cannot create {}: {e}", dir.display()));
+        }
+        _ => {}
+    }
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if !meta.is_dir() || meta.uid() != user || meta.mode() & 0o077 != 0 {
+        return Err(format!(
+            "{} must be a directory of user {user} that nobody else may use (mode 700)",
+            dir.display()
+        ));
     }
     Ok(())
 }
@@ -71,4 +100,32 @@ pub fn read_bounded(path: &Path, most: u64) -> std::io::Result<String> {
         return Err(std::io::Error::other(format!("longer than {most} bytes")));
     }
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_path_through_a_link_is_judged_by_the_directories_that_really_hold_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let open = tmp.path().join("open");
+        let real = open.join("real");
+        std::fs::create_dir_all(&real).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        std::fs::write(real.join("ceilings.yaml"), "").unwrap();
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let err = check_trusted(&link.join("ceilings.yaml"), euid()).unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "{} may be written by users other than its owner (mode 777)",
+                open.canonicalize().unwrap().display()
+            )
+        );
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+        check_trusted(&link.join("ceilings.yaml"), euid()).unwrap();
+    }
 }

@@ -23,7 +23,7 @@
 //! atomically.
 
 use std::hash::Hasher;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -175,24 +175,9 @@ impl Cache {
         let dir = root.join(&engine_hash[..32]);
         let refuse = |e: String| format!("artifact cache {}: {e}", root.display());
         for d in [root.to_path_buf(), dir.clone(), dir.join("files")] {
-            if !d.is_dir() {
-                std::fs::DirBuilder::new()
-                    .recursive(true)
-                    .mode(0o700)
-                    .create(&d)
-                    .map_err(|e| refuse(format!("cannot create {}: {e}", d.display())))?;
-            }
-            let meta = std::fs::symlink_metadata(&d).map_err(|e| refuse(e.to_string()))?;
-            if !meta.is_dir() || meta.uid() != me || meta.mode() & 0o077 != 0 {
-                return Err(refuse(format!(
-                    "{} must be a directory of user {me} that nobody else may use (mode 700)",
-                    d.display()
-                )));
-            }
+            crate::private_file::private_dir(&d, me).map_err(refuse)?;
         }
-        // The directories above as they really are, symbolic links resolved.
-        let real = root.canonicalize().map_err(|e| refuse(e.to_string()))?;
-        crate::private_file::check_trusted(&real, me).map_err(refuse)?;
+        crate::private_file::check_trusted(root, me).map_err(refuse)?;
         Ok(Cache { dir })
     }
 

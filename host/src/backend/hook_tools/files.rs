@@ -70,31 +70,23 @@ impl ContentFiles {
 /// The user's directory of value directories under `tmp`, created 0700; refused if someone
 /// else made it, or may use it.
 fn values_dir(tmp: &Path) -> std::io::Result<PathBuf> {
-    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
     let me = crate::private_file::euid();
     let dir = tmp.join(format!("charm-host-values-{me}"));
-    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
-        _ => {}
-    }
-    let meta = std::fs::symlink_metadata(&dir)?;
-    if !meta.is_dir() || meta.uid() != me || meta.mode() & 0o077 != 0 {
-        return Err(std::io::Error::other(format!(
-            "{} is not a directory of this user's that nobody else may use",
-            dir.display()
-        )));
-    }
+    crate::private_file::private_dir(&dir, me).map_err(std::io::Error::other)?;
     Ok(dir)
 }
 
 /// This process as `<pid>-<start time>`: a PID may be reused, the pair is not. A start time
 /// that cannot be read is `unknown`, which no sweep removes.
-fn this_process() -> String {
-    let pid = std::process::id();
-    match start_time(pid) {
-        Some(start) => format!("{pid}-{start}"),
-        None => format!("{pid}-unknown"),
-    }
+fn this_process() -> &'static str {
+    static THIS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    THIS.get_or_init(|| {
+        let pid = std::process::id();
+        match start_time(pid) {
+            Some(start) => format!("{pid}-{start}"),
+            None => format!("{pid}-unknown"),
+        }
+    })
 }
 
 /// When process `pid` started (clock ticks after boot, `/proc/<pid>/stat` field 22).
@@ -107,9 +99,7 @@ fn start_time(pid: u32) -> Option<u64> {
 
 /// Removes the value directories that hosts of this user left when they were killed.
 pub fn sweep_leftovers() {
-    let dir =
-        std::env::temp_dir().join(format!("charm-host-values-{}", crate::private_file::euid()));
-    if values_dir(&std::env::temp_dir()).is_ok() {
+    if let Ok(dir) = values_dir(&std::env::temp_dir()) {
         sweep(&dir);
     }
 }
