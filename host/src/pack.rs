@@ -66,20 +66,7 @@ fn version_in(binary: &[u8]) -> Option<String> {
 /// is not this one must be compared with the release the operator trusts.
 pub fn verify_package(dir: &Path) -> (String, Vec<String>) {
     use sha2::{Digest, Sha256};
-    let read = |p: &Path, most: u64| -> Option<Vec<u8>> {
-        use std::io::Read;
-        let meta = std::fs::metadata(p).ok()?;
-        if !meta.is_file() || meta.len() > most {
-            return None;
-        }
-        let mut bytes = Vec::new();
-        std::fs::File::open(p)
-            .ok()?
-            .take(most)
-            .read_to_end(&mut bytes)
-            .ok()?;
-        Some(bytes)
-    };
+    let read = |p: &Path, most: u64| crate::private_file::read_regular(p, most).ok();
     let hex = |bytes: &[u8]| -> String {
         Sha256::digest(bytes)
             .iter()

@@ -82,24 +82,61 @@ pub fn private_dir(dir: &Path, user: u32) -> Result<(), String> {
     Ok(())
 }
 
-/// The text of the regular file at `path`, if it is at most `most` bytes: read without
-/// blocking (a pipe put in its place cannot hold the caller), refused when longer.
-pub fn read_bounded(path: &Path, most: u64) -> std::io::Result<String> {
+/// Why [`read_regular`] read nothing, in words fit to follow the file's name.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// It could not be looked at or read.
+    #[error("{0}")]
+    Io(std::io::Error),
+    /// It is not a regular file (a directory, a device, a pipe).
+    #[error("not a regular file")]
+    NotAFile,
+    /// It holds `size` bytes or more, above the `most` the caller takes.
+    #[error("{size} bytes long, at most {most}")]
+    TooLarge {
+        /// What it holds, or at least.
+        size: u64,
+        /// What the caller takes.
+        most: u64,
+    },
+}
+
+/// The bytes of the regular file at `path`, if it holds at most `most`. Looked at before it is
+/// opened (opening a device or a pipe can act or block), and again once open, non-blocking, so
+/// a pipe swapped in between cannot hold the caller; never more than `most + 1` bytes read.
+pub fn read_regular(path: &Path, most: u64) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
+    let regular = |meta: std::fs::Metadata| {
+        if !meta.is_file() {
+            Err(ReadError::NotAFile)
+        } else if meta.len() > most {
+            Err(ReadError::TooLarge {
+                size: meta.len(),
+                most,
+            })
+        } else {
+            Ok(meta.len())
+        }
+    };
+    regular(std::fs::metadata(path).map_err(ReadError::Io)?)?;
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
-        .open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
+        .open(path)
+        .map_err(ReadError::Io)?;
+    let length = regular(file.metadata().map_err(ReadError::Io)?)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+    file.take(most + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > most {
+        return Err(ReadError::TooLarge {
+            size: bytes.len() as u64,
+            most,
+        });
     }
-    let mut text = String::new();
-    file.take(most + 1).read_to_string(&mut text)?;
-    if text.len() as u64 > most {
-        return Err(std::io::Error::other(format!("longer than {most} bytes")));
-    }
-    Ok(text)
+    Ok(bytes)
 }
 
 #[cfg(test)]

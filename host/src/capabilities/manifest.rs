@@ -196,20 +196,15 @@ impl Manifest {
             path: path.display().to_string(),
             problem,
         };
-        match std::fs::metadata(path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
-            Err(e) => return Err(err(e.to_string())),
-            Ok(meta) if !meta.is_file() => return Err(err("not a regular file".into())),
-            Ok(meta) if meta.len() > MAX_MANIFEST => {
-                return Err(err(format!(
-                    "{} bytes long, at most {MAX_MANIFEST}",
-                    meta.len()
-                )));
+        use crate::private_file::{ReadError, read_regular};
+        let bytes = match read_regular(path, MAX_MANIFEST) {
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Manifest::default());
             }
-            Ok(_) => {}
-        }
-        let text = crate::private_file::read_bounded(path, MAX_MANIFEST)
-            .map_err(|e| err(e.to_string()))?;
+            Err(e) => return Err(err(e.to_string())),
+            Ok(bytes) => bytes,
+        };
+        let text = String::from_utf8(bytes).map_err(|_| err("not UTF-8 text".into()))?;
         Self::parse(&text, &path.display().to_string())
     }
 

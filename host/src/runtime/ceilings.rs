@@ -14,6 +14,9 @@ use super::limits::{Bytes, Limits, LimitsSpec, Seconds};
 /// Where an operator may change the ceilings.
 pub const CEILINGS_FILE: &str = "/etc/charm-host/ceilings.yaml";
 
+/// The longest ceilings file the host reads (a real one is a few lines).
+const MAX_CEILINGS: u64 = 64 << 10;
+
 /// The ceilings, and where they come from (for messages).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ceilings {
@@ -51,8 +54,10 @@ impl Ceilings {
         }
         crate::private_file::check_trusted(path, 0)
             .map_err(|e| format!("ceilings file {shown} is not trusted: {e}"))?;
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("ceilings file {shown}: {e}"))?;
+        let bytes = crate::private_file::read_regular(path, MAX_CEILINGS)
+            .map_err(|e| format!("ceilings file {shown}: {e}"))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| format!("ceilings file {shown}: not UTF-8 text"))?;
         let spec: LimitsSpec = if text.trim().is_empty() {
             LimitsSpec::default()
         } else {

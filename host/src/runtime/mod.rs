@@ -39,40 +39,16 @@ pub const MAX_COMPONENT: usize = 128 << 20;
 /// Reads a component file, refusing anything but a regular file of at most
 /// [`MAX_COMPONENT`] bytes before reading it whole (a link to `/dev/zero` is not a component).
 pub fn read_component(path: &Path) -> Result<Vec<u8>, LoadError> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
+    use crate::private_file::{ReadError, read_regular};
     let shown = path.display().to_string();
-    let unreadable = |e: std::io::Error| LoadError::Unreadable(shown.clone(), e.to_string());
-    // Looked at before it is opened (opening a device or a pipe can act or block), and again
-    // once open; non-blocking, so a pipe swapped in between cannot hold the hook.
-    if !std::fs::metadata(path).map_err(unreadable)?.is_file() {
-        return Err(LoadError::NotAFile(shown));
-    }
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(unreadable)?;
-    let meta = file.metadata().map_err(unreadable)?;
-    if !meta.is_file() {
-        return Err(LoadError::NotAFile(shown));
-    }
-    let too_large = |size| LoadError::TooLarge {
-        path: shown.clone(),
-        size,
-    };
-    let length = usize::try_from(meta.len()).unwrap_or(usize::MAX);
-    if length > MAX_COMPONENT {
-        return Err(too_large(length));
-    }
-    let mut bytes = Vec::with_capacity(length);
-    file.take(MAX_COMPONENT as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() > MAX_COMPONENT {
-        return Err(too_large(bytes.len()));
-    }
-    Ok(bytes)
+    read_regular(path, MAX_COMPONENT as u64).map_err(|e| match e {
+        ReadError::Io(e) => LoadError::Unreadable(shown, e.to_string()),
+        ReadError::NotAFile => LoadError::NotAFile(shown),
+        ReadError::TooLarge { size, .. } => LoadError::TooLarge {
+            path: shown,
+            size: usize::try_from(size).unwrap_or(usize::MAX),
+        },
+    })
 }
 
 /// Native stack for the host functions a charm calls, beyond its own wasm stack limit.
