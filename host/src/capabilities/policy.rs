@@ -32,6 +32,11 @@ pub struct PolicyBackend {
     /// How often each denial happened in this hook: each is audited once when it first
     /// happens, repeats are counted and summed up at the end of the hook.
     denials: BTreeMap<String, (u64, bool)>,
+    /// Bytes of the reasons kept to be named at the end of the hook, at most [`SUMMARY_BYTES`].
+    kept: usize,
+    /// Denials for reasons not kept once that much was: only counted, so the audit's memory
+    /// stays bounded whatever the host-call budget.
+    unnamed: u64,
 }
 
 /// Distinct denials audited one line each in a hook; any more are named together when the
@@ -53,6 +58,8 @@ impl PolicyBackend {
             readable: BTreeSet::new(),
             hook_relation: None,
             denials: BTreeMap::new(),
+            kept: 0,
+            unnamed: 0,
         }
     }
 
@@ -77,15 +84,19 @@ impl PolicyBackend {
         // What a charm chose (labels, names) is bounded when it is checked; this bounds the
         // rest, so the audit keeps and prints little whatever the charm asks.
         let what = crate::runtime::one_line(&what);
-        let distinct = self.denials.len();
-        let (count, audited) = self.denials.entry(what.clone()).or_default();
-        *count += 1;
-        if *count == 1 && distinct < AUDITED_DENIALS {
-            *audited = true;
+        if let Some((count, _)) = self.denials.get_mut(&what) {
+            *count += 1;
+        } else if self.denials.len() < AUDITED_DENIALS {
+            self.denials.insert(what.clone(), (1, true));
             let _ = self.inner.host_log(
                 logging::Level::Warning,
                 &format!("capability denied: {what}"),
             );
+        } else if self.kept + what.len() < SUMMARY_BYTES {
+            self.kept += what.len() + 1;
+            self.denials.insert(what.clone(), (1, false));
+        } else {
+            self.unnamed += 1;
         }
         Err(HostError::DeniedByPolicy(what))
     }
@@ -416,9 +427,10 @@ impl Backend for PolicyBackend {
 
     fn finish_hook(&mut self) {
         let denials = std::mem::take(&mut self.denials);
+        let unnamed = std::mem::take(&mut self.unnamed);
+        self.kept = 0;
         let mut rest = String::new();
-        let mut others = (0, 0);
-        let mut unnamed = 0;
+        let mut others = (0, unnamed);
         for (what, (count, audited)) in &denials {
             if !audited {
                 others.0 += 1;
@@ -428,12 +440,7 @@ impl Backend for PolicyBackend {
                 } else {
                     String::new()
                 };
-                let line = format!("{what}{times}\n");
-                if rest.len() + line.len() <= SUMMARY_BYTES {
-                    rest.push_str(&line);
-                } else {
-                    unnamed += 1;
-                }
+                rest.push_str(&format!("{what}{times}\n"));
             } else if *count > 1 {
                 let _ = self.inner.host_log(
                     logging::Level::Warning,
@@ -443,11 +450,16 @@ impl Backend for PolicyBackend {
         }
         if unnamed > 0 {
             rest.push_str(&format!(
-                "and {unnamed} other reasons, not named: more than the summary holds\n"
+                "and {unnamed} more denials, not named: more than the summary holds\n"
             ));
         }
-        if others.0 > 0 {
+        if others.1 > 0 {
             // Denials are named in as few juju-log calls as the text allows.
+            let reasons = if unnamed > 0 {
+                format!("more than {}", others.0)
+            } else {
+                others.0.to_string()
+            };
             let list = crate::backend::pieces(rest.trim_end(), crate::backend::LOG_PIECE);
             let total = list.len();
             for (n, piece) in list.iter().enumerate() {
@@ -456,7 +468,7 @@ impl Backend for PolicyBackend {
                     &format!(
                         "capability denied {} more times in this hook, for {} other reasons ({} of {total}): {}",
                         others.1,
-                        others.0,
+                        reasons,
                         n + 1,
                         piece.trim_end().replace('\n', "; ")
                     ),

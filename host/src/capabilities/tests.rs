@@ -251,7 +251,7 @@ fn thousands_of_distinct_denials_are_all_counted_in_a_bounded_summary() {
     assert_eq!(
         unnamed,
         format!(
-            "and {} other reasons, not named: more than the summary holds",
+            "and {} more denials, not named: more than the summary holds",
             9980 - named
         )
     );

@@ -117,18 +117,17 @@ pub fn matches(artifact: &Path, component: &str, engine: &str) -> Option<u64> {
     let me = crate::private_file::euid();
     let private = |p: &Path| {
         std::fs::symlink_metadata(p)
-            .is_ok_and(|m| m.is_file() && m.uid() == me && m.mode() & 0o022 == 0)
+            .ok()
+            .filter(|m| m.is_file() && m.uid() == me && m.mode() & 0o022 == 0)
     };
-    if !private(artifact) || !private(&record_path(artifact)) {
-        return None;
-    }
+    let length = private(artifact)?.len();
+    private(&record_path(artifact))?;
     let text = std::fs::read(record_path(artifact)).ok()?;
     let record = serde_json::from_slice::<Record>(&text).ok()?;
-    let length = std::fs::metadata(artifact).map(|m| m.len()).ok();
     let whole = record.format == FORMAT
         && record.component == component
         && record.engine == engine
-        && length == Some(record.length);
+        && length == record.length;
     whole.then_some(record.metadata)
 }
 

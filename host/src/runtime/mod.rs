@@ -491,6 +491,10 @@ impl Charm {
         state: HostState,
         limits: &Limits,
     ) -> (Result<(), HookFailure>, HostState) {
+        // Its instances' metadata alone is over the limit: nothing is instantiated.
+        if self.metadata > limits.memory as u64 {
+            return (Err(HookFailure::Memory(limits.memory)), state);
+        }
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
         store.set_epoch_deadline(self.ticker.deadline(limits.wall_time));
@@ -509,9 +513,6 @@ impl Charm {
         store.data_mut().deadline = Some(deadline);
         store.data_mut().backend.set_deadline(Some(deadline));
         let _clock = self.ticker.start(limits.wall_time);
-        if store.data().limiter.exceeded {
-            return (Err(HookFailure::Memory(limits.memory)), store.into_data());
-        }
         let result = self
             .pre
             .instantiate(&mut store)

@@ -62,11 +62,10 @@ impl MemoryLimiter {
     /// A limiter allowing `limit` bytes in total, of which `metadata` (the instances' metadata,
     /// which wasmtime allocates without asking) is taken from the start.
     pub fn new(limit: usize, metadata: u64) -> Self {
-        let used = usize::try_from(metadata).unwrap_or(usize::MAX);
         MemoryLimiter {
             limit,
-            used,
-            exceeded: used > limit,
+            used: usize::try_from(metadata).unwrap_or(usize::MAX),
+            exceeded: false,
         }
     }
 }
