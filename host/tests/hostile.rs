@@ -442,6 +442,45 @@ fn long_charm_output_reaches_juju_log_in_pieces_none_lost() {
 }
 
 #[test]
+fn a_log_message_longer_than_one_argument_may_be_reaches_juju_log_in_pieces() {
+    let stubs = StubTools::all();
+    let out = run_hook(&stubs, &probe(), "probe-long-log", &[], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pieces: Vec<String> = stubs
+        .logs()
+        .into_iter()
+        .filter_map(|l| l.strip_prefix("INFO (").map(str::to_string))
+        .collect();
+    assert!(pieces.len() >= 7, "{} pieces", pieces.len());
+    let total = pieces.len();
+    let mut text = String::new();
+    for (n, piece) in pieces.iter().enumerate() {
+        let (header, body) = piece.split_once(") ").unwrap();
+        let body = body.replace("\\n", "\n");
+        assert_eq!(header, format!("{} of {total}", n + 1));
+        assert!(body.len() <= 32 << 10, "{} bytes", body.len());
+        text.push_str(&body);
+    }
+    let expected: String = (0..2000)
+        .map(|n| format!("line {n:05} {}\n", "z".repeat(88)))
+        .collect();
+    assert_eq!(text, expected.trim_end());
+}
+
+#[test]
+fn an_argument_longer_than_a_command_line_takes_is_an_invalid_argument_to_the_charm() {
+    let stubs = StubTools::all();
+    let out = run_hook(&stubs, &probe(), "probe-long-status", &[], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim(),
+        "charm-host: probe-long-status: charm returned an error: Error::InvalidArgument(\"an argument \
+         to `status-set` of 200000 bytes is longer than a command line takes (131071 at most)\")"
+    );
+    assert!(stubs.calls().iter().all(|c| c[0] == "juju-log"));
+}
+
+#[test]
 fn a_charm_importing_a_wasi_interface_no_host_provides_is_refused_at_load_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let charm = charm_from_wat_in(

@@ -34,6 +34,9 @@ pub struct HookToolBackend<R: Runner = ProcessRunner> {
     config: Option<Vec<(String, config::Value)>>,
 }
 
+/// The longest single argument Linux passes to a command (`MAX_ARG_STRLEN`, with its NUL).
+const MAX_ARG: usize = (128 << 10) - 1;
+
 impl HookToolBackend<ProcessRunner> {
     /// Runs the hook commands on `PATH`, killing any that takes longer than `command_timeout`.
     pub fn new(command_timeout: Duration) -> Self {
@@ -66,6 +69,14 @@ impl<R: Runner> HookToolBackend<R> {
         args: Vec<String>,
         stdin: Option<Vec<u8>>,
     ) -> Result<String, HostError> {
+        // Linux refuses to start a command with a longer argument: the charm's mistake, told
+        // to it as one, rather than a failed spawn that ends the hook.
+        if let Some(long) = args.iter().find(|a| a.len() > MAX_ARG) {
+            return Err(HostError::InvalidArgument(format!(
+                "an argument to `{tool}` of {} bytes is longer than a command line takes ({MAX_ARG} at most)",
+                long.len()
+            )));
+        }
         let done = self.runner.run(&Invocation { tool, args, stdin })?;
         if done.code == 0 {
             Ok(done.stdout)
@@ -94,11 +105,7 @@ pub fn error_from_stderr(tool: &str, code: i32, stderr: &str) -> HostError {
         .find_map(|l| l.strip_prefix("ERROR "))
         .or_else(|| stderr.lines().rev().find(|l| !l.trim().is_empty()))
         .unwrap_or_default();
-    let msg: String = line
-        .trim()
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let msg: String = line.trim().chars().map(crate::runtime::neutral).collect();
     let line = msg.trim();
     if line.is_empty() {
         return HostError::Backend(format!("{tool} exited with status {code}"));
@@ -601,14 +608,21 @@ impl<R: Runner> Backend for HookToolBackend<R> {
             logging::Level::Warning => "WARNING",
             logging::Level::Error => "ERROR",
         };
-        self.call(
-            "juju-log",
-            vec![
-                format!("--log-level={level}"),
-                "--".into(),
-                message.to_string(),
-            ],
-        )?;
+        // One argument may hold 128 KiB at most (Linux): a longer message goes in numbered
+        // pieces rather than failing the hook.
+        let pieces = crate::backend::pieces(message, crate::backend::LOG_PIECE);
+        let total = pieces.len();
+        for (n, piece) in pieces.into_iter().enumerate() {
+            let piece = if total == 1 {
+                piece.to_string()
+            } else {
+                format!("({} of {total}) {piece}", n + 1)
+            };
+            self.call(
+                "juju-log",
+                vec![format!("--log-level={level}"), "--".into(), piece],
+            )?;
+        }
         Ok(())
     }
 

@@ -202,6 +202,17 @@ impl Guest for Probe {
                     }
                     Ok(())
                 }
+                "probe-long-log" => {
+                    let message: String = (0..2000)
+                        .map(|n| format!("line {n:05} {}\n", "z".repeat(88)))
+                        .collect();
+                    logging::log(logging::Level::Info, message.trim_end())
+                        .map_err(|e| format!("{e:?}"))
+                }
+                "probe-long-status" => {
+                    status::set(status::State::Active, &"s".repeat(200_000), false)
+                        .map_err(|e| format!("{e:?}"))
+                }
                 "probe-long-names" => {
                     // Names and labels of a megabyte, each a different one.
                     for n in 0..20 {
