@@ -1,6 +1,6 @@
-//! Hostile charms against `charm-host run`: each test reproduces one attack on the sandbox's
-//! limits and checks the named error, exit 1, that nothing reached Juju that should not, and
-//! that no secret value shows.
+//! Hostile charms and charm packages against `charm-host run`, `check` and `pack`: each test
+//! reproduces one attack on the sandbox and checks what stops it — the named error and exit 1,
+//! or the charm's typed error — and that nothing reached Juju that should not.
 
 mod common;
 
@@ -352,7 +352,11 @@ fn values_left_by_a_host_killed_mid_command_are_removed_by_the_next_host() {
         .spawn()
         .unwrap();
     let started = std::time::Instant::now();
-    while value_dirs(tmp.path()).is_empty() {
+    // The directory is made before the value is written in it: wait for the value itself.
+    while !value_dirs(tmp.path())
+        .iter()
+        .any(|d| d.join("password").exists())
+    {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(20),
             "no value file appeared"
@@ -647,6 +651,11 @@ fn names_and_labels_of_a_megabyte_are_refused_and_nothing_long_reaches_the_log()
     let out = run_hook(&stubs, &probe(), "probe-long-names", &[], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let calls = stubs.calls();
+    assert!(
+        calls.iter().all(|c| c[0] == "juju-log"),
+        "refused before any hook command: {:?}",
+        calls.iter().map(|c| &c[0]).collect::<Vec<_>>()
+    );
     assert!(
         calls.iter().all(|c| c.iter().all(|a| a.len() < 4096)),
         "no hook command got a long argument"

@@ -1040,7 +1040,9 @@ juju_rule!(
         );
         let rotate = HookKind::SecretRotate { xid: s.xid.clone() };
         assert!(h.model.queue.is_empty());
-        h.advance(TimeDelta::minutes(5));
+        h.advance(TimeDelta::minutes(5) - TimeDelta::seconds(1));
+        assert!(h.model.queue.is_empty(), "not before five minutes");
+        h.advance(TimeDelta::seconds(1));
         assert!(h.model.queue.iter().any(|q| q.kind == rotate));
     }
 );

@@ -151,7 +151,7 @@ fn a_sleeping_charm_fails_charm_host_run_at_the_wall_time_limit() {
 #[test]
 fn a_hook_command_still_running_at_the_limit_is_killed_and_the_hook_fails_on_wall_time() {
     let stubs = StubTools::all();
-    stubs.hang("secret-get", 30);
+    stubs.hang("secret-get", 8);
     let started = Instant::now();
     let out = run_hook(
         &stubs,
@@ -166,5 +166,11 @@ fn a_hook_command_still_running_at_the_limit_is_killed_and_the_hook_fails_on_wal
         stderr(&out).trim(),
         "charm-host: probe-slow-command: charm exceeded its 1 s wall-time limit"
     );
-    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert!(took < Duration::from_secs(7), "not waited for: {took:?}");
+    // Had it lived, the command would have finished its sleep by now.
+    std::thread::sleep(Duration::from_secs(9).saturating_sub(started.elapsed()));
+    assert!(
+        !stubs.state().join("secret-get.woke").exists(),
+        "the command was killed, not left running"
+    );
 }
