@@ -47,7 +47,7 @@ impl Discarded {
 
     /// Whether nothing was dropped.
     pub fn is_empty(&self) -> bool {
-        self.names().is_empty()
+        *self == Self::default()
     }
 }
 

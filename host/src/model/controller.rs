@@ -40,13 +40,6 @@ pub struct Metadata {
 /// How a failed commit step reads: Juju loses the error's kind, only the text remains.
 pub type CommitError = String;
 
-fn tag(subject: &Subject) -> String {
-    match subject {
-        Subject::App(app) => format!("application-{app}"),
-        Subject::Unit(unit) => format!("unit-{}", unit.replace('/', "-")),
-    }
-}
-
 /// Who a label belongs to, in the controller's label registry: an application or a unit,
 /// as owner or as consumer.
 #[derive(PartialEq)]
@@ -67,10 +60,19 @@ fn holder_of(owner: &Owner) -> Holder<'_> {
 impl Model {
     /// Whether `unit` manages the secret now: it owns it, or leads the application that does.
     pub(super) fn unit_manages(&self, unit: &str, s: &Secret) -> bool {
-        match &s.owner {
-            Owner::Unit(u) => u == unit,
-            Owner::App(a) => a == Model::app_of(unit) && self.is_leader(unit),
-            Owner::Model => false,
+        self.check_manager(unit, &s.owner, false).is_ok()
+    }
+
+    /// `CanManage` for a secret `owner` owns: the owner unit, or the leader of the owning
+    /// application, unless the owner's own access was `revoked`.
+    fn check_manager(&self, unit: &str, owner: &Owner, revoked: bool) -> Result<(), CommitError> {
+        let app = Model::app_of(unit);
+        match owner {
+            _ if revoked => Err("permission denied".into()),
+            Owner::Unit(u) if u == unit => Ok(()),
+            Owner::App(a) if a == app && self.is_leader(unit) => Ok(()),
+            Owner::App(a) if a == app => Err(format!("{unit:?} is not leader of {app:?}")),
+            _ => Err("permission denied".into()),
         }
     }
 
@@ -105,14 +107,7 @@ impl Model {
             .secrets
             .get(xid)
             .ok_or_else(|| format!("secret \"secret:{xid}\" not found"))?;
-        let app = Model::app_of(unit);
-        match &s.owner {
-            _ if s.owner_access_revoked => Err("permission denied".into()),
-            Owner::Unit(u) if u == unit => Ok(()),
-            Owner::App(a) if a == app && self.is_leader(unit) => Ok(()),
-            Owner::App(a) if a == app => Err(format!("{unit:?} is not leader of {app:?}")),
-            _ => Err("permission denied".into()),
-        }
+        self.check_manager(unit, &s.owner, s.owner_access_revoked)
     }
 
     /// The first use of `label` that clashes with giving it to `holder` (as owner when
@@ -165,9 +160,9 @@ impl Model {
             }
         }
         let holder_tag = match holder {
-            Holder::App(app) => format!("application-{app}"),
-            Holder::Unit(unit) => format!("unit-{}", unit.replace('/', "-")),
-            Holder::Model => unreachable!("handled above"),
+            Holder::App(app) => Subject::App(app.to_string()).tag(),
+            Holder::Unit(unit) => Subject::Unit(unit.to_string()).tag(),
+            Holder::Model => return None,
         };
         let (first, second) = if as_owner {
             (("consumer", &consumer_holders), ("owner", &owner_holders))
@@ -198,8 +193,10 @@ impl Model {
         peek: bool,
     ) -> Result<SecretContent, JujuError> {
         let app = Model::app_of(unit).to_string();
-        let owned_by_caller = |s: &Secret| {
-            s.owner == Owner::Unit(unit.to_string()) || s.owner == Owner::App(app.clone())
+        let owned_by_caller = |s: &Secret| match &s.owner {
+            Owner::Unit(u) => u == unit,
+            Owner::App(a) => *a == app,
+            Owner::Model => false,
         };
         let mut label_to_save = label.filter(|_| xid.is_some()).map(str::to_string);
         let owned = match (xid, label) {
@@ -324,13 +321,7 @@ impl Model {
 
     /// Applies a pending create (`CreateSecrets`).
     pub(super) fn apply_create(&mut self, unit: &str, c: &Create) -> Result<(), CommitError> {
-        let app = Model::app_of(unit);
-        match &c.owner {
-            Owner::Unit(u) if u == unit => {}
-            Owner::App(a) if a == app && self.is_leader(unit) => {}
-            Owner::App(a) if a == app => return Err(format!("{unit:?} is not leader of {app:?}")),
-            _ => return Err("permission denied".into()),
-        }
+        self.check_manager(unit, &c.owner, false)?;
         if let Some(label) = &c.label
             && self
                 .label_clash(&holder_of(&c.owner), label, true, "")
@@ -484,7 +475,7 @@ impl Model {
         let wrap = |e: String| {
             format!(
                 "cannot change access to \"secret:{xid}\" for {:?}: {e}",
-                tag(&subject)
+                subject.tag()
             )
         };
         let relation_id = grant.relation_id.unwrap_or_default();
@@ -496,8 +487,8 @@ impl Model {
             }
             Some(r) if r.dying => {
                 return Err(wrap(format!(
-                    "cannot grant access to secret in scope of \"relation-{}\" which is not alive",
-                    r.key().replace(':', ".").replace(' ', "#")
+                    "cannot grant access to secret in scope of \"{}\" which is not alive",
+                    r.tag()
                 )));
             }
             Some(_) => {}

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::controller::Metadata;
-use super::recorder::{Access, Create, DuplicateLabel, Recorder, Update};
+use super::recorder::{Access, Create, DuplicateLabel, Recorder, Update, merge};
 use super::secret::{Owner, Subject};
 use super::{HookKind, JujuError, Model, Status};
 use crate::backend::{AddOptions, Grantee, Lookup, ReadMode, SecretInfo, SetOptions};
@@ -99,7 +99,12 @@ fn owner_kind(owner: &Owner) -> OwnerKind {
 }
 
 /// Joins the errors of one commit step as one line (Juju joins them with newlines).
-fn step_failed(step: &str, errors: Vec<String>) -> Result<(), String> {
+fn step_failed(
+    step: &str,
+    results: impl IntoIterator<Item = Result<(), String>>,
+) -> Result<(), String> {
+    // Every change of the step is tried, as Juju does, before the step fails.
+    let errors: Vec<String> = results.into_iter().filter_map(Result::err).collect();
     if errors.is_empty() {
         Ok(())
     } else {
@@ -200,73 +205,46 @@ impl HookContext {
         let unit = self.unit.clone();
         let pending = &self.pending;
         let m = &mut self.controller;
-        let errors = |results: Vec<Result<(), String>>| -> Vec<String> {
-            results.into_iter().filter_map(Result::err).collect()
-        };
         step_failed(
             "creating secrets",
-            errors(
-                pending
-                    .creates
-                    .values()
-                    .map(|c| m.apply_create(&unit, c))
-                    .collect(),
-            ),
+            pending.creates.values().map(|c| m.apply_create(&unit, c)),
         )?;
         step_failed(
             "updating secrets",
-            errors(
-                pending
-                    .updates
-                    .iter()
-                    .map(|(xid, u)| m.apply_update(&unit, xid, u))
-                    .collect(),
-            ),
+            pending
+                .updates
+                .iter()
+                .map(|(xid, u)| m.apply_update(&unit, xid, u)),
         )?;
         step_failed(
             "updating secret tracked revisions",
-            errors(
-                pending
-                    .track_latest
-                    .iter()
-                    .map(|xid| m.apply_track_latest(&unit, xid))
-                    .collect(),
-            ),
+            pending
+                .track_latest
+                .iter()
+                .map(|xid| m.apply_track_latest(&unit, xid)),
         )?;
         step_failed(
             "granting secrets access",
-            errors(
-                pending
-                    .grants
-                    .iter()
-                    .flat_map(|(xid, by_relation)| by_relation.values().map(move |g| (xid, g)))
-                    .map(|(xid, g)| m.apply_grant(&unit, xid, g))
-                    .collect(),
-            ),
+            pending
+                .grants
+                .iter()
+                .flat_map(|(xid, by_relation)| by_relation.values().map(move |g| (xid, g)))
+                .map(|(xid, g)| m.apply_grant(&unit, xid, g)),
         )?;
         step_failed(
             "revoking secrets access",
-            errors(
-                pending
-                    .revokes
-                    .iter()
-                    .flat_map(|(xid, revokes)| revokes.iter().map(move |r| (xid, r)))
-                    .map(|(xid, r)| m.apply_revoke(&unit, xid, r))
-                    .collect(),
-            ),
+            pending
+                .revokes
+                .iter()
+                .flat_map(|(xid, revokes)| revokes.iter().map(move |r| (xid, r)))
+                .map(|(xid, r)| m.apply_revoke(&unit, xid, r)),
         )?;
         step_failed(
             "removing secrets",
-            errors(
-                pending
-                    .deletes
-                    .iter()
-                    .map(|(xid, d)| {
-                        m.apply_delete(&unit, xid, d.revisions.as_deref())
-                            .map(|_| ())
-                    })
-                    .collect(),
-            ),
+            pending.deletes.iter().map(|(xid, d)| {
+                m.apply_delete(&unit, xid, d.revisions.as_deref())
+                    .map(|_| ())
+            }),
         )?;
         for (relation_id, bags) in std::mem::take(&mut self.bags) {
             for (owner, bag) in bags {
@@ -353,18 +331,10 @@ impl HookContext {
                 continue;
             }
             if let Some(u) = self.pending.updates.get(&xid) {
-                if u.label.is_some() {
-                    md.label = u.label.clone();
-                }
-                if u.description.is_some() {
-                    md.description = u.description.clone();
-                }
-                if u.rotate.is_some() {
-                    md.rotate = u.rotate;
-                }
-                if u.expire.is_some() {
-                    md.latest_expires = u.expire;
-                }
+                merge(&mut md.label, u.label.clone());
+                merge(&mut md.description, u.description.clone());
+                merge(&mut md.rotate, u.rotate);
+                merge(&mut md.latest_expires, u.expire);
             }
             result.insert(xid, md);
         }
@@ -529,12 +499,9 @@ impl HookContext {
             .access
             .iter()
             .map(|g| AccessGrant {
-                target: match &g.subject {
-                    Subject::App(a) => format!("application-{a}"),
-                    Subject::Unit(u) => format!("unit-{}", u.replace('/', "-")),
-                },
+                target: g.subject.tag(),
                 scope: match g.relation_id.and_then(|id| relations.get(&id)) {
-                    Some(r) => format!("relation-{}", r.key().replace(':', ".").replace(' ', "#")),
+                    Some(r) => r.tag(),
                     None => format!("model-{}", self.controller.uuid),
                 },
                 role: "view".into(),

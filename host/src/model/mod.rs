@@ -131,6 +131,14 @@ impl Relation {
         let [a, b] = &self.ends;
         format!("{}:{} {}:{}", b.app, b.endpoint, a.app, a.endpoint)
     }
+
+    /// Juju's tag for it (`relation-<key>`, `:` as `.` and the space as `#`).
+    pub fn tag(&self) -> String {
+        format!(
+            "relation-{}",
+            self.key().replace(':', ".").replace(' ', "#")
+        )
+    }
 }
 
 /// A line a unit logged with juju-log (or the host forwarded from the charm's output).
@@ -587,9 +595,10 @@ impl Model {
         content: SecretContent,
     ) -> Result<(), ModelError> {
         let secret = self.user_secret_mut(name_or_id)?;
-        if secret.latest_checksum != content.checksum() {
+        let checksum = content.checksum();
+        if secret.latest_checksum != checksum {
             secret.latest += 1;
-            secret.latest_checksum = content.checksum();
+            secret.latest_checksum = checksum;
             let latest = secret.latest;
             secret.revisions.insert(
                 latest,

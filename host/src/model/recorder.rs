@@ -101,7 +101,6 @@ pub struct DuplicateLabel;
 impl Recorder {
     /// Records a create; a label another pending create has is refused at once.
     pub fn create(&mut self, create: Create) -> Result<(), DuplicateLabel> {
-        self.deletes.remove(&create.xid);
         if create.label.is_some() && self.creates.values().any(|c| c.label == create.label) {
             return Err(DuplicateLabel);
         }
@@ -180,7 +179,8 @@ impl Recorder {
     }
 }
 
-fn merge<T>(field: &mut Option<T>, new: Option<T>) {
+/// Sets `field` to `new` when the change names it (`secret-set` leaves unnamed fields alone).
+pub(super) fn merge<T>(field: &mut Option<T>, new: Option<T>) {
     if new.is_some() {
         *field = new;
     }

@@ -28,6 +28,16 @@ pub enum Subject {
     Unit(String),
 }
 
+impl Subject {
+    /// Juju's tag for it, as its messages and `secret-info-get` name grantees.
+    pub fn tag(&self) -> String {
+        match self {
+            Subject::App(app) => format!("application-{app}"),
+            Subject::Unit(unit) => format!("unit-{}", unit.replace('/', "-")),
+        }
+    }
+}
+
 /// A `view` grant: over a relation (charm grants), or model-wide (operator grants of user
 /// secrets, which have no relation).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,11 +158,6 @@ pub fn to_the_second(t: DateTime<Utc>) -> DateTime<Utc> {
 pub const RETRY_DELAY: TimeDelta = TimeDelta::minutes(5);
 
 impl Secret {
-    /// The `secret://<model-uuid>/<xid>` form `secret-add` prints.
-    pub fn uri(&self, model_uuid: &str) -> String {
-        format!("secret://{model_uuid}/{}", self.xid)
-    }
-
     /// Whether the operator added it (`juju add-secret`).
     pub fn is_user_secret(&self) -> bool {
         self.owner == Owner::Model
