@@ -417,28 +417,35 @@ fn a_charms_error_reaches_stderr_and_juju_log_as_one_capped_line_without_control
     );
 }
 
-#[test]
-fn long_charm_output_reaches_juju_log_in_pieces_none_lost() {
-    let stubs = StubTools::all();
-    let out = run_hook(&stubs, &probe(), "probe-print-long", &[], &[]);
-    assert!(out.status.success(), "{}", stderr(&out));
+/// The juju-log lines starting `start`, each `n of total` then `end` then a piece of at most
+/// 32 KiB, numbered in order: their pieces joined with `joint`.
+fn pieces_joined(stubs: &StubTools, start: &str, end: &str, joint: &str) -> (usize, String) {
     let pieces: Vec<String> = stubs
         .logs()
         .into_iter()
-        .filter_map(|l| l.strip_prefix("INFO charm stdout (").map(str::to_string))
+        .filter_map(|l| l.strip_prefix(start).map(str::to_string))
         .collect();
-    assert!(pieces.len() >= 9, "{} pieces", pieces.len());
     let total = pieces.len();
     let mut text = String::new();
     for (n, piece) in pieces.iter().enumerate() {
-        let (header, body) = piece.split_once("): ").unwrap();
+        let (header, body) = piece.split_once(end).unwrap();
         // The stub writes newlines inside an argument as `\n`.
         let body = body.replace("\\n", "\n");
         assert_eq!(header, format!("{} of {total}", n + 1));
         assert!(body.len() <= 32 << 10, "{} bytes", body.len());
         text.push_str(&body);
-        text.push('\n');
+        text.push_str(joint);
     }
+    (total, text)
+}
+
+#[test]
+fn long_charm_output_reaches_juju_log_in_pieces_none_lost() {
+    let stubs = StubTools::all();
+    let out = run_hook(&stubs, &probe(), "probe-print-long", &[], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (pieces, text) = pieces_joined(&stubs, "INFO charm stdout (", "): ", "\n");
+    assert!(pieces >= 9, "{pieces} pieces");
     let expected: String = (0..3000)
         .map(|n| format!("line {n:05} {}\n", "y".repeat(90)))
         .collect();
@@ -450,21 +457,8 @@ fn a_log_message_longer_than_one_argument_may_be_reaches_juju_log_in_pieces() {
     let stubs = StubTools::all();
     let out = run_hook(&stubs, &probe(), "probe-long-log", &[], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let pieces: Vec<String> = stubs
-        .logs()
-        .into_iter()
-        .filter_map(|l| l.strip_prefix("INFO (").map(str::to_string))
-        .collect();
-    assert!(pieces.len() >= 7, "{} pieces", pieces.len());
-    let total = pieces.len();
-    let mut text = String::new();
-    for (n, piece) in pieces.iter().enumerate() {
-        let (header, body) = piece.split_once(") ").unwrap();
-        let body = body.replace("\\n", "\n");
-        assert_eq!(header, format!("{} of {total}", n + 1));
-        assert!(body.len() <= 32 << 10, "{} bytes", body.len());
-        text.push_str(&body);
-    }
+    let (pieces, text) = pieces_joined(&stubs, "INFO (", ") ", "");
+    assert!(pieces >= 7, "{pieces} pieces");
     let expected: String = (0..2000)
         .map(|n| format!("line {n:05} {}\n", "z".repeat(88)))
         .collect();
