@@ -15,12 +15,12 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
-use charm_host::backend::hook_tools::{
+use charm_runtime::HostError;
+use charm_runtime::backend::hook_tools::{
     Completed, HookToolBackend, Invocation, ProcessRunner, Runner,
 };
-use charm_host::capabilities::{Manifest, PolicyBackend};
-use charm_host::error::HostError;
-use charm_host::runtime::{Limits, Runtime};
+use charm_runtime::capabilities::{Manifest, PolicyBackend};
+use charm_runtime::engine::{Limits, Runtime};
 
 /// The stub hook command: answers from `$STUB_STATE/<tool>.out`, or fails with `.err`/`.code`.
 const STUB: &str = r#"#!/bin/sh
@@ -140,7 +140,7 @@ fn stubs(p: &Paths) -> (PathBuf, PathBuf) {
     std::fs::create_dir_all(&state).unwrap();
     let stub = p.tmp("stubs/stub");
     executable(&stub, STUB);
-    for tool in charm_host::simulator::TOOLS {
+    for tool in juju_hookcmds::cli::TOOLS {
         std::os::unix::fs::symlink(&stub, bin.join(tool)).unwrap();
     }
     let answers = [
@@ -375,6 +375,7 @@ fn main() {
             r.runs
         );
     }
+    bundled_runtimes(&p, &rust, &bin, &state, runs);
     let command_ms = scaling(&p, &bin, &warm_cache, runs);
     runner_against_std(&bin, &p.tmp("stubs/state-1x1000"), runs);
     host_cost_per_read(&p, command_ms, runs);
@@ -385,11 +386,74 @@ fn main() {
     );
 }
 
+/// The runtime a packed charm bundles: its size, and one warm hook's whole process with it, a
+/// no-op hook (`update-status`, which the database charm ignores) and the benchmark's hook,
+/// interleaved. Against the whole developer CLI, which `pack` bundled before the runtime had a
+/// binary of its own, and, with `BENCH_BASELINE_HOST=<path>`, against any other build (an
+/// older release, built with the same profile).
+fn bundled_runtimes(p: &Paths, rust: &Path, bin: &Path, state: &Path, runs: usize) {
+    let mut hosts = vec![
+        (
+            "charm-host-unit (what pack bundles)".to_string(),
+            p.target.join("bench-host/charm-host-unit"),
+        ),
+        (
+            "charm-host (the developer CLI)".to_string(),
+            p.target.join("bench-host/charm-host"),
+        ),
+    ];
+    if let Some(baseline) = std::env::var_os("BENCH_BASELINE_HOST") {
+        let baseline = PathBuf::from(baseline);
+        let name = baseline.file_name().unwrap_or_default().to_string_lossy();
+        hosts.push((format!("baseline `{name}`"), baseline));
+    }
+    let hooks = ["update-status", "database-relation-joined"];
+    let mut cases = Vec::new();
+    for (n, (name, host)) in hosts.iter().enumerate() {
+        let dir = p.tmp(&format!("charms/runtime-{n}"));
+        let copied = Command::new("cp")
+            .arg("-a")
+            .arg(rust)
+            .arg(&dir)
+            .status()
+            .expect("running cp");
+        assert!(copied.success(), "copying {}", rust.display());
+        let bundled = dir.join("bin/charm-host");
+        std::fs::remove_file(&bundled).expect("the bundled runtime");
+        std::fs::copy(host, &bundled).unwrap_or_else(|e| panic!("{}: {e}", host.display()));
+        let cache = p.tmp(&format!("runtime-cache-{n}"));
+        for hook in hooks {
+            cases.push(Case {
+                name: format!("{name}, {hook}"),
+                dispatch: dir.join("dispatch"),
+                env: hook_env(p, &dir, bin, state, &cache, hook),
+                runs,
+                cold: None,
+            });
+        }
+    }
+    eprintln!("measuring the bundled runtimes ({runs} runs each), interleaved");
+    let results = measure(&cases);
+    println!("\n### The runtime a packed charm bundles (warm hooks, median of {runs} runs)\n");
+    println!(
+        "| bundled runtime | size MB | no-op hook ms | peak RSS MB | database-relation-joined ms | peak RSS MB |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (n, (name, host)) in hosts.iter().enumerate() {
+        let size = std::fs::metadata(host).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+        let (noop, joined) = (results[2 * n], results[2 * n + 1]);
+        println!(
+            "| {name} | {size:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            noop.0, noop.1, joined.0, joined.1
+        );
+    }
+}
+
 /// In-process: loading a charm's artifact from the machine's cache (record and owner check,
 /// mmap, deserialize, link) without compiling; the part of a warm hook that grows with the
 /// component.
 fn warm_loads(p: &Paths, charms: &[(&str, &PathBuf)], runs: usize) {
-    use charm_host::runtime::Origin;
+    use charm_runtime::engine::Origin;
     println!("\n### Warm load of the component (in process, median of {runs})\n");
     println!("| charm | component MB | artifact MB | load ms |");
     println!("|---|---:|---:|---:|");
@@ -398,8 +462,9 @@ fn warm_loads(p: &Paths, charms: &[(&str, &PathBuf)], runs: usize) {
         let limits = manifest.limits(Limits::default()).expect("limits");
         let runtime = Runtime::new(limits).expect("an engine");
         let cache_root = p.tmp("load-cache");
-        let cache = charm_host::runtime::artifacts::Cache::open(&cache_root, runtime.engine_hash())
-            .expect("a cache");
+        let cache =
+            charm_runtime::engine::artifacts::Cache::open(&cache_root, runtime.engine_hash())
+                .expect("a cache");
         let component = dir.join("charm.wasm");
         // The first load compiles into the cache, as a machine's first hook does.
         runtime
@@ -585,7 +650,7 @@ fn host_cost_per_read(p: &Paths, command_ms: f64, runs: usize) {
     let charm = runtime
         .load_file(&p.target.join("wasm32-wasip2/release/bench_reader.wasm"))
         .expect("the reader loads");
-    let event = charm_host::event::from_env(|k| {
+    let event = charm_runtime::event::from_env(|k| {
         match k {
             "JUJU_HOOK_NAME" => Some("config-changed"),
             "JUJU_DISPATCH_PATH" => Some("hooks/config-changed"),

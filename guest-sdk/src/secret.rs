@@ -182,7 +182,7 @@ impl AddSecret {
             expire: self.expire.transpose()?,
             rotate: self.rotate.map(Into::into),
         };
-        let id = wit::add(&self.content.to_host(), &options)?;
+        let id = wit::add(&self.content.to_pairs(), &options)?;
         Ok(Secret {
             id: Some(id),
             label: self.label,
@@ -358,7 +358,7 @@ impl Secret {
         };
         let pairs = wit::get(&self.reference()?, &options)?;
         self.attach_label = false;
-        Ok(SecretContent::from_host(pairs))
+        Ok(SecretContent::from_juju(pairs.into_iter().collect()))
     }
 
     /// The content of the revision this unit tracks (the latest, on first read); cached.
@@ -373,7 +373,7 @@ impl Secret {
 
     /// The tracked content as a serde struct; see [`SecretContent::to_serde`].
     pub fn content_as<T: DeserializeOwned>(&mut self) -> Result<T> {
-        self.content()?.to_serde()
+        Ok(self.content()?.to_serde()?)
     }
 
     /// One value of the tracked revision.
@@ -450,7 +450,7 @@ impl Secret {
             expire: None,
             rotate: None,
         };
-        wit::set(&id, Some(&content.to_host()), &options)?;
+        wit::set(&id, Some(&content.to_pairs()), &options)?;
         Ok(())
     }
 

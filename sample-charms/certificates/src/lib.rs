@@ -15,13 +15,13 @@ const ONE_YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
 struct Certificates;
 
 fn ca_content(generation: u32) -> Result<SecretContent> {
-    SecretContent::from_pairs([
+    Ok(SecretContent::from_pairs([
         ("private-key", format!("Example private key #{generation}")),
         (
             "ca-certificate",
             format!("Example CA certificate #{generation}"),
         ),
-    ])
+    ])?)
 }
 
 fn ensure_ca(ctx: &Context) -> Result<()> {

@@ -24,10 +24,10 @@ fn new_password() -> Result<String> {
 }
 
 fn credentials() -> Result<SecretContent> {
-    SecretContent::from_pairs([
+    Ok(SecretContent::from_pairs([
         ("username", USERNAME.to_string()),
         ("password", new_password()?),
-    ])
+    ])?)
 }
 
 fn share_credentials(ctx: &Context, relation: &Relation) -> Result<()> {

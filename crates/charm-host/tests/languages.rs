@@ -1,0 +1,96 @@
+//! Charms in other wasm languages: their components import only the contract interfaces their
+//! world names, and the WASI their toolchain pulls in (files, sockets, environment) stays
+//! denied by the sandbox. (Their lifecycle runs in `lifecycle.rs`, in every deployment.)
+
+mod common;
+
+use charm_runtime::capabilities::{Manifest, check_imports};
+use charm_runtime::engine::{Limits, Runtime};
+use charm_testing::Harness;
+use common::*;
+use juju_model::HookKind;
+
+fn contract_imports(language: &str, charm: &str) -> Vec<String> {
+    let runtime = Runtime::new(Limits::default()).unwrap();
+    let loaded = runtime
+        .load_file(&foreign_component(language, charm))
+        .unwrap();
+    let manifest = Manifest::load(
+        &workspace_root()
+            .join("sample-charms")
+            .join(language)
+            .join(charm)
+            .join("capabilities.yaml"),
+    )
+    .unwrap();
+    assert_eq!(
+        check_imports(&manifest, loaded.imports()),
+        [],
+        "{language} {charm} runs under its manifest"
+    );
+    loaded
+        .imports()
+        .iter()
+        .filter(|i| i.starts_with("juju:charm/"))
+        .map(|i| {
+            i.trim_start_matches("juju:charm/")
+                .trim_end_matches("@0.1.0")
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn python_and_javascript_components_import_only_the_interfaces_their_world_names() {
+    for language in ["python", "javascript"] {
+        let mut web = contract_imports(language, "webserver");
+        web.sort();
+        assert_eq!(
+            web,
+            [
+                "events",
+                "logging",
+                "relations",
+                "secrets",
+                "status",
+                "types"
+            ],
+            "{language} webserver: no leadership, no config"
+        );
+        let db = contract_imports(language, "database");
+        assert!(db.contains(&"leadership".to_string()), "{language}: {db:?}");
+        assert!(!db.contains(&"config".to_string()), "{language}: {db:?}");
+    }
+}
+
+#[test]
+fn a_python_charm_cannot_reach_files_sockets_or_the_environment() {
+    let component = foreign_component("python", "escape");
+    let imports = Runtime::new(Limits::default())
+        .unwrap()
+        .load_file(&component)
+        .unwrap()
+        .imports()
+        .to_vec();
+    assert!(
+        imports.iter().any(|i| i.starts_with("wasi:sockets/tcp")),
+        "componentize-py pulls in WASI sockets: {imports:?}"
+    );
+    let manifest =
+        Manifest::load(&workspace_root().join("test-charms/python/escape/capabilities.yaml"))
+            .unwrap();
+    let mut h = Harness::new(Limits::default()).unwrap();
+    h.deploy("escape", &component, manifest, 1).unwrap();
+    let record = h.dispatch("escape/0", HookKind::Install).unwrap();
+    assert_eq!(record.outcome, Ok(()));
+    let logged: Vec<&str> = h.model.logs.iter().map(|l| l.message.as_str()).collect();
+    for attempt in ["read a file", "list a directory", "open a socket"] {
+        assert!(
+            logged
+                .iter()
+                .any(|l| l.starts_with(&format!("{attempt}: refused"))),
+            "{attempt}: {logged:?}"
+        );
+    }
+    assert!(logged.contains(&"environment: 0 variables"), "{logged:?}");
+}

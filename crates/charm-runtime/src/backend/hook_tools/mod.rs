@@ -1,0 +1,252 @@
+//! [`Backend`] on Juju's hook commands, as the unit agent puts them on `PATH`.
+//!
+//! The command lines and the parsing of their output are `juju-hookcmds`' (the grammar exists
+//! once); this module runs them: bounded in time, secret values only in 0600 files, and a
+//! failure's `ERROR <msg>` mapped to the contract's typed errors by Juju's texts.
+
+mod files;
+mod runner;
+
+use std::time::Duration;
+
+use juju_hookcmds::output::{
+    parse_config, parse_json, parse_relation_ids, parse_secret_add, parse_secret_get,
+    parse_secret_info,
+};
+use juju_hookcmds::{
+    AddOptions, CommandError, ConfigValue, Databag, Grantee, LogLevel, Lookup, ReadMode, Scope,
+    SecretInfo, SetOptions, WorkloadState, args,
+};
+use juju_rules::{SecretContent, SecretId};
+use serde::de::DeserializeOwned;
+
+pub use files::{ContentFiles, sweep_leftovers};
+pub use runner::{Completed, Invocation, ProcessRunner, Runner};
+
+use super::Backend;
+use crate::error::HostError;
+
+/// The production backend, for one hook.
+pub struct HookToolBackend<R: Runner = ProcessRunner> {
+    runner: R,
+    /// The configuration, read once: Juju's hook context also reads it once per hook, so
+    /// every `config-get` in a hook answers the same and a second one would only cost time.
+    config: Option<Vec<(String, ConfigValue)>>,
+}
+
+/// The longest single argument Linux passes to a command (`MAX_ARG_STRLEN`, with its NUL).
+const MAX_ARG: usize = (128 << 10) - 1;
+
+impl HookToolBackend<ProcessRunner> {
+    /// Runs the hook commands on `PATH`, killing any that takes longer than `command_timeout`.
+    pub fn new(command_timeout: Duration) -> Self {
+        HookToolBackend::with_runner(ProcessRunner::new(command_timeout))
+    }
+}
+
+impl<R: Runner> HookToolBackend<R> {
+    /// A backend on another runner: tests record invocations instead of running them.
+    pub fn with_runner(runner: R) -> Self {
+        HookToolBackend {
+            runner,
+            config: None,
+        }
+    }
+
+    /// The runner, for tests to inspect what was run.
+    pub fn runner(&self) -> &R {
+        &self.runner
+    }
+
+    /// Runs a command; a non-zero exit becomes the typed error its stderr describes.
+    fn call(&mut self, tool: &'static str, args: Vec<String>) -> Result<String, HostError> {
+        self.call_with_stdin(tool, args, None)
+    }
+
+    fn call_with_stdin(
+        &mut self,
+        tool: &'static str,
+        args: Vec<String>,
+        stdin: Option<Vec<u8>>,
+    ) -> Result<String, HostError> {
+        // Linux refuses to start a command with a longer argument: the charm's mistake, told
+        // to it as one, rather than a failed spawn that ends the hook.
+        if let Some(long) = args.iter().find(|a| a.len() > MAX_ARG) {
+            return Err(HostError::InvalidArgument(format!(
+                "an argument to `{tool}` of {} bytes is longer than a command line takes ({MAX_ARG} at most)",
+                long.len()
+            )));
+        }
+        let done = self.runner.run(&Invocation { tool, args, stdin })?;
+        if done.code == 0 {
+            Ok(done.stdout)
+        } else {
+            Err(CommandError::from_stderr(tool, done.code, &done.stderr).into())
+        }
+    }
+
+    fn call_json<T: DeserializeOwned>(
+        &mut self,
+        tool: &'static str,
+        args: Vec<String>,
+    ) -> Result<T, HostError> {
+        let stdout = self.call(tool, args)?;
+        Ok(parse_json(tool, &stdout)?)
+    }
+}
+
+impl<R: Runner> Backend for HookToolBackend<R> {
+    fn set_deadline(&mut self, deadline: Option<std::time::Instant>) {
+        self.runner.set_deadline(deadline);
+    }
+
+    fn secret_add(
+        &mut self,
+        content: &SecretContent,
+        options: &AddOptions,
+    ) -> Result<String, HostError> {
+        let files = ContentFiles::write(content)?;
+        let mut args = args::secret_add(options)?;
+        args.extend(files.args().iter().cloned());
+        let stdout = self.call("secret-add", args)?;
+        drop(files);
+        Ok(parse_secret_add(&stdout)?)
+    }
+
+    fn secret_get(
+        &mut self,
+        lookup: &Lookup,
+        mode: ReadMode,
+        attach_label: Option<&str>,
+    ) -> Result<SecretContent, HostError> {
+        let stdout = self.call("secret-get", args::secret_get(lookup, mode, attach_label))?;
+        Ok(parse_secret_get(&stdout)?)
+    }
+
+    fn secret_info(&mut self, lookup: &Lookup) -> Result<SecretInfo, HostError> {
+        let stdout = self.call("secret-info-get", args::secret_info_get(lookup))?;
+        Ok(parse_secret_info(&stdout)?)
+    }
+
+    fn secret_set(
+        &mut self,
+        id: &SecretId,
+        content: Option<&SecretContent>,
+        options: &SetOptions,
+    ) -> Result<(), HostError> {
+        let files = content.map(ContentFiles::write).transpose()?;
+        let mut args = args::secret_set(id, options)?;
+        if let Some(files) = &files {
+            args.extend(files.args().iter().cloned());
+        }
+        self.call("secret-set", args)?;
+        Ok(())
+    }
+
+    fn secret_grant(
+        &mut self,
+        id: &SecretId,
+        relation_id: u32,
+        unit: Option<&str>,
+    ) -> Result<(), HostError> {
+        self.call("secret-grant", args::secret_grant(id, relation_id, unit))?;
+        Ok(())
+    }
+
+    fn secret_revoke(&mut self, id: &SecretId, grantee: &Grantee) -> Result<(), HostError> {
+        self.call("secret-revoke", args::secret_revoke(id, grantee))?;
+        Ok(())
+    }
+
+    fn secret_remove(&mut self, id: &SecretId, revision: Option<u32>) -> Result<(), HostError> {
+        self.call("secret-remove", args::secret_remove(id, revision))?;
+        Ok(())
+    }
+
+    fn secret_ids(&mut self) -> Result<Vec<String>, HostError> {
+        let ids: Option<Vec<String>> = self.call_json("secret-ids", args::json_only())?;
+        Ok(ids.unwrap_or_default())
+    }
+
+    fn is_leader(&mut self) -> Result<bool, HostError> {
+        self.call_json("is-leader", args::json_only())
+    }
+
+    fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<u32>, HostError> {
+        let stdout = self.call("relation-ids", args::relation_ids(endpoint))?;
+        Ok(parse_relation_ids(&stdout)?)
+    }
+
+    fn relation_units(&mut self, relation_id: u32) -> Result<Vec<String>, HostError> {
+        let units: Option<Vec<String>> =
+            self.call_json("relation-list", args::relation_list(relation_id, false))?;
+        Ok(units.unwrap_or_default())
+    }
+
+    fn relation_remote_app(&mut self, relation_id: u32) -> Result<String, HostError> {
+        self.call_json("relation-list", args::relation_list(relation_id, true))
+    }
+
+    fn relation_get(
+        &mut self,
+        relation_id: u32,
+        bag: &Databag,
+    ) -> Result<Vec<(String, String)>, HostError> {
+        let data: Option<std::collections::BTreeMap<String, String>> =
+            self.call_json("relation-get", args::relation_get(relation_id, bag))?;
+        Ok(data.unwrap_or_default().into_iter().collect())
+    }
+
+    fn relation_set(
+        &mut self,
+        relation_id: u32,
+        scope: Scope,
+        data: &[(String, String)],
+    ) -> Result<(), HostError> {
+        self.call_with_stdin(
+            "relation-set",
+            args::relation_set(relation_id, scope),
+            Some(args::relation_set_input(data)),
+        )?;
+        Ok(())
+    }
+
+    fn config_get(&mut self) -> Result<Vec<(String, ConfigValue)>, HostError> {
+        if let Some(config) = &self.config {
+            return Ok(config.clone());
+        }
+        let stdout = self.call("config-get", args::json_only())?;
+        let config = parse_config(&stdout)?;
+        self.config = Some(config.clone());
+        Ok(config)
+    }
+
+    fn log(&mut self, level: LogLevel, message: &str) -> Result<(), HostError> {
+        // One argument may hold 128 KiB at most (Linux): a longer message goes in numbered
+        // pieces rather than failing the hook.
+        let pieces = crate::backend::pieces(message, crate::backend::LOG_PIECE);
+        let total = pieces.len();
+        for (n, piece) in pieces.into_iter().enumerate() {
+            let piece = if total == 1 {
+                piece.to_string()
+            } else {
+                format!("({} of {total}) {piece}", n + 1)
+            };
+            self.call("juju-log", args::juju_log(level, &piece))?;
+        }
+        Ok(())
+    }
+
+    fn status_set(
+        &mut self,
+        state: WorkloadState,
+        message: &str,
+        application: bool,
+    ) -> Result<(), HostError> {
+        self.call("status-set", args::status_set(state, message, application))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,132 @@
+//! The single seam between the charm's host functions and Juju.
+//!
+//! Every host function of the contract reaches Juju through [`Backend`], in Juju's own
+//! vocabulary (`juju-hookcmds`), never in the contract's types. Its implementations are
+//! [`hook_tools::HookToolBackend`] (production: Juju's hook commands on `PATH`), the policy in
+//! front of it ([`crate::capabilities::PolicyBackend`]), and the model of Juju behind
+//! `charm-testing`'s mock. Inputs arrive already validated by the contract's host side, so a
+//! backend only carries out what it is asked.
+
+pub mod hook_tools;
+
+use juju_hookcmds::{
+    AddOptions, ConfigValue, Databag, Grantee, LogLevel, Lookup, ReadMode, Scope, SecretInfo,
+    SetOptions, WorkloadState,
+};
+use juju_rules::{SecretContent, SecretId};
+
+use crate::error::HostError;
+
+/// Bytes of text one `juju-log` call carries: Linux refuses a single argument over 128 KiB,
+/// and a refused call would lose the text silently.
+pub const LOG_PIECE: usize = 32 << 10;
+
+/// `text` cut into pieces of at most `max` bytes, after a line where there is one in a piece,
+/// else at a character boundary.
+pub fn pieces(text: &str, max: usize) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while rest.len() > max {
+        let mut cut = max;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let cut = rest[..cut].rfind('\n').map_or(cut, |n| n + 1);
+        pieces.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    pieces.push(rest);
+    pieces
+}
+
+/// What a charm can ask of Juju. One call = one hook command in production.
+pub trait Backend: Send {
+    /// `secret-add`: returns the new id as Juju printed it.
+    fn secret_add(
+        &mut self,
+        content: &SecretContent,
+        options: &AddOptions,
+    ) -> Result<String, HostError>;
+    /// `secret-get`: the whole content of the revision `mode` selects. With `attach_label`
+    /// (only with an id) the label is recorded as Juju does.
+    fn secret_get(
+        &mut self,
+        lookup: &Lookup,
+        mode: ReadMode,
+        attach_label: Option<&str>,
+    ) -> Result<SecretContent, HostError>;
+    /// `secret-info-get`.
+    fn secret_info(&mut self, lookup: &Lookup) -> Result<SecretInfo, HostError>;
+    /// `secret-set`.
+    fn secret_set(
+        &mut self,
+        id: &SecretId,
+        content: Option<&SecretContent>,
+        options: &SetOptions,
+    ) -> Result<(), HostError>;
+    /// `secret-grant`.
+    fn secret_grant(
+        &mut self,
+        id: &SecretId,
+        relation_id: u32,
+        unit: Option<&str>,
+    ) -> Result<(), HostError>;
+    /// `secret-revoke`.
+    fn secret_revoke(&mut self, id: &SecretId, grantee: &Grantee) -> Result<(), HostError>;
+    /// `secret-remove`; `None` removes every revision.
+    fn secret_remove(&mut self, id: &SecretId, revision: Option<u32>) -> Result<(), HostError>;
+    /// `secret-ids`.
+    fn secret_ids(&mut self) -> Result<Vec<String>, HostError>;
+
+    /// `is-leader`.
+    fn is_leader(&mut self) -> Result<bool, HostError>;
+
+    /// `relation-ids <endpoint>`.
+    fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<u32>, HostError>;
+    /// `relation-list -r <id>`.
+    fn relation_units(&mut self, relation_id: u32) -> Result<Vec<String>, HostError>;
+    /// `relation-list -r <id> --app`.
+    fn relation_remote_app(&mut self, relation_id: u32) -> Result<String, HostError>;
+    /// `relation-get -r <id> - <unit-or-app>`.
+    fn relation_get(
+        &mut self,
+        relation_id: u32,
+        bag: &Databag,
+    ) -> Result<Vec<(String, String)>, HostError>;
+    /// `relation-set -r <id>`: an empty value deletes the key.
+    fn relation_set(
+        &mut self,
+        relation_id: u32,
+        scope: Scope,
+        data: &[(String, String)],
+    ) -> Result<(), HostError>;
+
+    /// `config-get`.
+    fn config_get(&mut self) -> Result<Vec<(String, ConfigValue)>, HostError>;
+
+    /// `juju-log`, for the charm's own log lines.
+    fn log(&mut self, level: LogLevel, message: &str) -> Result<(), HostError>;
+
+    /// `juju-log`, for the host's own lines (a hook's failure, the charm's captured output,
+    /// audit warnings): never subject to the charm's capabilities.
+    fn host_log(&mut self, level: LogLevel, message: &str) -> Result<(), HostError> {
+        self.log(level, message)
+    }
+
+    /// `status-set`.
+    fn status_set(
+        &mut self,
+        state: WorkloadState,
+        message: &str,
+        application: bool,
+    ) -> Result<(), HostError>;
+
+    /// The charm's code has finished: write whatever the backend held back (the policy's
+    /// count of repeated denials).
+    fn finish_hook(&mut self) {}
+
+    /// The hook's wall-time limit ends at `deadline`: no call may outlast it (a hook command
+    /// still running then is killed). `None` once the charm's code has ended: the host's own
+    /// lines (the failure, the charm's output, the audit) still reach juju-log.
+    fn set_deadline(&mut self, _deadline: Option<std::time::Instant>) {}
+}

@@ -1,0 +1,275 @@
+//! Capabilities: what a charm may do, declared in its manifest (`capabilities.yaml` beside
+//! `metadata.yaml`) and enforced twice — when the component loads (it may import only the
+//! contract interfaces its manifest grants something of: [`check_imports`]) and on every call
+//! ([`PolicyBackend`]). Nothing is granted by default.
+//!
+//! Each capability is one module: its grant (its section of the manifest), its per-call
+//! checks and its line in `charm-host check`'s report ([`Capability`]). A new capability is a
+//! new module, its field in [`Manifest`], and its calls in the policy.
+//!
+//! ```yaml
+//! secrets:
+//!   operations: [create-app, read, peek, refresh, info, set, grant, revoke, remove, list]
+//!   labels: ["secret-for-*"]          # labels the charm may use; `*` matches any run
+//!   readable:                         # which secrets the charm may read by id
+//!     owned: true                     #   those this unit manages
+//!     granted-over: [database]        #   ids published in remote databags of these endpoints
+//!     config: [api-token]             #   user secrets named by these config options
+//! relations:
+//!   read: [database]                  # endpoints whose databags the charm may read
+//!   write: [database]                 # ... write
+//!   grant-over: [database]            # ... grant (and revoke) secrets over
+//! leadership: true
+//! config: true
+//! logging: true
+//! status: true
+//! limits:                             # each optional; the host's defaults otherwise
+//!   wall-time: 30s
+//!   memory: 64MiB
+//!   fuel: 2000000000                  # a deterministic CPU budget, off unless set
+//!   output: 256KiB
+//!   host-call-data: 4MiB              # data the charm may pass to the host per call
+//!   hook-command-timeout: 30s
+//!   host-calls: 2000                  # calls into the host per hook
+//! ```
+//!
+//! Limits can only be lowered: each is at most this machine's ceiling
+//! ([`crate::engine::ceilings`]), and a manifest asking for more is refused.
+//!
+//! Nothing is granted unless listed: no manifest grants nothing.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::engine::{Limits, LimitsSpec};
+
+mod config;
+mod imports;
+mod leadership;
+mod logging;
+mod policy;
+mod relations;
+pub mod report;
+mod secrets;
+mod status;
+
+pub use config::Config;
+pub use imports::{Mismatch, check_imports};
+pub use leadership::Leadership;
+pub use logging::Logging;
+pub use policy::PolicyBackend;
+pub use relations::Relations;
+pub use secrets::{Readable, SecretOp, Secrets};
+pub use status::Status;
+
+/// What every capability tells the rest of the host about itself.
+pub trait Capability {
+    /// The contract interface its grant opens (`secrets` for `juju:charm/secrets`).
+    fn interface(&self) -> &'static str;
+    /// Whether the manifest grants anything of it: a component may import its interface
+    /// only then.
+    fn granted(&self) -> bool;
+    /// Its line in `charm-host check`'s report.
+    fn report(&self) -> String;
+}
+
+/// Limits as the manifest writes them.
+pub type ManifestLimits = LimitsSpec;
+
+/// The longest manifest the host reads (a real one is a few hundred bytes).
+pub const MAX_MANIFEST: u64 = 64 << 10;
+
+/// A charm's capability manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Manifest {
+    /// Secret operations, labels and readable secrets.
+    #[serde(default)]
+    pub secrets: Secrets,
+    /// Relation endpoints.
+    #[serde(default)]
+    pub relations: Relations,
+    /// `is-leader`.
+    #[serde(default)]
+    pub leadership: Leadership,
+    /// `config-get`.
+    #[serde(default)]
+    pub config: Config,
+    /// `juju-log`.
+    #[serde(default)]
+    pub logging: Logging,
+    /// `status-set`.
+    #[serde(default)]
+    pub status: Status,
+    /// Resource limits.
+    #[serde(default)]
+    pub limits: ManifestLimits,
+}
+
+/// Why a manifest was refused; one line naming the file and the problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("capability manifest {path}: {problem}")]
+pub struct ManifestError {
+    /// The file.
+    pub path: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl Manifest {
+    /// Parses manifest YAML; the error is one line (`name` is how it refers to the file).
+    pub fn parse(text: &str, name: &str) -> Result<Self, ManifestError> {
+        let err = |problem: String| ManifestError {
+            path: name.to_string(),
+            problem,
+        };
+        let manifest: Manifest = if text.trim().is_empty() {
+            Manifest::default()
+        } else {
+            juju_hookcmds::yaml::from_str(text).map_err(err)?
+        };
+        manifest.limits(Limits::default()).map_err(err)?;
+        Ok(manifest)
+    }
+
+    /// Reads a manifest file; a missing file is an empty manifest that grants nothing.
+    pub fn load(path: &Path) -> Result<Self, ManifestError> {
+        let err = |problem: String| ManifestError {
+            path: path.display().to_string(),
+            problem,
+        };
+        use crate::private_file::{ReadError, read_regular};
+        let bytes = match read_regular(path, MAX_MANIFEST) {
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Manifest::default());
+            }
+            Err(e) => return Err(err(e.to_string())),
+            Ok(bytes) => bytes,
+        };
+        let text = String::from_utf8(bytes).map_err(|_| err("not UTF-8 text".into()))?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// `base` with the manifest's limits applied.
+    pub fn limits(&self, base: Limits) -> Result<Limits, String> {
+        self.limits.apply(base)
+    }
+
+    /// Every capability, in the order the report lists them.
+    pub fn capabilities(&self) -> [&dyn Capability; 6] {
+        [
+            &self.secrets,
+            &self.relations,
+            &self.leadership,
+            &self.config,
+            &self.logging,
+            &self.status,
+        ]
+    }
+
+    /// Whether the manifest grants anything of contract interface `interface` (one the
+    /// contract has; the type-only interfaces need no grant).
+    pub fn grants_interface(&self, interface: &str) -> bool {
+        matches!(interface, "types" | "events")
+            || self
+                .capabilities()
+                .iter()
+                .any(|c| c.interface() == interface && c.granted())
+    }
+}
+
+/// The capability behind a manifest key that is only `true` or `false`.
+macro_rules! toggle {
+    ($(#[$doc:meta])* $name:ident, $key:literal, $command:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub bool);
+
+        impl $name {
+            /// Lets the call through, or denies it naming the manifest key.
+            pub(super) fn check(
+                &self,
+                gate: &mut super::policy::Gate,
+            ) -> Result<(), crate::error::HostError> {
+                if self.0 {
+                    Ok(())
+                } else {
+                    gate.deny(format!(
+                        "`{}` is not granted (capabilities.yaml: {})",
+                        $key, $key
+                    ))
+                }
+            }
+        }
+
+        impl super::Capability for $name {
+            fn interface(&self) -> &'static str {
+                $key
+            }
+
+            fn granted(&self) -> bool {
+                self.0
+            }
+
+            fn report(&self) -> String {
+                let granted = if self.0 { "granted" } else { "not granted" };
+                format!("{}: {granted} ({})", $key, $command)
+            }
+        }
+    };
+}
+use toggle;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_manifest_grants_nothing() {
+        let m = Manifest::parse("", "capabilities.yaml").unwrap();
+        for iface in [
+            "secrets",
+            "relations",
+            "leadership",
+            "config",
+            "logging",
+            "status",
+        ] {
+            assert!(!m.grants_interface(iface), "{iface}");
+        }
+        assert!(!m.secrets.label_allowed("anything"));
+    }
+
+    #[test]
+    fn a_manifest_granting_an_unknown_operation_is_refused_naming_it() {
+        let err =
+            Manifest::parse("secrets:\n  operations: [read, teleport]\n", "c.yaml").unwrap_err();
+        assert!(
+            err.to_string().starts_with("capability manifest c.yaml: "),
+            "{err}"
+        );
+        assert!(err.to_string().contains("teleport"), "{err}");
+        assert!(!err.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn a_manifest_granting_an_unknown_capability_is_refused_naming_it() {
+        let err = Manifest::parse("network: true\n", "c.yaml").unwrap_err();
+        assert!(err.to_string().contains("network"), "{err}");
+    }
+
+    #[test]
+    fn limits_override_defaults_and_bad_values_are_named() {
+        let m = Manifest::parse("limits:\n  memory: 64MiB\n  fuel: 1000\n", "c.yaml").unwrap();
+        let l = m.limits(Limits::default()).unwrap();
+        assert_eq!((l.memory, l.fuel), (64 << 20, Some(1000)));
+        assert_eq!(l.wall_time, Limits::default().wall_time);
+        let err = Manifest::parse("limits:\n  wall-time: forever\n", "c.yaml").unwrap_err();
+        assert!(
+            err.to_string().contains("duration \"forever\" not valid"),
+            "{err}"
+        );
+    }
+}

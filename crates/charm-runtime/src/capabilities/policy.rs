@@ -1,0 +1,416 @@
+//! Enforcement on every call: a [`Backend`] that asks each capability's checks before passing
+//! a call on. A denied call never reaches Juju: the charm gets `denied-by-policy` naming the
+//! missing grant, and the host writes an audit warning to juju-log.
+//!
+//! Wrapping the backend (rather than each host function) means the mock and the production
+//! path enforce exactly the same rules.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use juju_hookcmds::{
+    AddOptions, ConfigValue, Databag, Grantee, LogLevel, Lookup, ReadMode, Scope, SecretInfo,
+    SetOptions, WorkloadState,
+};
+use juju_rules::{SecretContent, SecretId};
+
+use super::Manifest;
+use super::secrets::SecretOp;
+use crate::backend::Backend;
+use crate::contract::bindings::juju::charm::events::{Event, Kind};
+use crate::error::HostError;
+
+/// A backend that only lets through what the manifest grants.
+pub struct PolicyBackend {
+    manifest: Arc<Manifest>,
+    gate: Gate,
+    /// Secret ids found readable this hook, by xid.
+    readable: BTreeSet<String>,
+}
+
+/// What every capability's checks share: the backend behind the policy (for the lookups a
+/// check needs), the hook's relations as looked up so far, and the audit of denials.
+pub(super) struct Gate {
+    pub(super) inner: Box<dyn Backend>,
+    /// Relation ids per endpoint, looked up once per hook.
+    endpoints: BTreeMap<String, Vec<u32>>,
+    /// Each relation's remote application, looked up once per hook.
+    remote_apps: BTreeMap<u32, String>,
+    /// The relation the hook is about and its endpoint: in relation-broken it is no longer
+    /// listed by `relation-ids`, but it is still on its endpoint.
+    hook_relation: Option<(u32, String)>,
+    /// How often each denial happened in this hook: each is audited once when it first
+    /// happens, repeats are counted and summed up at the end of the hook.
+    denials: BTreeMap<String, (u64, bool)>,
+    /// Bytes of the reasons kept to be named at the end of the hook, at most [`SUMMARY_BYTES`].
+    kept: usize,
+    /// Denials for reasons not kept once that much was: only counted, so the audit's memory
+    /// stays bounded whatever the host-call budget.
+    unnamed: u64,
+}
+
+/// Distinct denials audited one line each in a hook; any more are named together when the
+/// hook ends, so a charm cannot make one `juju-log` call per denial.
+const AUDITED_DENIALS: usize = 20;
+
+/// How much of the end-of-hook summary names denials: a charm making thousands of distinct
+/// denials gets them counted, and named up to this much text (about eight `juju-log` calls).
+const SUMMARY_BYTES: usize = 8 * crate::backend::LOG_PIECE;
+
+impl PolicyBackend {
+    /// Enforces `manifest` in front of `inner`.
+    pub fn new(manifest: Arc<Manifest>, inner: Box<dyn Backend>) -> Self {
+        PolicyBackend {
+            manifest,
+            gate: Gate {
+                inner,
+                endpoints: BTreeMap::new(),
+                remote_apps: BTreeMap::new(),
+                hook_relation: None,
+                denials: BTreeMap::new(),
+                kept: 0,
+                unnamed: 0,
+            },
+            readable: BTreeSet::new(),
+        }
+    }
+
+    /// Tells the policy which relation (and endpoint) the hook's event is about.
+    pub fn for_event(mut self, event: &Event) -> Self {
+        self.gate.hook_relation = match &event.kind {
+            Kind::RelationCreated(r)
+            | Kind::RelationJoined(r)
+            | Kind::RelationChanged(r)
+            | Kind::RelationDeparted(r)
+            | Kind::RelationBroken(r) => Some((r.relation_id, r.endpoint.clone())),
+            _ => None,
+        };
+        self
+    }
+}
+
+impl Gate {
+    /// Refuses: audit line to juju-log (the first time this denial happens in the hook, for
+    /// the first few distinct ones; the rest are named at the end of the hook), typed error to
+    /// the charm.
+    pub(super) fn deny<T>(&mut self, what: String) -> Result<T, HostError> {
+        // What a charm chose (labels, names) is bounded when it is checked; this bounds the
+        // rest, so the audit keeps and prints little whatever the charm asks.
+        let what = crate::engine::one_line(&what);
+        if let Some((count, _)) = self.denials.get_mut(&what) {
+            *count += 1;
+        } else if self.denials.len() < AUDITED_DENIALS {
+            self.denials.insert(what.clone(), (1, true));
+            let _ = self
+                .inner
+                .host_log(LogLevel::Warning, &format!("capability denied: {what}"));
+        } else if self.kept + what.len() < SUMMARY_BYTES {
+            self.kept += what.len() + 1;
+            self.denials.insert(what.clone(), (1, false));
+        } else {
+            self.unnamed += 1;
+        }
+        Err(HostError::DeniedByPolicy(what))
+    }
+
+    /// The relation ids on `endpoint` (cached for the hook).
+    pub(super) fn ids_on(&mut self, endpoint: &str) -> Result<Vec<u32>, HostError> {
+        if let Some(ids) = self.endpoints.get(endpoint) {
+            return Ok(ids.clone());
+        }
+        let ids = self.inner.relation_ids(endpoint)?;
+        self.endpoints.insert(endpoint.to_string(), ids.clone());
+        Ok(ids)
+    }
+
+    /// Whether the relation is on one of `endpoints`.
+    fn relation_on(
+        &mut self,
+        relation_id: u32,
+        endpoints: &BTreeSet<String>,
+    ) -> Result<bool, HostError> {
+        if let Some((id, endpoint)) = &self.hook_relation
+            && *id == relation_id
+        {
+            return Ok(endpoints.contains(endpoint));
+        }
+        for endpoint in endpoints {
+            if self.ids_on(endpoint)?.contains(&relation_id) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Denies a call on a relation that is not on one of `endpoints`.
+    pub(super) fn require_relation(
+        &mut self,
+        relation_id: u32,
+        endpoints: &BTreeSet<String>,
+        what: &str,
+    ) -> Result<(), HostError> {
+        if self.relation_on(relation_id, endpoints)? {
+            Ok(())
+        } else {
+            self.deny(format!(
+                "{what} relation {relation_id} is not granted: it is not on an endpoint in capabilities.yaml relations.{}",
+                what.replace(' ', "-")
+            ))
+        }
+    }
+
+    /// A revoke naming an application (or one of its units) rather than a relation: allowed
+    /// only for an application related over an endpoint the manifest lets it grant over.
+    pub(super) fn require_related(
+        &mut self,
+        app: &str,
+        over: &BTreeSet<String>,
+    ) -> Result<(), HostError> {
+        for endpoint in over {
+            for relation_id in self.ids_on(endpoint)? {
+                let remote = match self.remote_apps.get(&relation_id) {
+                    Some(remote) => remote.clone(),
+                    None => {
+                        let remote = self.inner.relation_remote_app(relation_id)?;
+                        self.remote_apps.insert(relation_id, remote.clone());
+                        remote
+                    }
+                };
+                if remote == app {
+                    return Ok(());
+                }
+            }
+        }
+        self.deny(format!(
+            "revoking secrets from {app:?} is not granted: it is not related over an endpoint in capabilities.yaml relations.grant-over"
+        ))
+    }
+
+    /// Names the repeated and the unnamed denials of the hook, in as few lines as it can.
+    fn finish(&mut self) {
+        let denials = std::mem::take(&mut self.denials);
+        let unnamed = std::mem::take(&mut self.unnamed);
+        self.kept = 0;
+        let mut rest = String::new();
+        let mut others = (0, unnamed);
+        for (what, (count, audited)) in &denials {
+            if !audited {
+                others.0 += 1;
+                others.1 += count;
+                let times = if *count > 1 {
+                    format!(" ({count} times)")
+                } else {
+                    String::new()
+                };
+                rest.push_str(&format!("{what}{times}\n"));
+            } else if *count > 1 {
+                let _ = self.inner.host_log(
+                    LogLevel::Warning,
+                    &format!("capability denied {count} times in this hook: {what}"),
+                );
+            }
+        }
+        if unnamed > 0 {
+            rest.push_str(&format!(
+                "and {unnamed} more denials, not named: more than the summary holds\n"
+            ));
+        }
+        if others.1 > 0 {
+            // Denials are named in as few juju-log calls as the text allows.
+            let reasons = if unnamed > 0 {
+                format!("more than {}", others.0)
+            } else {
+                others.0.to_string()
+            };
+            let list = crate::backend::pieces(rest.trim_end(), crate::backend::LOG_PIECE);
+            let total = list.len();
+            for (n, piece) in list.iter().enumerate() {
+                let _ = self.inner.host_log(
+                    LogLevel::Warning,
+                    &format!(
+                        "capability denied {} more times in this hook, for {} other reasons ({} of {total}): {}",
+                        others.1,
+                        reasons,
+                        n + 1,
+                        piece.trim_end().replace('\n', "; ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+impl Backend for PolicyBackend {
+    fn secret_add(
+        &mut self,
+        content: &SecretContent,
+        options: &AddOptions,
+    ) -> Result<String, HostError> {
+        self.manifest.secrets.check_add(&mut self.gate, options)?;
+        let id = self.gate.inner.secret_add(content, options)?;
+        if let Ok(parsed) = SecretId::parse(&id) {
+            self.readable.insert(parsed.xid().to_string());
+        }
+        Ok(id)
+    }
+
+    fn secret_get(
+        &mut self,
+        lookup: &Lookup,
+        mode: ReadMode,
+        attach_label: Option<&str>,
+    ) -> Result<SecretContent, HostError> {
+        self.manifest.secrets.check_get(
+            &mut self.gate,
+            &mut self.readable,
+            lookup,
+            mode,
+            attach_label,
+        )?;
+        self.gate.inner.secret_get(lookup, mode, attach_label)
+    }
+
+    fn secret_info(&mut self, lookup: &Lookup) -> Result<SecretInfo, HostError> {
+        let secrets = &self.manifest.secrets;
+        secrets.require(&mut self.gate, SecretOp::Info)?;
+        if let Lookup::Label(label) = lookup {
+            secrets.require_label(&mut self.gate, label)?;
+        }
+        self.gate.inner.secret_info(lookup)
+    }
+
+    fn secret_set(
+        &mut self,
+        id: &SecretId,
+        content: Option<&SecretContent>,
+        options: &SetOptions,
+    ) -> Result<(), HostError> {
+        let secrets = &self.manifest.secrets;
+        secrets.require(&mut self.gate, SecretOp::Set)?;
+        if let Some(label) = &options.label {
+            secrets.require_label(&mut self.gate, label)?;
+        }
+        self.gate.inner.secret_set(id, content, options)
+    }
+
+    fn secret_grant(
+        &mut self,
+        id: &SecretId,
+        relation_id: u32,
+        unit: Option<&str>,
+    ) -> Result<(), HostError> {
+        self.manifest
+            .secrets
+            .require(&mut self.gate, SecretOp::Grant)?;
+        self.manifest
+            .relations
+            .check_grant(&mut self.gate, relation_id)?;
+        self.gate.inner.secret_grant(id, relation_id, unit)
+    }
+
+    fn secret_revoke(&mut self, id: &SecretId, grantee: &Grantee) -> Result<(), HostError> {
+        self.manifest
+            .secrets
+            .require(&mut self.gate, SecretOp::Revoke)?;
+        self.manifest
+            .relations
+            .check_revoke(&mut self.gate, grantee)?;
+        self.gate.inner.secret_revoke(id, grantee)
+    }
+
+    fn secret_remove(&mut self, id: &SecretId, revision: Option<u32>) -> Result<(), HostError> {
+        self.manifest
+            .secrets
+            .require(&mut self.gate, SecretOp::Remove)?;
+        self.gate.inner.secret_remove(id, revision)
+    }
+
+    fn secret_ids(&mut self) -> Result<Vec<String>, HostError> {
+        self.manifest
+            .secrets
+            .require(&mut self.gate, SecretOp::List)?;
+        self.gate.inner.secret_ids()
+    }
+
+    fn is_leader(&mut self) -> Result<bool, HostError> {
+        self.manifest.leadership.check(&mut self.gate)?;
+        self.gate.inner.is_leader()
+    }
+
+    fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<u32>, HostError> {
+        self.manifest
+            .relations
+            .check_endpoint(&mut self.gate, endpoint)?;
+        self.gate.ids_on(endpoint)
+    }
+
+    fn relation_units(&mut self, relation_id: u32) -> Result<Vec<String>, HostError> {
+        self.manifest
+            .relations
+            .check_read(&mut self.gate, relation_id)?;
+        self.gate.inner.relation_units(relation_id)
+    }
+
+    fn relation_remote_app(&mut self, relation_id: u32) -> Result<String, HostError> {
+        self.manifest
+            .relations
+            .check_read(&mut self.gate, relation_id)?;
+        self.gate.inner.relation_remote_app(relation_id)
+    }
+
+    fn relation_get(
+        &mut self,
+        relation_id: u32,
+        bag: &Databag,
+    ) -> Result<Vec<(String, String)>, HostError> {
+        self.manifest
+            .relations
+            .check_read(&mut self.gate, relation_id)?;
+        self.gate.inner.relation_get(relation_id, bag)
+    }
+
+    fn relation_set(
+        &mut self,
+        relation_id: u32,
+        scope: Scope,
+        data: &[(String, String)],
+    ) -> Result<(), HostError> {
+        self.manifest
+            .relations
+            .check_write(&mut self.gate, relation_id)?;
+        self.gate.inner.relation_set(relation_id, scope, data)
+    }
+
+    fn config_get(&mut self) -> Result<Vec<(String, ConfigValue)>, HostError> {
+        self.manifest.config.check(&mut self.gate)?;
+        self.gate.inner.config_get()
+    }
+
+    fn log(&mut self, level: LogLevel, message: &str) -> Result<(), HostError> {
+        self.manifest.logging.check(&mut self.gate)?;
+        self.gate.inner.log(level, message)
+    }
+
+    fn host_log(&mut self, level: LogLevel, message: &str) -> Result<(), HostError> {
+        self.gate.inner.host_log(level, message)
+    }
+
+    fn status_set(
+        &mut self,
+        state: WorkloadState,
+        message: &str,
+        application: bool,
+    ) -> Result<(), HostError> {
+        self.manifest.status.check(&mut self.gate)?;
+        self.gate.inner.status_set(state, message, application)
+    }
+
+    fn set_deadline(&mut self, deadline: Option<std::time::Instant>) {
+        self.gate.inner.set_deadline(deadline);
+    }
+
+    fn finish_hook(&mut self) {
+        self.gate.finish();
+        self.gate.inner.finish_hook();
+    }
+}

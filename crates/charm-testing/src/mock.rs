@@ -1,0 +1,264 @@
+//! [`Backend`] on the in-process model of Juju (`juju-model`): the mock.
+//!
+//! Each call is carried out on the hook's [`HookContext`] and recorded, redacted, with the
+//! arguments production would run (`juju-hookcmds`' builders, less the output format).
+//! Refusals come back as Juju's message and exit status and go through the same mapping the
+//! production backend applies to a real command's stderr, so a charm sees identical errors on
+//! both.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use charm_runtime::HostError;
+use charm_runtime::backend::Backend;
+use juju_hookcmds::args::{self, level_name, shown, state_name};
+use juju_hookcmds::{
+    AddOptions, ConfigValue, Databag, Grantee, JujuError, LogLevel, Lookup, ReadMode, Scope,
+    SecretInfo, SetOptions, WorkloadState,
+};
+use juju_model::{Call, HookContext, keys_summary};
+use juju_rules::{SecretContent, SecretId};
+
+/// A backend for one hook; the caller keeps a clone of the context to commit it afterwards.
+pub struct MockBackend {
+    context: Arc<Mutex<HookContext>>,
+}
+
+impl MockBackend {
+    /// A backend acting on `context`, which the caller commits or drops after the hook.
+    pub fn new(context: Arc<Mutex<HookContext>>) -> Self {
+        MockBackend { context }
+    }
+
+    fn ctx(&self) -> MutexGuard<'_, HookContext> {
+        // A panic while holding the lock would be a host bug; the data is still usable.
+        self.context.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `op` on the context, records it as `tool args` with its outcome, and maps a
+    /// refusal to the typed error the hook command's stderr would give.
+    fn call<T>(
+        &mut self,
+        tool: &str,
+        args: String,
+        shown: impl Fn(&T) -> String,
+        op: impl FnOnce(&mut HookContext) -> Result<T, JujuError>,
+    ) -> Result<T, HostError> {
+        let mut ctx = self.ctx();
+        let result = op(&mut ctx);
+        let outcome = match &result {
+            Ok(value) => {
+                let shown = shown(value);
+                if shown.is_empty() {
+                    "ok".to_string()
+                } else {
+                    format!("ok: {shown}")
+                }
+            }
+            Err(e) => format!("error: {}", e.message),
+        };
+        let unit = ctx.unit.clone();
+        ctx.calls.push(Call {
+            unit,
+            operation: format!("{tool}{}{args}", if args.is_empty() { "" } else { " " }),
+            outcome,
+        });
+        result.map_err(|e| e.to_command_error(tool).into())
+    }
+}
+
+fn nothing<T>(_: &T) -> String {
+    String::new()
+}
+
+fn redacted(content: &SecretContent) -> String {
+    content
+        .keys()
+        .map(|k| format!("{k}=<redacted>"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn keys(content: &SecretContent) -> String {
+    keys_summary(content.keys())
+}
+
+impl Backend for MockBackend {
+    fn secret_add(
+        &mut self,
+        content: &SecretContent,
+        options: &AddOptions,
+    ) -> Result<String, HostError> {
+        let mut args = args::secret_add(options)?;
+        args.push(redacted(content));
+        self.call(
+            "secret-add",
+            shown(&args),
+            |id: &String| id.clone(),
+            |ctx| ctx.secret_add(content, options),
+        )
+    }
+
+    fn secret_get(
+        &mut self,
+        lookup: &Lookup,
+        mode: ReadMode,
+        attach_label: Option<&str>,
+    ) -> Result<SecretContent, HostError> {
+        let args = shown(&args::secret_get(lookup, mode, attach_label));
+        self.call("secret-get", args, keys, |ctx| {
+            ctx.secret_get(lookup, mode, attach_label)
+        })
+    }
+
+    fn secret_info(&mut self, lookup: &Lookup) -> Result<SecretInfo, HostError> {
+        self.call(
+            "secret-info-get",
+            shown(&args::secret_info_get(lookup)),
+            |info: &SecretInfo| format!("revision {}", info.revision),
+            |ctx| ctx.secret_info(lookup),
+        )
+    }
+
+    fn secret_set(
+        &mut self,
+        id: &SecretId,
+        content: Option<&SecretContent>,
+        options: &SetOptions,
+    ) -> Result<(), HostError> {
+        let mut args = args::secret_set(id, options)?;
+        if let Some(content) = content {
+            args.push(redacted(content));
+        }
+        self.call("secret-set", shown(&args), nothing, |ctx| {
+            ctx.secret_set(id, content, options)
+        })
+    }
+
+    fn secret_grant(
+        &mut self,
+        id: &SecretId,
+        relation_id: u32,
+        unit: Option<&str>,
+    ) -> Result<(), HostError> {
+        let args = shown(&args::secret_grant(id, relation_id, unit));
+        self.call("secret-grant", args, nothing, |ctx| {
+            ctx.secret_grant(id, relation_id, unit)
+        })
+    }
+
+    fn secret_revoke(&mut self, id: &SecretId, grantee: &Grantee) -> Result<(), HostError> {
+        let args = shown(&args::secret_revoke(id, grantee));
+        self.call("secret-revoke", args, nothing, |ctx| {
+            ctx.secret_revoke(id, grantee)
+        })
+    }
+
+    fn secret_remove(&mut self, id: &SecretId, revision: Option<u32>) -> Result<(), HostError> {
+        let args = shown(&args::secret_remove(id, revision));
+        self.call("secret-remove", args, nothing, |ctx| {
+            ctx.secret_remove(id, revision)
+        })
+    }
+
+    fn secret_ids(&mut self) -> Result<Vec<String>, HostError> {
+        self.call(
+            "secret-ids",
+            shown(&args::json_only()),
+            |ids: &Vec<String>| ids.join(", "),
+            |ctx| Ok(ctx.secret_ids()),
+        )
+    }
+
+    fn is_leader(&mut self) -> Result<bool, HostError> {
+        self.call(
+            "is-leader",
+            shown(&args::json_only()),
+            |b: &bool| b.to_string(),
+            |ctx| Ok(ctx.is_leader_now()),
+        )
+    }
+
+    fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<u32>, HostError> {
+        self.call(
+            "relation-ids",
+            shown(&args::relation_ids(endpoint)),
+            |ids: &Vec<u32>| format!("{ids:?}"),
+            |ctx| Ok(ctx.relation_ids(endpoint)),
+        )
+    }
+
+    fn relation_units(&mut self, relation_id: u32) -> Result<Vec<String>, HostError> {
+        self.call(
+            "relation-list",
+            shown(&args::relation_list(relation_id, false)),
+            |units: &Vec<String>| units.join(", "),
+            |ctx| ctx.relation_units(relation_id),
+        )
+    }
+
+    fn relation_remote_app(&mut self, relation_id: u32) -> Result<String, HostError> {
+        self.call(
+            "relation-list",
+            shown(&args::relation_list(relation_id, true)),
+            |app: &String| app.clone(),
+            |ctx| ctx.relation_remote_app(relation_id),
+        )
+    }
+
+    fn relation_get(
+        &mut self,
+        relation_id: u32,
+        bag: &Databag,
+    ) -> Result<Vec<(String, String)>, HostError> {
+        self.call(
+            "relation-get",
+            shown(&args::relation_get(relation_id, bag)),
+            |data: &Vec<(String, String)>| keys_summary(data.iter().map(|(k, _)| k)),
+            |ctx| Ok(ctx.relation_get(relation_id, bag)?.into_iter().collect()),
+        )
+    }
+
+    fn relation_set(
+        &mut self,
+        relation_id: u32,
+        scope: Scope,
+        data: &[(String, String)],
+    ) -> Result<(), HostError> {
+        let app = if scope == Scope::App { " --app" } else { "" };
+        let shown: Vec<String> = data.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        self.call(
+            "relation-set",
+            format!("--relation={relation_id}{app} {}", shown.join(" ")),
+            nothing,
+            |ctx| ctx.relation_set(relation_id, scope, data),
+        )
+    }
+
+    fn config_get(&mut self) -> Result<Vec<(String, ConfigValue)>, HostError> {
+        self.call(
+            "config-get",
+            shown(&args::json_only()),
+            |c: &Vec<(String, ConfigValue)>| keys_summary(c.iter().map(|(k, _)| k)),
+            |ctx| Ok(ctx.config().into_iter().collect()),
+        )
+    }
+
+    fn log(&mut self, level: LogLevel, message: &str) -> Result<(), HostError> {
+        // Log lines are kept, not traced as calls: they are the unit's log already.
+        self.ctx().log(level_name(level), message);
+        Ok(())
+    }
+
+    fn status_set(
+        &mut self,
+        state: WorkloadState,
+        message: &str,
+        application: bool,
+    ) -> Result<(), HostError> {
+        let app = if application { "--application " } else { "" };
+        let shown = format!("{app}{} {message:?}", state_name(state));
+        self.call("status-set", shown, nothing, |ctx| {
+            ctx.status_set(state, message, application)
+        })
+    }
+}

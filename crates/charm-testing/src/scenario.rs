@@ -1,0 +1,725 @@
+//! Declarative scenarios for `charm-host simulate`: a model, steps, and expectations, in YAML.
+//!
+//! ```yaml
+//! applications:
+//!   database: {charm: ../../target/wasm32-wasip2/release/database.wasm, units: 2}
+//!   webserver: {charm: ../../target/wasm32-wasip2/release/webserver.wasm, units: 2}
+//! steps:
+//!   - settle                                  # run queued hooks until none is left
+//!   - relate: [database:database, webserver:database]
+//!   - settle
+//!   - expect: {content: {unit: webserver/0, label: database-secret, has: {username: admin}}}
+//!   - advance: 1d                             # the clock; due rotations and expiries queue
+//!   - settle
+//!   - expect: {tracked: {unit: webserver/1, label: database-secret, revision: 2}}
+//! ```
+//!
+//! Charm paths are relative to the scenario file. An application is a wasm component
+//! (`charm:`, with `manifest:` and optionally `metadata:`), run in process on the mock, or
+//! packed and run through `dispatch` on the hook-command simulator when the scenario runs with
+//! `dispatch`; or a charm directory (`charm-dir:`, e.g. a plain `ops` charm), always run
+//! through its `dispatch` on the simulator. All of them share one model.
+//!
+//! A scenario fails at the first expectation that does not hold, or at the end if a hook
+//! failed that no `hook-failed` expected.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use chrono::TimeDelta;
+use serde::Deserialize;
+
+use crate::harness::{Harness, HookRecord};
+use charm_runtime::capabilities::Manifest;
+use charm_runtime::engine::{Limits, parse_duration};
+use juju_hookcmds::ConfigValue;
+use juju_model::HookKind;
+use juju_rules::SecretContent;
+
+/// A parsed scenario file; see the module documentation for the format.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    #[serde(default)]
+    description: Option<String>,
+    applications: BTreeMap<String, Application>,
+    #[serde(default)]
+    steps: Vec<Step>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct Application {
+    /// A wasm component.
+    #[serde(default)]
+    charm: Option<PathBuf>,
+    /// A charm directory with a `dispatch` (instead of `charm`).
+    #[serde(default)]
+    charm_dir: Option<PathBuf>,
+    /// The capability manifest; none grants nothing.
+    #[serde(default)]
+    manifest: Option<PathBuf>,
+    /// The component's `metadata.yaml`, used when it is packed.
+    #[serde(default)]
+    metadata: Option<PathBuf>,
+    #[serde(default = "one")]
+    units: u32,
+    #[serde(default)]
+    config: BTreeMap<String, YamlValue>,
+}
+
+/// Where an application's hooks run from.
+enum Source {
+    /// A wasm component (relative to the scenario file).
+    Component(PathBuf),
+    /// A charm directory; `true` when given on the command line (relative to the current
+    /// directory), else relative to the scenario file.
+    CharmDir(PathBuf, bool),
+}
+
+impl Application {
+    /// `--charm-dir` wins; otherwise exactly one of `charm` and `charm-dir`.
+    fn source(&self, name: &str, options: &Options) -> Result<Source, ScenarioError> {
+        if let Some((_, dir)) = options.charm_dirs.iter().find(|(app, _)| app == name) {
+            return Ok(Source::CharmDir(dir.clone(), true));
+        }
+        match (&self.charm, &self.charm_dir) {
+            (Some(charm), None) => Ok(Source::Component(charm.clone())),
+            (None, Some(dir)) => Ok(Source::CharmDir(dir.clone(), false)),
+            _ => Err(ScenarioError::Invalid(format!(
+                "{name}: give exactly one of charm or charm-dir"
+            ))),
+        }
+    }
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A config value as written in YAML.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum YamlValue {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl From<YamlValue> for ConfigValue {
+    fn from(v: YamlValue) -> Self {
+        match v {
+            YamlValue::Bool(b) => ConfigValue::Boolean(b),
+            YamlValue::Int(i) => ConfigValue::Integer(i),
+            YamlValue::Float(f) => ConfigValue::Float(f),
+            YamlValue::Text(s) => ConfigValue::Text(s),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+enum Step {
+    /// Run queued hooks until none is left.
+    Settle,
+    /// Run one hook on one unit now.
+    Hook(HookStep),
+    /// Move the clock: `30s`, `5m`, `25h`, `1d`.
+    Advance(String),
+    Relate([String; 2]),
+    Unrelate(u32),
+    AddUnit(String),
+    RemoveUnit(String),
+    SetLeader(String),
+    Config {
+        app: String,
+        values: BTreeMap<String, YamlValue>,
+    },
+    AddUserSecret {
+        name: String,
+        content: BTreeMap<String, String>,
+    },
+    UpdateUserSecret {
+        name: String,
+        content: BTreeMap<String, String>,
+    },
+    GrantUserSecret {
+        name: String,
+        app: String,
+    },
+    RevokeUserSecret {
+        name: String,
+        app: String,
+    },
+    RemoveUserSecret(String),
+    Expect(Expectation),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct HookStep {
+    unit: String,
+    /// A hook name without relation or secret context: install, start, config-changed, ...
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+enum Expectation {
+    /// The content `unit` reads (as a tracked read) for the secret it knows by `label`
+    /// includes `has`; with `visible: false`, the unit cannot read it at all.
+    Content {
+        unit: String,
+        label: String,
+        #[serde(default)]
+        has: BTreeMap<String, String>,
+        #[serde(default = "yes")]
+        visible: bool,
+    },
+    /// `unit` tracks `revision` of the secret it knows by `label`.
+    Tracked {
+        unit: String,
+        label: String,
+        revision: u32,
+    },
+    /// The secret with owner label `secret` has exactly these revisions (`[]`: it is gone).
+    Revisions { secret: String, are: Vec<u32> },
+    /// `unit`'s workload status.
+    Status {
+        unit: String,
+        #[serde(default)]
+        state: Option<String>,
+        #[serde(default)]
+        message: Option<String>,
+    },
+    /// The last run of `hook` on `unit` failed, its line containing `message`.
+    HookFailed {
+        unit: String,
+        hook: String,
+        #[serde(default)]
+        message: Option<String>,
+    },
+    /// A relation databag holds these keys (values are not shown in failures).
+    Databag {
+        relation: u32,
+        owner: String,
+        keys: Vec<String>,
+    },
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Why a scenario could not run or did not hold.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The scenario cannot run: it does not parse, or a charm cannot be loaded.
+    #[error("{0}")]
+    Invalid(String),
+    /// A step did not hold (step number, from 1; what differed).
+    #[error("step {0}: {1}")]
+    Failed(usize, String),
+}
+
+/// Reads a scenario file; a parse error names the file, line and problem on one line.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ScenarioError::Invalid(format!("cannot read scenario {}: {e}", path.display()))
+    })?;
+    parse(&text).map_err(|e| ScenarioError::Invalid(format!("{}: {e}", path.display())))
+}
+
+/// Parses scenario YAML; the error is one line.
+pub fn parse(text: &str) -> Result<Scenario, String> {
+    juju_hookcmds::yaml::from_str(text)
+}
+
+/// How to run a scenario.
+pub struct Options<'a> {
+    /// The limits every in-process hook runs with (manifests may lower them).
+    pub limits: Limits,
+    /// The `charm-host` binary that serves as the simulator's hook commands and is bundled
+    /// into packed charms; needed for `charm-dir` applications and for `dispatch`.
+    pub hook_commands: Option<&'a Path>,
+    /// Pack every component and run it through `dispatch` on the hook-command simulator.
+    pub dispatch: bool,
+    /// Where to write the record of hook-command invocations (JSON, one per line).
+    pub invocations: Option<&'a Path>,
+    /// Applications to run from these charm directories instead of the scenario's charms
+    /// (e.g. an `ops` charm in place of a wasm one: the same lifecycle, another implementation).
+    pub charm_dirs: &'a [(String, PathBuf)],
+}
+
+/// Runs a scenario, writing its trace to `out`. Charm paths are relative to `base`.
+pub fn run(
+    scenario: &Scenario,
+    base: &Path,
+    options: &Options,
+    out: &mut dyn std::io::Write,
+) -> Result<(), ScenarioError> {
+    let invalid = |e: anyhow::Error| ScenarioError::Invalid(format!("{e:#}"));
+    let mut h = Harness::new(options.limits).map_err(invalid)?;
+    if let Some((app, _)) = options
+        .charm_dirs
+        .iter()
+        .find(|(app, _)| !scenario.applications.contains_key(app))
+    {
+        return Err(ScenarioError::Invalid(format!(
+            "--charm-dir names {app:?}, which the scenario does not deploy"
+        )));
+    }
+    let sources = scenario
+        .applications
+        .iter()
+        .map(|(name, app)| app.source(name, options).map(|s| (name, app, s)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let uses_dispatch = options.dispatch
+        || sources
+            .iter()
+            .any(|(_, _, s)| matches!(s, Source::CharmDir(..)));
+    if uses_dispatch {
+        let binary = options.hook_commands.ok_or_else(|| {
+            ScenarioError::Invalid(
+                "running charms through dispatch needs the hook-command binary".into(),
+            )
+        })?;
+        h.use_hook_commands(binary).map_err(invalid)?;
+    }
+    let result = run_steps(&mut h, scenario, &sources, base, options, out);
+    if let Some(path) = options.invocations {
+        let lines: String = h
+            .invocations()
+            .iter()
+            .filter_map(|i| serde_json::to_string(i).ok())
+            .map(|l| l + "\n")
+            .collect();
+        std::fs::write(path, lines)
+            .map_err(|e| ScenarioError::Invalid(format!("cannot write {}: {e}", path.display())))?;
+    }
+    result
+}
+
+fn run_steps(
+    h: &mut Harness,
+    scenario: &Scenario,
+    sources: &[(&String, &Application, Source)],
+    base: &Path,
+    options: &Options,
+    out: &mut dyn std::io::Write,
+) -> Result<(), ScenarioError> {
+    let invalid = |e: anyhow::Error| ScenarioError::Invalid(format!("{e:#}"));
+    if let Some(d) = &scenario.description {
+        let _ = writeln!(out, "# {d}");
+    }
+    for (name, app, source) in sources {
+        let (name, app) = (name.as_str(), *app);
+        let shown = match source {
+            Source::CharmDir(dir, given) => {
+                let dir = if *given { dir.clone() } else { base.join(dir) };
+                h.deploy_charm_dir(name, &dir, app.units).map_err(invalid)?;
+                format!("{} (run through dispatch)", dir.display())
+            }
+            Source::Component(charm) => {
+                let path = base.join(charm);
+                match (&app.manifest, options.dispatch) {
+                    (Some(m), true) => {
+                        let metadata = app.metadata.as_ref().map(|m| base.join(m));
+                        h.deploy_packed(name, &path, &base.join(m), metadata.as_deref(), app.units)
+                            .map_err(invalid)?;
+                        format!("{} (packed, run through dispatch)", charm.display())
+                    }
+                    (None, true) => {
+                        return Err(ScenarioError::Invalid(format!(
+                            "{name}: packing needs a manifest"
+                        )));
+                    }
+                    (m, false) => {
+                        let manifest = match m {
+                            Some(m) => Manifest::load(&base.join(m))
+                                .map_err(|e| ScenarioError::Invalid(e.to_string()))?,
+                            None => Manifest::default(),
+                        };
+                        h.deploy(name, &path, manifest, app.units)
+                            .map_err(invalid)?;
+                        charm.display().to_string()
+                    }
+                }
+            }
+        };
+        if !app.config.is_empty() {
+            let values = app
+                .config
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into()))
+                .collect();
+            h.model
+                .set_config(name, values)
+                .map_err(|e| invalid(e.into()))?;
+        }
+        let _ = writeln!(out, "deploy {name} ({} units) from {shown}", app.units);
+    }
+    let mut traced = 0;
+    let mut expected_failures = Vec::new();
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let n = i + 1;
+        let failed = |message: String| ScenarioError::Failed(n, message);
+        let model_err = |e: juju_model::ModelError| failed(e.to_string());
+        match step {
+            Step::Settle => {
+                let _ = writeln!(out, "settle");
+                h.run_queued().map_err(|e| failed(format!("{e:#}")))?;
+            }
+            Step::Hook(hook) => {
+                let _ = writeln!(out, "hook {} {}", hook.unit, hook.name);
+                let kind = simple_hook(&hook.name).ok_or_else(|| {
+                    failed(format!(
+                        "hook {:?} needs a relation or secret: let settle run it",
+                        hook.name
+                    ))
+                })?;
+                h.dispatch(&hook.unit, kind)
+                    .map_err(|e| failed(format!("{e:#}")))?;
+            }
+            Step::Advance(by) => {
+                let d = parse_duration(by).map_err(failed)?;
+                let delta = TimeDelta::from_std(d).map_err(|e| failed(e.to_string()))?;
+                h.advance(delta);
+                let _ = writeln!(
+                    out,
+                    "advance {by} (now {})",
+                    h.model.now.format("%Y-%m-%d %H:%M")
+                );
+            }
+            Step::Relate([a, b]) => {
+                let id = h.model.relate(a, b).map_err(model_err)?;
+                let _ = writeln!(out, "relate {a} {b} (relation {id})");
+            }
+            Step::Unrelate(id) => {
+                h.model.unrelate(*id).map_err(model_err)?;
+                let _ = writeln!(out, "unrelate {id}");
+            }
+            Step::AddUnit(app) => {
+                let unit = h.model.add_unit(app).map_err(model_err)?;
+                let _ = writeln!(out, "add-unit {unit}");
+            }
+            Step::RemoveUnit(unit) => {
+                h.model.remove_unit(unit).map_err(model_err)?;
+                let _ = writeln!(out, "remove-unit {unit}");
+            }
+            Step::SetLeader(unit) => {
+                h.model.set_leader(unit).map_err(model_err)?;
+                let _ = writeln!(out, "set-leader {unit}");
+            }
+            Step::Config { app, values } => {
+                let values = values
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone().into()))
+                    .collect();
+                h.model.set_config(app, values).map_err(model_err)?;
+                let _ = writeln!(out, "config {app}");
+            }
+            Step::AddUserSecret { name, content } => {
+                let id = h
+                    .model
+                    .add_user_secret(name, user_content(content).map_err(failed)?)
+                    .map_err(model_err)?;
+                let _ = writeln!(out, "add-user-secret {name} ({id})");
+            }
+            Step::UpdateUserSecret { name, content } => {
+                h.model
+                    .update_user_secret(name, user_content(content).map_err(failed)?)
+                    .map_err(model_err)?;
+                let _ = writeln!(out, "update-user-secret {name}");
+            }
+            Step::GrantUserSecret { name, app } => {
+                h.model.grant_user_secret(name, app).map_err(model_err)?;
+                let _ = writeln!(out, "grant-user-secret {name} {app}");
+            }
+            Step::RevokeUserSecret { name, app } => {
+                h.model.revoke_user_secret(name, app).map_err(model_err)?;
+                let _ = writeln!(out, "revoke-user-secret {name} {app}");
+            }
+            Step::RemoveUserSecret(name) => {
+                h.model.remove_user_secret(name).map_err(model_err)?;
+                let _ = writeln!(out, "remove-user-secret {name}");
+            }
+            Step::Expect(expectation) => {
+                let shown = check(h, expectation, &mut expected_failures).map_err(failed)?;
+                let _ = writeln!(out, "  ✓ {shown}");
+            }
+        }
+        for record in &h.hooks()[traced..] {
+            let _ = write!(out, "{}", trace(h, record));
+        }
+        traced = h.hooks().len();
+    }
+    let unexpected = h
+        .hooks()
+        .iter()
+        .enumerate()
+        .find(|(i, r)| r.outcome.is_err() && !expected_failures.contains(i));
+    if let Some((_, record)) = unexpected {
+        return Err(ScenarioError::Failed(
+            scenario.steps.len(),
+            format!(
+                "unexpected hook failure on {}: {}",
+                record.unit,
+                record.outcome.clone().unwrap_err()
+            ),
+        ));
+    }
+    let _ = writeln!(out, "scenario passed: {} hooks ran", h.hooks().len());
+    Ok(())
+}
+
+fn user_content(content: &BTreeMap<String, String>) -> Result<SecretContent, String> {
+    SecretContent::from_pairs(content.clone()).map_err(|e| e.to_string())
+}
+
+fn simple_hook(name: &str) -> Option<HookKind> {
+    Some(match name {
+        "install" => HookKind::Install,
+        "start" => HookKind::Start,
+        "stop" => HookKind::Stop,
+        "remove" => HookKind::Remove,
+        "upgrade-charm" => HookKind::UpgradeCharm,
+        "config-changed" => HookKind::ConfigChanged,
+        "update-status" => HookKind::UpdateStatus,
+        "leader-elected" => HookKind::LeaderElected,
+        n if n.contains("-relation-") || n.starts_with("secret-") => return None,
+        other => HookKind::Other(other.to_string()),
+    })
+}
+
+/// One line for the hook, then one indented line per backend call (values redacted) and per
+/// warning.
+fn trace(h: &Harness, record: &HookRecord) -> String {
+    let mut s = format!(
+        "  [{}] {} {}: {}\n",
+        h.model.now.format("%Y-%m-%d %H:%M"),
+        record.unit,
+        record.hook,
+        match &record.outcome {
+            Ok(()) => "ok".to_string(),
+            Err(e) => format!("FAILED {e}"),
+        }
+    );
+    for call in &record.calls {
+        let _ = writeln!(s, "      {} -> {}", call.operation, call.outcome);
+    }
+    for warning in &record.warnings {
+        let _ = writeln!(s, "      warning: {warning}");
+    }
+    s
+}
+
+/// Finds the secret `unit` knows by `label` (its consumer label, or an owner label it sees).
+fn secret_for<'a>(h: &'a Harness, unit: &str, label: &str) -> Option<&'a juju_model::Secret> {
+    h.model
+        .secrets
+        .values()
+        .find(|s| {
+            s.consumers
+                .get(unit)
+                .is_some_and(|c| c.label.as_deref() == Some(label))
+        })
+        .or_else(|| {
+            h.model
+                .secrets
+                .values()
+                .find(|s| s.label.as_deref() == Some(label))
+        })
+}
+
+/// Checks one expectation; `Ok` is how the trace shows it. Failures never show values.
+fn check(
+    h: &Harness,
+    expectation: &Expectation,
+    expected_failures: &mut Vec<usize>,
+) -> Result<String, String> {
+    match expectation {
+        Expectation::Content {
+            unit,
+            label,
+            has,
+            visible,
+        } => {
+            let seen = h.content_seen_by(unit, label);
+            match (seen, visible) {
+                (None, false) => Ok(format!("{unit} cannot read {label}")),
+                (Some(_), false) => Err(format!("{unit} can read {label}, expected it not to")),
+                (None, true) => Err(format!("{unit} cannot read the secret it knows as {label}")),
+                (Some(content), true) => {
+                    for (key, want) in has {
+                        match content.get(key) {
+                            None => return Err(format!("{unit} sees no key {key} in {label}")),
+                            Some(got) if got != want => {
+                                return Err(format!(
+                                    "{unit} sees a different value for {key} in {label} than expected"
+                                ));
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    let keys: Vec<&String> = has.keys().collect();
+                    Ok(format!("{unit} reads {label} with the expected {keys:?}"))
+                }
+            }
+        }
+        Expectation::Tracked {
+            unit,
+            label,
+            revision,
+        } => {
+            let secret = secret_for(h, unit, label)
+                .ok_or_else(|| format!("no secret known to {unit} as {label}"))?;
+            match secret.consumers.get(unit).map(|c| c.tracked) {
+                Some(r) if r == *revision => Ok(format!("{unit} tracks revision {r} of {label}")),
+                Some(r) => Err(format!(
+                    "{unit} tracks revision {r} of {label}, expected {revision}"
+                )),
+                None => Err(format!("{unit} has never read {label}")),
+            }
+        }
+        Expectation::Revisions { secret, are } => {
+            let found = h
+                .model
+                .secrets
+                .values()
+                .find(|s| s.label.as_deref() == Some(secret));
+            let have: Vec<u32> = found
+                .map(|s| s.revisions.keys().copied().collect())
+                .unwrap_or_default();
+            if have == *are {
+                Ok(if are.is_empty() {
+                    format!("{secret} is gone")
+                } else {
+                    format!("{secret} has revisions {are:?}")
+                })
+            } else {
+                Err(format!("{secret} has revisions {have:?}, expected {are:?}"))
+            }
+        }
+        Expectation::Status {
+            unit,
+            state,
+            message,
+        } => {
+            let status = h
+                .model
+                .status_of(unit)
+                .ok_or_else(|| format!("{unit} has set no status"))?;
+            let got_state = juju_hookcmds::args::state_name(status.state);
+            if let Some(want) = state
+                && want != got_state
+            {
+                return Err(format!("{unit} is {got_state}, expected {want}"));
+            }
+            if let Some(want) = message
+                && *want != status.message
+            {
+                return Err(format!(
+                    "{unit} says {:?}, expected {want:?}",
+                    status.message
+                ));
+            }
+            Ok(format!("{unit} is {got_state}: {}", status.message))
+        }
+        Expectation::HookFailed {
+            unit,
+            hook,
+            message,
+        } => {
+            let (i, record) = h
+                .hooks()
+                .iter()
+                .enumerate()
+                .rev()
+                .find(|(_, r)| r.unit == *unit && r.hook == *hook)
+                .ok_or_else(|| format!("{hook} never ran on {unit}"))?;
+            match (&record.outcome, message) {
+                (Ok(()), _) => Err(format!("{hook} on {unit} succeeded, expected it to fail")),
+                (Err(line), Some(want)) if !line.contains(want.as_str()) => Err(format!(
+                    "{hook} on {unit} failed with {line:?}, expected {want:?}"
+                )),
+                (Err(line), _) => {
+                    expected_failures.push(i);
+                    Ok(format!("{hook} on {unit} failed: {line}"))
+                }
+            }
+        }
+        Expectation::Databag {
+            relation,
+            owner,
+            keys,
+        } => {
+            let bag = h
+                .model
+                .relations
+                .get(relation)
+                .and_then(|r| r.databags.get(owner))
+                .cloned()
+                .unwrap_or_default();
+            match keys.iter().find(|k| !bag.contains_key(*k)) {
+                Some(missing) => Err(format!(
+                    "relation {relation} databag of {owner} has no key {missing}"
+                )),
+                None => Ok(format!(
+                    "relation {relation} databag of {owner} has {keys:?}"
+                )),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scenario_parses_steps_and_expectations() {
+        let s = parse(
+            "applications:\n  db: {charm: db.wasm, units: 2}\nsteps:\n  - settle\n  - advance: 1d\n  - relate: [db:database, web:database]\n  - expect: {tracked: {unit: web/0, label: x, revision: 2}}\n",
+        )
+        .unwrap();
+        assert_eq!(s.applications["db"].units, 2);
+        assert_eq!(s.steps.len(), 4);
+        assert!(matches!(s.steps[0], Step::Settle));
+        assert!(matches!(&s.steps[1], Step::Advance(d) if d == "1d"));
+    }
+
+    #[test]
+    fn an_application_needs_exactly_one_of_charm_and_charm_dir() {
+        let options = Options {
+            limits: Limits::default(),
+            hook_commands: None,
+            dispatch: false,
+            invocations: None,
+            charm_dirs: &[],
+        };
+        for app in ["{units: 1}", "{charm: a.wasm, charm-dir: ops, units: 1}"] {
+            let s = parse(&format!("applications:\n  db: {app}\n")).unwrap();
+            let err = run(&s, Path::new("."), &options, &mut Vec::new()).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "db: give exactly one of charm or charm-dir"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_step_is_a_one_line_error_naming_it() {
+        let err = parse("applications: {}\nsteps:\n  - teleport: 3\n").unwrap_err();
+        assert!(err.contains("teleport"), "{err}");
+        assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn a_misspelt_field_is_named() {
+        let err = parse("applications:\n  db: {units: 2, chram: x.wasm}\n").unwrap_err();
+        assert!(err.contains("chram"), "{err}");
+    }
+}

@@ -1,0 +1,315 @@
+//! The policy on the mock of Juju: what a manifest lets through, and that a denial never
+//! reaches Juju.
+
+use std::sync::{Arc, Mutex};
+
+use charm_runtime::HostError;
+use charm_runtime::backend::Backend;
+use charm_runtime::capabilities::{Manifest, PolicyBackend};
+use charm_testing::mock::MockBackend;
+use juju_hookcmds::{
+    AddOptions, AddOwner, ConfigValue, Databag, LogLevel as Level, Lookup, ReadMode, Scope,
+};
+use juju_model::{HookContext, HookKind, Model};
+use juju_rules::{SecretContent, SecretId};
+
+fn model() -> Model {
+    let mut m = Model::new(
+        "t",
+        "7f1c2a8e-3b4d-4e5f-8a6b-9c0d1e2f3a4b",
+        "2026-01-01T00:00:00Z".parse().unwrap(),
+    );
+    m.deploy("database", 1).unwrap();
+    m.deploy("webserver", 1).unwrap();
+    m.relate("database:database", "webserver:database").unwrap();
+    m
+}
+
+fn content() -> SecretContent {
+    SecretContent::from_pairs(vec![("password", "pw")]).unwrap()
+}
+
+/// A policy in front of the mock, for one hook on `unit`.
+fn policy(m: &Model, unit: &str, yaml: &str) -> (PolicyBackend, Arc<Mutex<HookContext>>) {
+    let manifest = Manifest::parse(yaml, "capabilities.yaml").unwrap();
+    let ctx = Arc::new(Mutex::new(HookContext::new(
+        m,
+        unit,
+        HookKind::Other("t".into()),
+    )));
+    let backend = PolicyBackend::new(Arc::new(manifest), Box::new(MockBackend::new(ctx.clone())));
+    (backend, ctx)
+}
+
+fn finish(backend: PolicyBackend, ctx: Arc<Mutex<HookContext>>) -> Model {
+    drop(backend);
+    let ctx = Arc::try_unwrap(ctx).ok().unwrap().into_inner().unwrap();
+    let (model, outcome) = ctx.finish(true);
+    outcome.unwrap();
+    model
+}
+
+/// The database publishes a secret over relation 1, as the sample does.
+fn published(m: &mut Model) -> SecretId {
+    let (mut b, ctx) = policy(
+        m,
+        "database/0",
+        "secrets: {operations: [create-app, grant]}\nrelations: {write: [database], grant-over: [database]}\n",
+    );
+    let options = AddOptions {
+        owner: AddOwner::Application,
+        label: None,
+        description: None,
+        expire: None,
+        rotate: None,
+    };
+    let id = b.secret_add(&content(), &options).unwrap();
+    b.secret_grant(&SecretId::parse(&id).unwrap(), 1, None)
+        .unwrap();
+    b.relation_set(1, Scope::App, &[("secret-id".into(), id.clone())])
+        .unwrap();
+    *m = finish(b, ctx);
+    SecretId::parse(&id).unwrap()
+}
+
+#[test]
+fn a_denied_call_never_reaches_juju_and_leaves_an_audit_line() {
+    let m = model();
+    let (mut b, ctx) = policy(&m, "database/0", "secrets: {operations: [read]}\n");
+    let options = AddOptions {
+        owner: AddOwner::Application,
+        label: None,
+        description: None,
+        expire: None,
+        rotate: None,
+    };
+    let err = b.secret_add(&content(), &options).unwrap_err();
+    assert_eq!(
+        err,
+        HostError::DeniedByPolicy(
+            "secret operation `create-app` is not granted (capabilities.yaml: secrets.operations)"
+                .into()
+        )
+    );
+    let ctx = ctx.lock().unwrap();
+    assert!(ctx.calls.is_empty(), "{:?}", ctx.calls);
+    assert_eq!(ctx.logs[0].0, "WARNING");
+    assert!(
+        ctx.logs[0]
+            .1
+            .starts_with("capability denied: secret operation `create-app`")
+    );
+}
+
+#[test]
+fn a_secret_published_over_a_granted_endpoint_is_readable_by_id() {
+    let mut m = model();
+    let id = published(&mut m);
+    let (mut b, _ctx) = policy(
+        &m,
+        "webserver/0",
+        "secrets:\n  operations: [read]\n  readable: {granted-over: [database]}\nrelations: {read: [database]}\n",
+    );
+    let got = b
+        .secret_get(&Lookup::Id(id), ReadMode::Tracked, None)
+        .unwrap();
+    assert_eq!(got.get("password"), Some("pw"));
+}
+
+#[test]
+fn a_secret_not_published_over_a_granted_endpoint_is_not_readable() {
+    let mut m = model();
+    let id = published(&mut m);
+    let (mut b, ctx) = policy(
+        &m,
+        "webserver/0",
+        "secrets:\n  operations: [read]\n  readable: {owned: true}\n",
+    );
+    assert!(matches!(
+        b.secret_get(&Lookup::Id(id), ReadMode::Tracked, None),
+        Err(HostError::DeniedByPolicy(m)) if m.starts_with("reading secret secret://")
+    ));
+    assert!(
+        !ctx.lock()
+            .unwrap()
+            .calls
+            .iter()
+            .any(|c| c.operation.starts_with("secret-get")),
+        "the read never reached Juju"
+    );
+}
+
+#[test]
+fn a_user_secret_named_by_a_granted_config_option_is_readable() {
+    let mut m = model();
+    let uri = m.add_user_secret("token", content()).unwrap();
+    m.grant_user_secret("token", "webserver").unwrap();
+    let values = [("api-token".to_string(), ConfigValue::Text(uri.clone()))];
+    m.set_config("webserver", values.into_iter().collect())
+        .unwrap();
+    let yaml = "secrets:\n  operations: [read]\n  readable: {config: [api-token]}\nconfig: true\n";
+    let (mut b, _ctx) = policy(&m, "webserver/0", yaml);
+    let id = SecretId::parse(&uri).unwrap();
+    assert!(
+        b.secret_get(&Lookup::Id(id), ReadMode::Tracked, None)
+            .is_ok()
+    );
+    let (mut b, _ctx) = policy(
+        &m,
+        "webserver/0",
+        "secrets:\n  operations: [read]\n  readable: {config: [other]}\n",
+    );
+    let id = SecretId::parse(&uri).unwrap();
+    assert!(matches!(
+        b.secret_get(&Lookup::Id(id), ReadMode::Tracked, None),
+        Err(HostError::DeniedByPolicy(_))
+    ));
+}
+
+#[test]
+fn labels_outside_the_granted_patterns_are_denied() {
+    let m = model();
+    let (mut b, _ctx) = policy(
+        &m,
+        "database/0",
+        "secrets: {operations: [create-app, read], labels: [\"db-*\"]}\n",
+    );
+    let mut options = AddOptions {
+        owner: AddOwner::Application,
+        label: Some("db-creds".into()),
+        description: None,
+        expire: None,
+        rotate: None,
+    };
+    assert!(b.secret_add(&content(), &options).is_ok());
+    options.label = Some("tls".into());
+    assert_eq!(
+        b.secret_add(&content(), &options).unwrap_err(),
+        HostError::DeniedByPolicy(
+            "secret label \"tls\" is not granted (capabilities.yaml: secrets.labels)".into()
+        )
+    );
+    assert!(matches!(
+        b.secret_get(&Lookup::Label("tls".into()), ReadMode::Peek, None),
+        Err(HostError::DeniedByPolicy(_))
+    ));
+}
+
+#[test]
+fn relation_data_is_readable_and_writable_only_on_granted_endpoints() {
+    let m = model();
+    let (mut b, _ctx) = policy(&m, "database/0", "relations: {read: [database]}\n");
+    assert!(b.relation_get(1, &Databag::App("webserver".into())).is_ok());
+    assert!(matches!(
+        b.relation_set(1, Scope::App, &[("k".into(), "v".into())]),
+        Err(HostError::DeniedByPolicy(m)) if m.contains("relations.write")
+    ));
+    assert!(matches!(
+        b.relation_ids("other"),
+        Err(HostError::DeniedByPolicy(_))
+    ));
+}
+
+#[test]
+fn thousands_of_distinct_denials_are_all_counted_in_a_bounded_summary() {
+    let m = model();
+    let (mut b, ctx) = policy(&m, "database/0", "secrets: {operations: [read]}\n");
+    let padding = "x".repeat(490);
+    for n in 0..10_000 {
+        let label = Lookup::Label(format!("{padding}-{n}"));
+        assert!(matches!(
+            b.secret_get(&label, ReadMode::Tracked, None),
+            Err(HostError::DeniedByPolicy(_))
+        ));
+    }
+    b.finish_hook();
+    let logs = ctx.lock().unwrap().logs.clone();
+    let summary: Vec<&String> = logs
+        .iter()
+        .map(|(_, line)| line)
+        .filter(|line| line.starts_with("capability denied 9980 more times"))
+        .collect();
+    assert_eq!(logs.len(), 20 + summary.len(), "{logs:?}");
+    assert!(summary.len() <= 9, "{} summary lines", summary.len());
+    let text: usize = summary.iter().map(|line| line.len()).sum();
+    assert!(text < 9 * charm_runtime::backend::LOG_PIECE, "{text} bytes");
+    let unnamed = summary
+        .last()
+        .unwrap()
+        .rsplit("; ")
+        .next()
+        .unwrap()
+        .to_string();
+    let named: usize = summary
+        .iter()
+        .map(|line| line.matches(" is not granted ").count())
+        .sum();
+    assert!(named > 400, "only {named} named");
+    assert_eq!(
+        unnamed,
+        format!(
+            "and {} more denials, not named: more than the summary holds",
+            9980 - named
+        )
+    );
+}
+
+#[test]
+fn the_hosts_own_log_lines_need_no_logging_grant_but_the_charms_do() {
+    let m = model();
+    let (mut b, ctx) = policy(&m, "database/0", "");
+    assert!(matches!(
+        b.log(Level::Info, "charm says hi"),
+        Err(HostError::DeniedByPolicy(_))
+    ));
+    b.host_log(Level::Error, "hook failed").unwrap();
+    assert!(
+        ctx.lock()
+            .unwrap()
+            .logs
+            .iter()
+            .any(|(l, m)| l == "ERROR" && m == "hook failed")
+    );
+}
+
+#[test]
+fn a_revoke_naming_an_application_or_unit_is_held_to_the_grant_over_endpoints() {
+    use juju_hookcmds::Grantee;
+    let mut m = model();
+    m.deploy("stranger", 1).unwrap();
+    let secret = published(&mut m);
+    let (mut b, ctx) = policy(
+        &m,
+        "database/0",
+        "secrets: {operations: [revoke]}\nrelations: {grant-over: [database]}\n",
+    );
+    for grantee in [
+        Grantee::Application("stranger".into()),
+        Grantee::Unit("stranger/0".into()),
+    ] {
+        assert_eq!(
+            b.secret_revoke(&secret, &grantee),
+            Err(HostError::DeniedByPolicy(
+                "revoking secrets from \"stranger\" is not granted: it is not related over an endpoint in capabilities.yaml relations.grant-over".into()
+            ))
+        );
+    }
+    b.secret_revoke(&secret, &Grantee::Application("webserver".into()))
+        .unwrap();
+    b.secret_revoke(&secret, &Grantee::Unit("webserver/0".into()))
+        .unwrap();
+    let calls: Vec<String> = ctx
+        .lock()
+        .unwrap()
+        .calls
+        .iter()
+        .map(|c| c.operation.clone())
+        .filter(|o| o.starts_with("secret-revoke"))
+        .collect();
+    assert_eq!(
+        calls.len(),
+        2,
+        "only the related application's revokes reached Juju"
+    );
+    let _ = finish(b, ctx);
+}

@@ -1,0 +1,22 @@
+//! A model of Juju without wasmtime: the one copy of Juju's rules in the project, and the two
+//! front doors a charm reaches it through.
+//!
+//! - [`Model`]: applications, units, leaders, relations and databags, config, status, logs and
+//!   secrets with Juju 3.6.11's semantics; [`HookContext`], one hook as the unit agent runs it,
+//!   with its pending buffer committed only if the hook succeeds.
+//! - [`simulator`]: Juju's hook commands as real processes on that context, and
+//!   [`simulator::UnitAgent`], a stand-in for Juju's unit agent that runs a charm directory's
+//!   `dispatch`. Any charm runs on it: a packed wasm charm or a plain Python `ops` charm.
+//!
+//! The in-process mock backend (in `charm-testing`) is the other door: it calls the same
+//! [`HookContext`], so a charm cannot tell which one it runs behind.
+
+#![warn(missing_docs)]
+
+mod model;
+pub mod simulator;
+
+pub use model::{
+    App, Call, Consumer, Endpoint, Grant, HookContext, HookKind, JujuError, LogLine, Model,
+    ModelError, Owner, QueuedHook, Relation, Revision, Secret, Status, Subject, keys_summary,
+};

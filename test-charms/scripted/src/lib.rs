@@ -1,0 +1,376 @@
+//! A test charm for the host's Juju-fidelity tests: on each hook it makes the secret calls its
+//! config option `script` lists for that hook, in order, and logs each call's outcome.
+//!
+//! `script` is a JSON object from hook name to a list of steps, for example
+//!
+//! ```json
+//! {"run": [{"op": "add", "label": "ca", "content": {"marker": "v1"}},
+//!          {"op": "set", "id": "$0", "content": {"marker": "v2"}}]}
+//! ```
+//!
+//! An `id` of `$N` stands for the id step N returned (a step of this hook). Each outcome is
+//! logged as `step N <op>: ok[ <what came back>]` or `step N <op>: error <kind>: <message>`;
+//! reads show the content as `k=v` pairs, since a script's content is test data, not secrets.
+//! A step `{"op": "fail"}` makes the hook fail once every step has run, so that tests can see
+//! what a failed hook keeps. A step that errors does not stop the script.
+
+wit_bindgen::generate!({ world: "charm", path: "../../wit" });
+
+use std::collections::BTreeMap;
+
+use juju::charm::secrets::{
+    self, AddOptions, AddOwner, Expiry, GetOptions, Grantee, ReadMode, RelationUnit, RotatePolicy,
+    SecretRef, SetOptions,
+};
+use juju::charm::types::Datetime;
+use juju::charm::{config, logging, relations};
+use serde::Deserialize;
+
+/// One call, as the script names it.
+#[derive(Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case", deny_unknown_fields)]
+enum Step {
+    Add {
+        #[serde(default)]
+        unit: bool,
+        content: BTreeMap<String, String>,
+        #[serde(flatten)]
+        meta: Meta,
+    },
+    Set {
+        id: String,
+        content: Option<BTreeMap<String, String>>,
+        #[serde(flatten)]
+        meta: Meta,
+    },
+    Get {
+        id: Option<String>,
+        label: Option<String>,
+        #[serde(default)]
+        mode: Mode,
+        key: Option<String>,
+        #[serde(rename = "attach-label")]
+        attach_label: Option<String>,
+    },
+    Info {
+        id: Option<String>,
+        label: Option<String>,
+    },
+    Ids,
+    Grant {
+        id: String,
+        relation: u32,
+        unit: Option<String>,
+    },
+    Revoke {
+        id: String,
+        relation: Option<u32>,
+        unit: Option<String>,
+        app: Option<String>,
+    },
+    Remove {
+        id: String,
+        revision: Option<u32>,
+    },
+    Publish {
+        relation: u32,
+        key: String,
+        value: String,
+    },
+    Fail,
+}
+
+/// The metadata options `add` and `set` share.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+struct Meta {
+    label: Option<String>,
+    description: Option<String>,
+    /// Seconds from now.
+    #[serde(rename = "expire-in")]
+    expire_in: Option<u64>,
+    /// Seconds since the Unix epoch.
+    #[serde(rename = "expire-at")]
+    expire_at: Option<i64>,
+    rotate: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "kebab-case")]
+enum Mode {
+    #[default]
+    Tracked,
+    Peek,
+    Refresh,
+}
+
+struct Scripted;
+
+fn rotate(name: &str) -> Result<RotatePolicy, String> {
+    Ok(match name {
+        "never" => RotatePolicy::Never,
+        "hourly" => RotatePolicy::Hourly,
+        "daily" => RotatePolicy::Daily,
+        "weekly" => RotatePolicy::Weekly,
+        "monthly" => RotatePolicy::Monthly,
+        "quarterly" => RotatePolicy::Quarterly,
+        "yearly" => RotatePolicy::Yearly,
+        other => return Err(format!("unknown rotate policy {other:?}")),
+    })
+}
+
+impl Meta {
+    fn expire(&self) -> Option<Expiry> {
+        match (self.expire_in, self.expire_at) {
+            (Some(s), _) => Some(Expiry::AfterSeconds(s)),
+            (None, Some(at)) => Some(Expiry::At(Datetime {
+                seconds: at,
+                nanoseconds: 0,
+            })),
+            (None, None) => None,
+        }
+    }
+
+    fn rotate(&self) -> Result<Option<RotatePolicy>, String> {
+        self.rotate.as_deref().map(rotate).transpose()
+    }
+}
+
+fn rotate_name(policy: RotatePolicy) -> &'static str {
+    match policy {
+        RotatePolicy::Never => "never",
+        RotatePolicy::Hourly => "hourly",
+        RotatePolicy::Daily => "daily",
+        RotatePolicy::Weekly => "weekly",
+        RotatePolicy::Monthly => "monthly",
+        RotatePolicy::Quarterly => "quarterly",
+        RotatePolicy::Yearly => "yearly",
+    }
+}
+
+fn pairs(content: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    content
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+fn shown(content: &[(String, String)]) -> String {
+    let mut sorted = content.to_vec();
+    sorted.sort();
+    sorted
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn kind(error: &secrets::Error) -> String {
+    let (kind, message) = match error {
+        secrets::Error::NotFound(m) => ("not-found", m),
+        secrets::Error::PermissionDenied(m) => ("permission-denied", m),
+        secrets::Error::NotLeader(m) => ("not-leader", m),
+        secrets::Error::InvalidContent(m) => ("invalid-content", m),
+        secrets::Error::LabelConflict(m) => ("label-conflict", m),
+        secrets::Error::DeniedByPolicy(m) => ("denied-by-policy", m),
+        secrets::Error::InvalidArgument(m) => ("invalid-argument", m),
+        secrets::Error::Backend(m) => ("backend", m),
+    };
+    format!("{kind}: {message}")
+}
+
+fn secret_ref(id: Option<String>, label: Option<String>) -> Result<SecretRef, String> {
+    match (id, label) {
+        (Some(id), _) => Ok(SecretRef::Id(id)),
+        (None, Some(label)) => Ok(SecretRef::Label(label)),
+        (None, None) => Err("a step needs an id or a label".into()),
+    }
+}
+
+fn info_line(info: &secrets::SecretInfo) -> String {
+    let mut line = format!("revision={}", info.revision);
+    if let Some(label) = &info.label {
+        line += &format!(" label={label}");
+    }
+    if let Some(description) = &info.description {
+        line += &format!(" description={description}");
+    }
+    if let Some(expires) = &info.expires {
+        line += &format!(" expires={}", expires.seconds);
+    }
+    if let Some(rotation) = &info.rotation {
+        line += &format!(" rotation={}", rotate_name(*rotation));
+    }
+    if let Some(next) = &info.next_rotation {
+        line += &format!(" rotates={}", next.seconds);
+    }
+    for grant in &info.access {
+        line += &format!(" access={}@{}", grant.target, grant.scope);
+    }
+    line
+}
+
+/// Runs one step: `Ok(Some(id))` when it returned an id later steps may name.
+fn run(step: Step, ids: &[Option<String>]) -> Result<(String, Option<String>), String> {
+    let id = |given: String| -> String {
+        match given
+            .strip_prefix('$')
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(n) => ids.get(n).cloned().flatten().unwrap_or(given),
+            None => given,
+        }
+    };
+    let done =
+        |r: Result<(), secrets::Error>| r.map(|()| (String::new(), None)).map_err(|e| kind(&e));
+    match step {
+        Step::Add {
+            unit,
+            content,
+            meta,
+        } => {
+            let options = AddOptions {
+                owner: if unit {
+                    AddOwner::Unit
+                } else {
+                    AddOwner::Application
+                },
+                label: meta.label.clone(),
+                description: meta.description.clone(),
+                expire: meta.expire(),
+                rotate: meta.rotate()?,
+            };
+            secrets::add(&pairs(&content), &options)
+                .map(|id| (id.clone(), Some(id)))
+                .map_err(|e| kind(&e))
+        }
+        Step::Set {
+            id: given,
+            content,
+            meta,
+        } => {
+            let options = SetOptions {
+                label: meta.label.clone(),
+                description: meta.description.clone(),
+                expire: meta.expire(),
+                rotate: meta.rotate()?,
+            };
+            let content = content.as_ref().map(pairs);
+            done(secrets::set(&id(given), content.as_deref(), &options))
+        }
+        Step::Get {
+            id: given,
+            label,
+            mode,
+            key,
+            attach_label,
+        } => {
+            let options = GetOptions {
+                mode: match mode {
+                    Mode::Tracked => ReadMode::Tracked,
+                    Mode::Peek => ReadMode::Peek,
+                    Mode::Refresh => ReadMode::Refresh,
+                },
+                key,
+                attach_label,
+            };
+            secrets::get(&secret_ref(given.map(id), label)?, &options)
+                .map(|content| (shown(&content), None))
+                .map_err(|e| kind(&e))
+        }
+        Step::Info { id: given, label } => secrets::info(&secret_ref(given.map(id), label)?)
+            .map(|info| (info_line(&info), None))
+            .map_err(|e| kind(&e)),
+        Step::Ids => secrets::ids()
+            .map(|mut ids| {
+                ids.sort();
+                (ids.join(" "), None)
+            })
+            .map_err(|e| kind(&e)),
+        Step::Grant {
+            id: given,
+            relation,
+            unit,
+        } => done(secrets::grant(&id(given), relation, unit.as_deref())),
+        Step::Revoke {
+            id: given,
+            relation,
+            unit,
+            app,
+        } => {
+            let grantee = match (relation, unit, app) {
+                (Some(relation_id), Some(unit), _) => {
+                    Grantee::RelationUnit(RelationUnit { relation_id, unit })
+                }
+                (Some(relation_id), None, _) => Grantee::Relation(relation_id),
+                (None, Some(unit), _) => Grantee::Unit(unit),
+                (None, None, Some(app)) => Grantee::Application(app),
+                (None, None, None) => return Err("revoke needs a relation, unit or app".into()),
+            };
+            done(secrets::revoke(&id(given), &grantee))
+        }
+        Step::Remove {
+            id: given,
+            revision,
+        } => done(secrets::remove(&id(given), revision)),
+        Step::Publish {
+            relation,
+            key,
+            value,
+        } => relations::set(relation, relations::Scope::App, &[(key, id(value))])
+            .map(|()| (String::new(), None))
+            .map_err(|e| format!("{e:?}")),
+        Step::Fail => Ok(("the hook will fail".into(), None)),
+    }
+}
+
+fn op_name(step: &Step) -> &'static str {
+    match step {
+        Step::Add { .. } => "add",
+        Step::Set { .. } => "set",
+        Step::Get { .. } => "get",
+        Step::Info { .. } => "info",
+        Step::Ids => "ids",
+        Step::Grant { .. } => "grant",
+        Step::Revoke { .. } => "revoke",
+        Step::Remove { .. } => "remove",
+        Step::Publish { .. } => "publish",
+        Step::Fail => "fail",
+    }
+}
+
+fn script_for(hook: &str) -> Result<Vec<Step>, String> {
+    let config = config::get_all().map_err(|e| format!("config-get: {e:?}"))?;
+    let Some((_, config::Value::Text(script))) = config.into_iter().find(|(k, _)| k == "script")
+    else {
+        return Ok(Vec::new());
+    };
+    let mut by_hook: BTreeMap<String, Vec<Step>> =
+        serde_json::from_str(&script).map_err(|e| format!("script is not valid: {e}"))?;
+    Ok(by_hook.remove(hook).unwrap_or_default())
+}
+
+impl Guest for Scripted {
+    fn handle(event: Event) -> Result<(), String> {
+        let steps = script_for(&event.hook_name)?;
+        let mut ids: Vec<Option<String>> = Vec::new();
+        let mut fail = false;
+        for (n, step) in steps.into_iter().enumerate() {
+            let op = op_name(&step);
+            fail |= matches!(step, Step::Fail);
+            let (line, id) = match run(step, &ids) {
+                Ok((shown, id)) if shown.is_empty() => (format!("step {n} {op}: ok"), id),
+                Ok((shown, id)) => (format!("step {n} {op}: ok {shown}"), id),
+                Err(error) => (format!("step {n} {op}: error {error}"), None),
+            };
+            ids.push(id);
+            logging::log(logging::Level::Info, &line).map_err(|e| format!("juju-log: {e:?}"))?;
+        }
+        if fail {
+            return Err("the script asked the hook to fail".into());
+        }
+        Ok(())
+    }
+}
+
+export!(Scripted);
