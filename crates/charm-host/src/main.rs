@@ -11,7 +11,7 @@ use charm_pack::{self as pack, Base, PackSpec};
 use charm_runtime::capabilities::{Manifest, check_imports, report};
 use charm_runtime::engine::ceilings::Ceilings;
 use charm_runtime::engine::{Limits, Runtime};
-use charm_runtime::unit::{self, CompileArgs, RunArgs};
+use charm_runtime::unit::UnitCommand;
 use charm_testing::scenario;
 
 #[derive(Parser)]
@@ -27,13 +27,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the hook Juju is dispatching (reads JUJU_* variables; uses the hook commands on PATH).
-    ///
-    /// The component is `--component`, else `charm.wasm` in the charm directory, which is
-    /// `--charm-dir`, else $JUJU_CHARM_DIR, else the current directory. Exits 0 only if the
-    /// charm handled the event; otherwise prints one line on stderr (and to juju-log) and
-    /// exits 1, so Juju discards the hook's changes.
-    Run(RunArgs),
+    #[command(flatten)]
+    Unit(UnitCommand),
     /// Run a scenario (YAML) on the embedded mock of Juju: deploy charms, run hooks and their
     /// follow-ups, move the clock, check expectations. Prints a trace (one line per hook and
     /// per secret operation, values redacted); exits 1 naming the first failed expectation.
@@ -44,9 +39,6 @@ enum Command {
     /// Show what a component imports and exports, what its manifest grants, and every
     /// mismatch; exits 0 only if `run` would load it.
     Check(CheckArgs),
-    /// Precompile a component into this machine's artifact cache (what `run` loads), so no
-    /// hook waits for the compiler; the first hook does it otherwise.
-    Compile(CompileArgs),
 }
 
 #[derive(clap::Args)]
@@ -277,10 +269,9 @@ fn main() -> ExitCode {
     // Keeps the version marker in the binary, for `check` to read without running it.
     std::hint::black_box(charm_runtime::VERSION_MARKER);
     match Cli::parse().command {
-        Command::Run(args) => unit::run(args),
+        Command::Unit(command) => command.run(),
         Command::Simulate(args) => simulate(args),
         Command::Check(args) => check(args),
         Command::Pack(args) => pack_charm(args),
-        Command::Compile(args) => unit::compile(args),
     }
 }

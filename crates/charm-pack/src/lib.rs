@@ -17,6 +17,8 @@
 //! Packing refuses what could not run: a component that is not a charm, one that imports an
 //! interface its manifest grants nothing of, a manifest or metadata that does not parse.
 
+#![warn(missing_docs)]
+
 use std::fs::File;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;

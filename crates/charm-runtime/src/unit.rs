@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use clap::Subcommand;
 use juju_hookcmds::LogLevel as Level;
 
 use crate::backend::Backend;
@@ -16,6 +17,31 @@ use crate::engine::artifacts::Cache;
 use crate::engine::ceilings::Ceilings;
 use crate::engine::{Limits, Runtime, parse_duration, parse_size};
 use crate::event;
+
+/// The unit's commands, as both programs take them.
+#[derive(Subcommand)]
+pub enum UnitCommand {
+    /// Run the hook Juju is dispatching (reads JUJU_* variables; uses the hook commands on PATH).
+    ///
+    /// The component is `--component`, else `charm.wasm` in the charm directory, which is
+    /// `--charm-dir`, else $JUJU_CHARM_DIR, else the current directory. Exits 0 only if the
+    /// charm handled the event; otherwise prints one line on stderr (and to juju-log) and
+    /// exits 1, so Juju discards the hook's changes.
+    Run(RunArgs),
+    /// Precompile a component into this machine's artifact cache (what `run` loads), so no
+    /// hook waits for the compiler; the first hook does it otherwise.
+    Compile(CompileArgs),
+}
+
+impl UnitCommand {
+    /// Carries the command out.
+    pub fn run(self) -> ExitCode {
+        match self {
+            UnitCommand::Run(args) => run(args),
+            UnitCommand::Compile(args) => compile(args),
+        }
+    }
+}
 
 /// `run`: the hook Juju is dispatching, with the operator's limits.
 #[derive(clap::Args)]

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use charm_runtime::HostError;
 use charm_runtime::backend::Backend;
-use juju_hookcmds::args::{self, level_name, shown, state_name};
+use juju_hookcmds::args::{self, level_name, shown};
 use juju_hookcmds::{
     AddOptions, ConfigValue, Databag, Grantee, JujuError, LogLevel, Lookup, ReadMode, Scope,
     SecretInfo, SetOptions, WorkloadState,
@@ -224,11 +224,15 @@ impl Backend for MockBackend {
         scope: Scope,
         data: &[(String, String)],
     ) -> Result<(), HostError> {
-        let app = if scope == Scope::App { " --app" } else { "" };
-        let shown: Vec<String> = data.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        // The data goes on stdin in production; the trace shows it after the arguments.
+        let data_shown: Vec<String> = data.iter().map(|(k, v)| format!("{k}={v}")).collect();
         self.call(
             "relation-set",
-            format!("--relation={relation_id}{app} {}", shown.join(" ")),
+            format!(
+                "{} (stdin: {})",
+                shown(&args::relation_set(relation_id, scope)),
+                data_shown.join(" ")
+            ),
             nothing,
             |ctx| ctx.relation_set(relation_id, scope, data),
         )
@@ -255,8 +259,10 @@ impl Backend for MockBackend {
         message: &str,
         application: bool,
     ) -> Result<(), HostError> {
-        let app = if application { "--application " } else { "" };
-        let shown = format!("{app}{} {message:?}", state_name(state));
+        // The message quoted, so that where it starts and ends shows.
+        let mut args = args::status_set(state, message, application);
+        args.pop();
+        let shown = format!("{} {message:?}", shown(&args));
         self.call("status-set", shown, nothing, |ctx| {
             ctx.status_set(state, message, application)
         })

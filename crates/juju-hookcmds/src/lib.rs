@@ -5,6 +5,8 @@
 //! ([`JujuError`]). The production backend and the model both build on it, so neither needs
 //! the other, and the grammar exists once. No wasmtime: the model of Juju depends on it.
 
+#![warn(missing_docs)]
+
 pub mod args;
 pub mod cli;
 mod error;

@@ -4,9 +4,9 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 
-use charm_runtime::unit::{self, CompileArgs, RunArgs};
+use charm_runtime::unit::UnitCommand;
 
 #[derive(Parser)]
 #[command(
@@ -16,22 +16,11 @@ use charm_runtime::unit::{self, CompileArgs, RunArgs};
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run the hook Juju is dispatching (reads JUJU_* variables; uses the hook commands on PATH).
-    Run(RunArgs),
-    /// Precompile a component into this machine's artifact cache (what `run` loads).
-    Compile(CompileArgs),
+    command: UnitCommand,
 }
 
 fn main() -> ExitCode {
     // Keeps the version marker in the binary, for `charm-host check` to read without running it.
     std::hint::black_box(charm_runtime::VERSION_MARKER);
-    match Cli::parse().command {
-        Command::Run(args) => unit::run(args),
-        Command::Compile(args) => unit::compile(args),
-    }
+    Cli::parse().command.run()
 }

@@ -2,13 +2,13 @@
 //!
 //! Nobody can run Juju in our tests, so the production path (a charm directory whose
 //! `dispatch` runs `charm-host run`, which calls `secret-add`, `relation-get`, ... on `PATH`) is
-//! proven against a simulator: [`agent::UnitAgent`] runs a unit's `dispatch` the way Juju's unit
+//! proven against a simulator: [`UnitAgent`] runs a unit's `dispatch` the way Juju's unit
 //! agent does (its own copy of the charm directory as the working directory, Juju's
-//! environment, the hook commands first on `PATH`), and each hook command is this binary,
-//! called under the command's name. A hook command loads the hook's pending buffer
-//! ([`crate::model::HookContext`]) from the state file the agent wrote, applies itself with the
-//! rules the in-process mock uses, records its argv, and saves the buffer; when `dispatch`
-//! exits, the agent commits the buffer only if it exited 0.
+//! environment, the hook commands first on `PATH`), and each hook command is the
+//! `juju-hook-tool` program, called under the command's name. A hook command loads the hook's
+//! pending buffer ([`crate::HookContext`]) from the state file the agent wrote, applies itself
+//! with the rules the in-process mock uses, records its argv, and saves the buffer; when
+//! `dispatch` exits, the agent commits the buffer only if it exited 0.
 //!
 //! Any charm can run on it: a packed wasm charm, or a plain Python `ops` charm.
 
