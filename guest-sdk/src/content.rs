@@ -1,11 +1,10 @@
 //! Secret content: the type of `juju-rules`, which the host holds content in too, so both
-//! sides check it with the same rules; its errors become the SDK's `invalid-content`.
-
-use juju_rules::ContentError;
+//! sides check it with the same rules; its errors become the SDK's `invalid-content` (`?` turns
+//! a [`ContentError`] into a [`crate::Error`]).
 
 use crate::error::Error;
 
-pub use juju_rules::SecretContent;
+pub use juju_rules::{ContentError, SecretContent};
 
 impl From<ContentError> for Error {
     fn from(err: ContentError) -> Self {

@@ -43,7 +43,7 @@ mod event;
 mod model;
 mod secret;
 
-pub use content::SecretContent;
+pub use content::{ContentError, SecretContent};
 pub use error::{Error, Result};
 pub use event::{Context, Event, RelationEvent, SecretEvent, SecretRevisionEvent};
 pub use model::{

@@ -187,7 +187,7 @@ pub struct PackSpec<'a> {
     pub metadata: &'a Path,
     /// Its `config.yaml`, if it has options.
     pub config: Option<&'a Path>,
-    /// The `charm-host` binary to bundle (it must suit the bases' machines).
+    /// The runtime to bundle, `charm-host-unit` (it must suit the bases' machines).
     pub host_binary: &'a Path,
     /// The bases it runs on.
     pub bases: &'a [Base],

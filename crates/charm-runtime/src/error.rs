@@ -1,16 +1,16 @@
-//! The one error type every host function returns, and how it reaches the guest.
+//! The one error type every host function returns (the contract's side turns it into the
+//! guest's `error`, or a trap).
 
 use juju_hookcmds::CommandError;
 use juju_rules::ContentError;
 
-use crate::contract::bindings::juju::charm::types::Error as WitError;
-
 /// Why a host operation failed.
 ///
-/// All cases but [`HostError::Fatal`] become the matching case of the contract's `error`
-/// variant, which the charm can catch and handle. `Fatal` means the host cannot trust its
-/// environment any more (a hook command is missing, hung or printed garbage): the call traps,
-/// the hook fails and Juju discards its changes, whatever the charm would have done next.
+/// All cases but [`HostError::Fatal`] and [`HostError::HostCalls`] become the matching case of
+/// the contract's `error` variant, which the charm can catch and handle. `Fatal` means the host
+/// cannot trust its environment any more (a hook command is missing, hung or printed garbage):
+/// the call traps, the hook fails and Juju discards its changes, whatever the charm would have
+/// done next.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HostError {
     /// See the contract's `not-found`.
@@ -45,23 +45,6 @@ pub enum HostError {
     HostCalls(u64),
 }
 
-impl HostError {
-    /// The contract's error for this failure, or `None` when it must trap instead.
-    pub fn to_wit(&self) -> Option<WitError> {
-        Some(match self {
-            HostError::NotFound(m) => WitError::NotFound(m.clone()),
-            HostError::PermissionDenied(m) => WitError::PermissionDenied(m.clone()),
-            HostError::NotLeader(m) => WitError::NotLeader(m.clone()),
-            HostError::InvalidContent(m) => WitError::InvalidContent(m.clone()),
-            HostError::LabelConflict(m) => WitError::LabelConflict(m.clone()),
-            HostError::DeniedByPolicy(m) => WitError::DeniedByPolicy(m.clone()),
-            HostError::InvalidArgument(m) => WitError::InvalidArgument(m.clone()),
-            HostError::Backend(m) => WitError::Backend(m.clone()),
-            HostError::Fatal(_) | HostError::HostCalls(_) => return None,
-        })
-    }
-}
-
 impl From<CommandError> for HostError {
     fn from(err: CommandError) -> Self {
         match err {
@@ -83,5 +66,38 @@ impl From<ContentError> for HostError {
             ContentError::MissingKey(_) => HostError::NotFound(err.to_string()),
             _ => HostError::InvalidContent(err.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use juju_rules::SecretContent;
+
+    use super::*;
+
+    #[test]
+    fn content_refusals_are_invalid_content_and_a_missing_key_is_not_found() {
+        let duplicate = SecretContent::from_pairs([("password", "a"), ("password", "b")]);
+        assert_eq!(
+            duplicate.map_err(HostError::from),
+            Err(HostError::InvalidContent(
+                "duplicate key \"password\"".into()
+            ))
+        );
+        let content = SecretContent::from_pairs([("password", "p")]).unwrap();
+        assert_eq!(
+            content.select("username").map_err(HostError::from),
+            Err(HostError::NotFound(
+                "secret key value \"username\" not found".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn output_the_host_cannot_trust_is_fatal() {
+        assert_eq!(
+            HostError::from(CommandError::Unusable("garbled".into())),
+            HostError::Fatal("garbled".into())
+        );
     }
 }

@@ -15,10 +15,10 @@ pub mod capabilities;
 pub mod contract;
 pub mod engine;
 mod error;
-pub mod event;
 pub mod private_file;
 pub mod unit;
 
+pub use contract::event;
 pub use error::HostError;
 
 /// The version every charm-host binary carries as plain bytes, so that `charm-host check`

@@ -20,8 +20,7 @@ use charm_runtime::engine::artifacts::Cache;
 use charm_runtime::engine::ceilings::Ceilings;
 use charm_runtime::engine::{Charm, Limits, Runtime};
 use charm_runtime::event;
-use juju_model::simulator::UnitAgent;
-use juju_model::simulator::state::Invocation;
+use juju_model::simulator::{Invocation, UnitAgent};
 use juju_model::{Call, HookContext, HookKind, Model};
 
 /// What happened in one hook.
@@ -265,7 +264,7 @@ impl Harness {
                 let context = Arc::new(Mutex::new(context));
                 let backend =
                     PolicyBackend::new(manifest, Box::new(MockBackend::new(context.clone())))
-                        .for_event(&event);
+                        .for_relation(charm_runtime::event::relation_of(&event));
                 let report = charm.run_with_limits(&event, Box::new(backend), limits);
                 drop(report.backend);
                 let context = Arc::try_unwrap(context)

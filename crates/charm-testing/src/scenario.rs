@@ -241,8 +241,9 @@ pub fn parse(text: &str) -> Result<Scenario, String> {
 pub struct Options<'a> {
     /// The limits every in-process hook runs with (manifests may lower them).
     pub limits: Limits,
-    /// The `charm-host` binary that serves as the simulator's hook commands and is bundled
-    /// into packed charms; needed for `charm-dir` applications and for `dispatch`.
+    /// One of this project's programs (`charm-host`): the simulator's hook commands
+    /// (`juju-hook-tool`) and the runtime packed charms bundle (`charm-host-unit`) are beside
+    /// it; needed for `charm-dir` applications and for `dispatch`.
     pub hook_commands: Option<&'a Path>,
     /// Pack every component and run it through `dispatch` on the hook-command simulator.
     pub dispatch: bool,

@@ -613,6 +613,7 @@ pub fn shown_error(tool: &str, args: &[String], message: &str) -> String {
             m.replace(v.as_str(), "<redacted>")
         })
 }
+
 /// `status-set`'s `<status>`, or Juju's usage error naming the ones it takes.
 pub fn parse_state(status: &str) -> Result<crate::WorkloadState, JujuError> {
     use crate::WorkloadState;

@@ -1,5 +1,5 @@
-//! A model of Juju without wasmtime: the one copy of Juju's rules in the project, and the two
-//! front doors a charm reaches it through.
+//! A model of Juju without wasmtime: the one copy of Juju's semantics in the project (what a
+//! hook's calls do to the deployment), and the two front doors a charm reaches it through.
 //!
 //! - [`Model`]: applications, units, leaders, relations and databags, config, status, logs and
 //!   secrets with Juju 3.6.11's semantics; [`HookContext`], one hook as the unit agent runs it,

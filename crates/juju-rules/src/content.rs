@@ -11,10 +11,11 @@ use crate::{ContentError, check_content};
 
 /// The key/value content of a secret revision.
 ///
-/// Built only through checks that match Juju's (keys, non-empty, 1 MB limits, with Juju's
-/// messages), so bad content fails where it is made, before any hook command or host call. It
-/// has no `Display`, and its `Debug` shows keys only: a value cannot end up in a log, an error
-/// or a trace by accident.
+/// Built through checks that match Juju's (keys, non-empty, 1 MB limits, with Juju's messages),
+/// so bad content fails where it is made, before any hook command or host call; only content
+/// Juju or the host already checked skips them ([`SecretContent::from_juju`]), and the host
+/// checks again whatever a guest sends. It has no `Display`, and its `Debug` shows keys only: a
+/// value cannot end up in a log, an error or a trace by accident.
 #[derive(Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct SecretContent(BTreeMap<String, String>);
@@ -167,6 +168,14 @@ mod tests {
             SecretContent::from_pairs([("password", "a"), ("password", "b")]),
             Err(ContentError::DuplicateKey("password".into()))
         );
+    }
+
+    #[test]
+    fn debug_output_never_shows_values() {
+        let content = SecretContent::from_pairs([("password", "hunter2-s3cret")]).unwrap();
+        let shown = format!("{content:?}");
+        assert!(shown.contains("password"));
+        assert!(!shown.contains("hunter2"), "{shown}");
     }
 
     #[test]

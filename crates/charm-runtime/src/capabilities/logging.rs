@@ -1,4 +1,5 @@
-//! The `logging` capability: whether a charm may write its own lines to the unit's log (the host's own lines need no grant) (`juju-log`).
+//! The `logging` capability: whether a charm may write its own lines to the unit's log with
+//! `juju-log` (the host's own lines, its audit among them, need no grant).
 //!
 //! ```yaml
 //! logging: true

@@ -229,13 +229,33 @@ mod tests {
     #[test]
     fn an_empty_manifest_grants_nothing() {
         let m = Manifest::parse("", "capabilities.yaml").unwrap();
-        let granted = crate::contract::INTERFACES
-            .iter()
-            .filter(|i| !matches!(**i, "types" | "events"));
-        for iface in granted {
+        for iface in [
+            "secrets",
+            "relations",
+            "leadership",
+            "config",
+            "logging",
+            "status",
+        ] {
             assert!(!m.grants_interface(iface), "{iface}");
         }
         assert!(!m.secrets.label_allowed("anything"));
+    }
+
+    #[test]
+    fn every_capability_grants_an_interface_of_the_contract() {
+        let m = Manifest::default();
+        for capability in m.capabilities() {
+            let import = format!(
+                "juju:charm/{}@{}",
+                capability.interface(),
+                crate::contract::CONTRACT_VERSION
+            );
+            assert_eq!(
+                crate::contract::interface(&import),
+                Some(capability.interface())
+            );
+        }
     }
 
     #[test]

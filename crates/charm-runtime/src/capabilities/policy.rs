@@ -17,7 +17,6 @@ use juju_rules::{SecretContent, SecretId};
 use super::Manifest;
 use super::secrets::SecretOp;
 use crate::backend::Backend;
-use crate::contract::bindings::juju::charm::events::{Event, Kind};
 use crate::error::HostError;
 
 /// A backend that only lets through what the manifest grants.
@@ -75,16 +74,11 @@ impl PolicyBackend {
         }
     }
 
-    /// Tells the policy which relation (and endpoint) the hook's event is about.
-    pub fn for_event(mut self, event: &Event) -> Self {
-        self.gate.hook_relation = match &event.kind {
-            Kind::RelationCreated(r)
-            | Kind::RelationJoined(r)
-            | Kind::RelationChanged(r)
-            | Kind::RelationDeparted(r)
-            | Kind::RelationBroken(r) => Some((r.relation_id, r.endpoint.clone())),
-            _ => None,
-        };
+    /// Tells the policy which relation and endpoint the hook is about, if any
+    /// ([`crate::event::relation_of`]): in relation-broken the relation is no longer listed by
+    /// `relation-ids`, but it is still on its endpoint.
+    pub fn for_relation(mut self, relation: Option<(u32, String)>) -> Self {
+        self.gate.hook_relation = relation;
         self
     }
 }
@@ -124,7 +118,7 @@ impl Gate {
     }
 
     /// Whether the relation is on one of `endpoints`.
-    fn relation_on(
+    pub(super) fn relation_on(
         &mut self,
         relation_id: u32,
         endpoints: &BTreeSet<String>,
@@ -142,48 +136,14 @@ impl Gate {
         Ok(false)
     }
 
-    /// Denies a call on a relation that is not on one of `endpoints`.
-    pub(super) fn require_relation(
-        &mut self,
-        relation_id: u32,
-        endpoints: &BTreeSet<String>,
-        what: &str,
-    ) -> Result<(), HostError> {
-        if self.relation_on(relation_id, endpoints)? {
-            Ok(())
-        } else {
-            self.deny(format!(
-                "{what} relation {relation_id} is not granted: it is not on an endpoint in capabilities.yaml relations.{}",
-                what.replace(' ', "-")
-            ))
+    /// The relation's remote application (cached for the hook).
+    pub(super) fn remote_app(&mut self, relation_id: u32) -> Result<String, HostError> {
+        if let Some(remote) = self.remote_apps.get(&relation_id) {
+            return Ok(remote.clone());
         }
-    }
-
-    /// A revoke naming an application (or one of its units) rather than a relation: allowed
-    /// only for an application related over an endpoint the manifest lets it grant over.
-    pub(super) fn require_related(
-        &mut self,
-        app: &str,
-        over: &BTreeSet<String>,
-    ) -> Result<(), HostError> {
-        for endpoint in over {
-            for relation_id in self.ids_on(endpoint)? {
-                let remote = match self.remote_apps.get(&relation_id) {
-                    Some(remote) => remote.clone(),
-                    None => {
-                        let remote = self.inner.relation_remote_app(relation_id)?;
-                        self.remote_apps.insert(relation_id, remote.clone());
-                        remote
-                    }
-                };
-                if remote == app {
-                    return Ok(());
-                }
-            }
-        }
-        self.deny(format!(
-            "revoking secrets from {app:?} is not granted: it is not related over an endpoint in capabilities.yaml relations.grant-over"
-        ))
+        let remote = self.inner.relation_remote_app(relation_id)?;
+        self.remote_apps.insert(relation_id, remote.clone());
+        Ok(remote)
     }
 
     /// Names the repeated and the unnamed denials of the hook, in as few lines as it can.
@@ -271,11 +231,7 @@ impl Backend for PolicyBackend {
     }
 
     fn secret_info(&mut self, lookup: &Lookup) -> Result<SecretInfo, HostError> {
-        let secrets = &self.manifest.secrets;
-        secrets.require(&mut self.gate, SecretOp::Info)?;
-        if let Lookup::Label(label) = lookup {
-            secrets.require_label(&mut self.gate, label)?;
-        }
+        self.manifest.secrets.check_info(&mut self.gate, lookup)?;
         self.gate.inner.secret_info(lookup)
     }
 
@@ -285,11 +241,7 @@ impl Backend for PolicyBackend {
         content: Option<&SecretContent>,
         options: &SetOptions,
     ) -> Result<(), HostError> {
-        let secrets = &self.manifest.secrets;
-        secrets.require(&mut self.gate, SecretOp::Set)?;
-        if let Some(label) = &options.label {
-            secrets.require_label(&mut self.gate, label)?;
-        }
+        self.manifest.secrets.check_set(&mut self.gate, options)?;
         self.gate.inner.secret_set(id, content, options)
     }
 

@@ -48,17 +48,17 @@ impl Relations {
 
     /// Listing and reading a relation's units and databags.
     pub(super) fn check_read(&self, gate: &mut Gate, relation_id: u32) -> Result<(), HostError> {
-        gate.require_relation(relation_id, &self.read, "read")
+        require(gate, relation_id, &self.read, "read")
     }
 
     /// Writing this unit's (or application's) databag of a relation.
     pub(super) fn check_write(&self, gate: &mut Gate, relation_id: u32) -> Result<(), HostError> {
-        gate.require_relation(relation_id, &self.write, "write")
+        require(gate, relation_id, &self.write, "write")
     }
 
     /// Granting a secret over a relation.
     pub(super) fn check_grant(&self, gate: &mut Gate, relation_id: u32) -> Result<(), HostError> {
-        gate.require_relation(relation_id, &self.grant_over, "grant over")
+        require(gate, relation_id, &self.grant_over, "grant over")
     }
 
     /// Revoking a secret: over a relation on a grant-over endpoint, or from an application
@@ -67,12 +67,44 @@ impl Relations {
         match grantee {
             Grantee::Relation(r) => self.check_grant(gate, *r),
             Grantee::RelationUnit(ru) => self.check_grant(gate, ru.relation_id),
-            Grantee::Application(app) => gate.require_related(app, &self.grant_over),
+            Grantee::Application(app) => self.require_related(gate, app),
             Grantee::Unit(unit) => {
                 let app = unit.split_once('/').map_or(unit.as_str(), |(app, _)| app);
-                gate.require_related(app, &self.grant_over)
+                self.require_related(gate, app)
             }
         }
+    }
+
+    /// A revoke naming an application (or one of its units) rather than a relation: allowed
+    /// only for an application related over an endpoint the manifest lets it grant over.
+    fn require_related(&self, gate: &mut Gate, app: &str) -> Result<(), HostError> {
+        for endpoint in &self.grant_over {
+            for relation_id in gate.ids_on(endpoint)? {
+                if gate.remote_app(relation_id)? == app {
+                    return Ok(());
+                }
+            }
+        }
+        gate.deny(format!(
+            "revoking secrets from {app:?} is not granted: it is not related over an endpoint in capabilities.yaml relations.grant-over"
+        ))
+    }
+}
+
+/// Denies a call on a relation that is not on one of `endpoints` (the list `what` names).
+fn require(
+    gate: &mut Gate,
+    relation_id: u32,
+    endpoints: &BTreeSet<String>,
+    what: &str,
+) -> Result<(), HostError> {
+    if gate.relation_on(relation_id, endpoints)? {
+        Ok(())
+    } else {
+        gate.deny(format!(
+            "{what} relation {relation_id} is not granted: it is not on an endpoint in capabilities.yaml relations.{}",
+            what.replace(' ', "-")
+        ))
     }
 }
 

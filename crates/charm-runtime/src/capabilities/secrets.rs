@@ -16,7 +16,7 @@
 
 use std::collections::BTreeSet;
 
-use juju_hookcmds::{AddOptions, AddOwner, ConfigValue, Databag, Lookup, ReadMode};
+use juju_hookcmds::{AddOptions, AddOwner, ConfigValue, Databag, Lookup, ReadMode, SetOptions};
 use juju_rules::SecretId;
 use serde::Deserialize;
 
@@ -143,6 +143,24 @@ impl Secrets {
             self.require_label(gate, label)?;
         }
         Ok(())
+    }
+
+    /// `secret-info-get`: the operation, and the label it is looked up by.
+    pub(super) fn check_info(&self, gate: &mut Gate, lookup: &Lookup) -> Result<(), HostError> {
+        self.require(gate, SecretOp::Info)?;
+        match lookup {
+            Lookup::Label(label) => self.require_label(gate, label),
+            Lookup::Id(_) => Ok(()),
+        }
+    }
+
+    /// `secret-set`: the operation, and a new label.
+    pub(super) fn check_set(&self, gate: &mut Gate, options: &SetOptions) -> Result<(), HostError> {
+        self.require(gate, SecretOp::Set)?;
+        match &options.label {
+            Some(label) => self.require_label(gate, label),
+            None => Ok(()),
+        }
     }
 
     /// `secret-get`: the read mode's operation, the labels, and for a read by id that the

@@ -11,12 +11,13 @@
 pub mod bindings;
 mod config;
 mod convert;
+pub mod event;
 mod leadership;
 mod logging;
 mod relations;
 mod secrets;
 mod status;
-pub mod validate;
+pub(crate) mod validate;
 
 use juju_hookcmds::queued::QueuedChanges;
 use wasmtime::component::{HasData, Linker};
@@ -49,7 +50,7 @@ pub fn interface(import: &str) -> Option<&str> {
 }
 
 /// What the contract's host functions may touch of a hook's store.
-pub struct CharmCtx<'a> {
+pub(crate) struct CharmCtx<'a> {
     backend: &'a mut dyn Backend,
     /// Calls into the backend so far, and how many the hook may make.
     host_calls: &'a mut (u64, u64),
@@ -59,7 +60,7 @@ pub struct CharmCtx<'a> {
 
 impl<'a> CharmCtx<'a> {
     /// A view over the parts of a store's state the contract needs.
-    pub fn new(
+    pub(crate) fn new(
         backend: &'a mut dyn Backend,
         host_calls: &'a mut (u64, u64),
         queued: &'a mut QueuedChanges,
@@ -84,7 +85,7 @@ impl<'a> CharmCtx<'a> {
 }
 
 /// A store's state that can lend the contract its view.
-pub trait CharmView: Send {
+pub(crate) trait CharmView: Send {
     /// The view for one host call.
     fn charm(&mut self) -> CharmCtx<'_>;
 }
@@ -97,16 +98,28 @@ impl HasData for HasCharm {
 
 /// Adds the whole contract to `linker`, each host function reaching the store through `T`'s
 /// [`CharmView`].
-pub fn add_to_linker<T: CharmView + 'static>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
+pub(crate) fn add_to_linker<T: CharmView + 'static>(
+    linker: &mut Linker<T>,
+) -> wasmtime::Result<()> {
     bindings::Charm::add_to_linker::<T, HasCharm>(linker, T::charm)
 }
 
 impl types::Host for CharmCtx<'_> {
+    /// Every failure but the ones that trap becomes the matching case of the contract's
+    /// `error`, which the charm can catch and handle.
     fn convert_error(&mut self, err: HostError) -> wasmtime::Result<types::Error> {
-        match err.to_wit() {
-            Some(wit) => Ok(wit),
-            None => Err(wasmtime::Error::new(err)),
-        }
+        use types::Error as Wit;
+        Ok(match err {
+            HostError::NotFound(m) => Wit::NotFound(m),
+            HostError::PermissionDenied(m) => Wit::PermissionDenied(m),
+            HostError::NotLeader(m) => Wit::NotLeader(m),
+            HostError::InvalidContent(m) => Wit::InvalidContent(m),
+            HostError::LabelConflict(m) => Wit::LabelConflict(m),
+            HostError::DeniedByPolicy(m) => Wit::DeniedByPolicy(m),
+            HostError::InvalidArgument(m) => Wit::InvalidArgument(m),
+            HostError::Backend(m) => Wit::Backend(m),
+            HostError::Fatal(_) | HostError::HostCalls(_) => return Err(wasmtime::Error::new(err)),
+        })
     }
 }
 

@@ -15,20 +15,20 @@ mod ticker;
 mod wasi;
 
 use std::path::Path;
-
-use juju_hookcmds::neutral;
 use std::sync::Arc;
 use std::time::Duration;
 
+use juju_hookcmds::neutral;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, Trap};
 use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
-pub use limits::{Bytes, Limits, LimitsSpec, Seconds, parse_duration, parse_size, store};
-pub use state::{HostState, MemoryLimiter};
+pub(crate) use limits::store;
+pub use limits::{Bytes, Limits, LimitsSpec, Seconds, parse_duration, parse_size};
+use state::{HostState, MemoryLimiter};
 use ticker::Ticker;
-pub use wasi::provides as wasi_provides;
+pub(crate) use wasi::provides as wasi_provides;
 
 use crate::backend::Backend;
 use crate::contract::bindings::CharmPre;
@@ -365,12 +365,12 @@ impl Runtime {
 
 /// Whether this host provides interface `import`: one of the contract's, or a WASI interface
 /// the sandbox links (denied through `WasiCtx`).
-pub fn provides(import: &str) -> bool {
+pub(crate) fn provides(import: &str) -> bool {
     wasi::provides(import).is_some() || crate::contract::interface(import).is_some()
 }
 
 /// Why a component importing `import`, which this host does not provide, cannot run.
-pub fn not_provided(import: &str) -> String {
+pub(crate) fn not_provided(import: &str) -> String {
     format!("it imports {import}, which this host does not provide")
 }
 
@@ -603,12 +603,12 @@ const CHARM_WORDS: usize = 1000;
 /// A charm's words (its error, its last line on stderr) as they may go into a failure line
 /// on stderr and juju-log: one line, control characters as spaces, at most [`CHARM_WORDS`]
 /// characters.
-pub fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     one_line_capped(text, CHARM_WORDS)
 }
 
 /// [`one_line`], keeping at most `cap` characters.
-pub fn one_line_capped(text: &str, cap: usize) -> String {
+pub(crate) fn one_line_capped(text: &str, cap: usize) -> String {
     let flat: String = text.trim().chars().map(neutral).collect();
     let total = flat.chars().count();
     if total <= cap {

@@ -1,6 +1,6 @@
 //! One test per semantic rule of Juju's secrets, on the hook context directly
-//! (`docs/juju-reference.md`; `host/tests/juju_fidelity.rs` checks the same rules through a
-//! charm, in process and packed).
+//! (`docs/juju-reference.md`; `crates/charm-host/tests/juju_fidelity.rs` checks the same rules
+//! through a charm, in process and packed).
 
 use chrono::TimeDelta;
 

@@ -43,7 +43,6 @@ pub struct UnitAgent {
     dir: TempDir,
     timeout: Duration,
     path: OsString,
-    hook_tool: PathBuf,
 }
 
 impl UnitAgent {
@@ -74,22 +73,12 @@ impl UnitAgent {
             path.push(":");
             path.push(inherited);
         }
-        Ok(UnitAgent {
-            dir,
-            timeout,
-            path,
-            hook_tool,
-        })
+        Ok(UnitAgent { dir, timeout, path })
     }
 
     /// The agent's private directory (charms packed for it go here too).
     pub fn dir(&self) -> &Path {
         self.dir.path()
-    }
-
-    /// The binary serving as the hook commands.
-    pub fn hook_tool(&self) -> &Path {
-        &self.hook_tool
     }
 
     /// Installs `charm_dir` for `unit` (once): the unit gets its own copy, as on a Juju

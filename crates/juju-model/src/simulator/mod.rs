@@ -13,8 +13,8 @@
 //! Any charm can run on it: a packed wasm charm, or a plain Python `ops` charm.
 
 mod agent;
-pub mod state;
-pub mod tools;
+mod state;
+mod tools;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -22,6 +22,7 @@ use std::path::PathBuf;
 use crate::Call;
 
 pub use agent::{Dispatched, JUJU_VERSION, UnitAgent};
+pub use state::Invocation;
 pub use tools::TOOLS;
 
 /// The program that is every simulated hook command (linked under each command's name),

@@ -4,6 +4,18 @@ use crate::contract::bindings::juju::charm::events::{
     Event, Kind, RelationEvent, SecretEvent, SecretRevisionEvent,
 };
 
+/// The relation and endpoint a relation hook is about; `None` for other hooks.
+pub fn relation_of(event: &Event) -> Option<(u32, String)> {
+    match &event.kind {
+        Kind::RelationCreated(r)
+        | Kind::RelationJoined(r)
+        | Kind::RelationChanged(r)
+        | Kind::RelationDeparted(r)
+        | Kind::RelationBroken(r) => Some((r.relation_id, r.endpoint.clone())),
+        _ => None,
+    }
+}
+
 /// Why the environment does not describe a hook.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
