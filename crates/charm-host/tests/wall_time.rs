@@ -10,7 +10,7 @@ use charm_runtime::engine::{HookFailure, Limits, Runtime};
 use common::*;
 
 /// The event of the probe's `hook`.
-fn probe_event(hook: &str) -> charm_runtime::contract::bindings::juju::charm::events::Event {
+fn probe_event(hook: &str) -> charm_runtime::event::HookEvent {
     charm_runtime::event::from_env(|k| {
         match k {
             "JUJU_HOOK_NAME" => Some(hook),

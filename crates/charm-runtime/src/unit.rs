@@ -221,7 +221,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(event) => event,
         Err(e) => return fail(backend.as_mut(), &e.to_string()),
     };
-    let hook = event.hook_name.clone();
+    let hook = event.hook_name().to_string();
     let manifest = match manifest {
         Ok(manifest) => Arc::new(manifest),
         Err(e) => return fail(backend.as_mut(), &format!("{hook}: {e}")),
@@ -255,7 +255,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         let line = format!("{hook}: {} cannot run: {mismatch}{hint}", path.display());
         return fail(backend.as_mut(), &line);
     }
-    let policy = PolicyBackend::new(manifest, backend).for_relation(event::relation_of(&event));
+    let policy = PolicyBackend::new(manifest, backend).for_relation(event.relation());
     let report = charm.run(&event, Box::new(policy));
     let mut backend = report.backend;
     for (stream, level, bytes) in [

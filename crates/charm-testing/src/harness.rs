@@ -264,7 +264,7 @@ impl Harness {
                 let context = Arc::new(Mutex::new(context));
                 let backend =
                     PolicyBackend::new(manifest, Box::new(MockBackend::new(context.clone())))
-                        .for_relation(charm_runtime::event::relation_of(&event));
+                        .for_relation(event.relation());
                 let report = charm.run_with_limits(&event, Box::new(backend), limits);
                 drop(report.backend);
                 let context = Arc::try_unwrap(context)

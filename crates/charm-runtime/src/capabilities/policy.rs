@@ -75,7 +75,7 @@ impl PolicyBackend {
     }
 
     /// Tells the policy which relation and endpoint the hook is about, if any
-    /// ([`crate::event::relation_of`]): in relation-broken the relation is no longer listed by
+    /// ([`crate::event::HookEvent::relation`]): in relation-broken the relation is no longer listed by
     /// `relation-ids`, but it is still on its endpoint.
     pub fn for_relation(mut self, relation: Option<(u32, String)>) -> Self {
         self.gate.hook_relation = relation;

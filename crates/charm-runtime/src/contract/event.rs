@@ -4,15 +4,32 @@ use crate::contract::bindings::juju::charm::events::{
     Event, Kind, RelationEvent, SecretEvent, SecretRevisionEvent,
 };
 
-/// The relation and endpoint a relation hook is about; `None` for other hooks.
-pub fn relation_of(event: &Event) -> Option<(u32, String)> {
-    match &event.kind {
-        Kind::RelationCreated(r)
-        | Kind::RelationJoined(r)
-        | Kind::RelationChanged(r)
-        | Kind::RelationDeparted(r)
-        | Kind::RelationBroken(r) => Some((r.relation_id, r.endpoint.clone())),
-        _ => None,
+/// The event one hook hands the charm, read from Juju's environment. Opaque outside the
+/// contract's host side: the rest of the host needs only its name and its relation.
+#[derive(Debug, Clone)]
+pub struct HookEvent(Event);
+
+impl HookEvent {
+    /// The hook's name (`install`, `database-relation-joined`, ...).
+    pub fn hook_name(&self) -> &str {
+        &self.0.hook_name
+    }
+
+    /// The relation and endpoint a relation hook is about; `None` for other hooks.
+    pub fn relation(&self) -> Option<(u32, String)> {
+        match &self.0.kind {
+            Kind::RelationCreated(r)
+            | Kind::RelationJoined(r)
+            | Kind::RelationChanged(r)
+            | Kind::RelationDeparted(r)
+            | Kind::RelationBroken(r) => Some((r.relation_id, r.endpoint.clone())),
+            _ => None,
+        }
+    }
+
+    /// The contract's value, for the charm's `handle`.
+    pub(crate) fn contract(&self) -> &Event {
+        &self.0
     }
 }
 
@@ -32,7 +49,11 @@ const RELATION_SUFFIXES: [&str; 5] = [
 /// Builds the event from Juju's variables, read through `var` (so tests need no process
 /// environment). The hook name is `JUJU_HOOK_NAME`, else the last part of
 /// `JUJU_DISPATCH_PATH` (`hooks/install` → `install`).
-pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Event, EventError> {
+pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<HookEvent, EventError> {
+    contract_event(var).map(HookEvent)
+}
+
+fn contract_event(var: impl Fn(&str) -> Option<String>) -> Result<Event, EventError> {
     let get = |name: &str| var(name).filter(|v| !v.is_empty());
     let require = |name: &str| {
         get(name).ok_or_else(|| {
@@ -145,7 +166,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        from_env(|k| map.get(k).cloned())
+        contract_event(|k| map.get(k).cloned())
     }
 
     const UNIT: (&str, &str) = ("JUJU_UNIT_NAME", "database/0");

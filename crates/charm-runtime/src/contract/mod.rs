@@ -8,7 +8,7 @@
 //! host functions see the backend behind the hook's host-call budget and what the charm
 //! queued, nothing of the engine, WASI or the limits.
 
-pub mod bindings;
+pub(crate) mod bindings;
 mod config;
 mod convert;
 pub mod event;

@@ -32,7 +32,7 @@ pub(crate) use wasi::provides as wasi_provides;
 
 use crate::backend::Backend;
 use crate::contract::bindings::CharmPre;
-use crate::contract::bindings::juju::charm::events::Event;
+use crate::contract::event::HookEvent;
 use crate::error::HostError;
 
 /// The most a charm component may weigh; Python components are about 20 MB.
@@ -416,7 +416,7 @@ impl Charm {
     }
 
     /// Runs one hook in a fresh store. Never panics on anything the guest does.
-    pub fn run(&self, event: &Event, backend: Box<dyn Backend>) -> HookReport {
+    pub fn run(&self, event: &HookEvent, backend: Box<dyn Backend>) -> HookReport {
         self.run_with_limits(event, backend, self.limits)
     }
 
@@ -425,7 +425,7 @@ impl Charm {
     /// wasm stack, and whether fuel is metered.
     pub fn run_with_limits(
         &self,
-        event: &Event,
+        event: &HookEvent,
         backend: Box<dyn Backend>,
         limits: Limits,
     ) -> HookReport {
@@ -493,7 +493,7 @@ impl Charm {
 
     fn call(
         &self,
-        event: &Event,
+        event: &HookEvent,
         state: HostState,
         limits: &Limits,
     ) -> (Result<(), HookFailure>, HostState) {
@@ -522,7 +522,7 @@ impl Charm {
         let result = self
             .pre
             .instantiate(&mut store)
-            .and_then(|charm| charm.call_handle(&mut store, event));
+            .and_then(|charm| charm.call_handle(&mut store, event.contract()));
         store.data_mut().backend.set_deadline(None);
         let outcome = match result {
             // It waited out its limit and ended before the epoch caught up: still too long.
