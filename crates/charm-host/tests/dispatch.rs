@@ -231,10 +231,22 @@ fn the_runtime_a_charm_bundles_is_never_a_hook_command() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("hook is running"), "{stderr}");
     assert!(stderr.contains("Usage: secret-get <COMMAND>"), "{stderr}");
-    // Nor does it carry the simulator, the harness or packing at all.
-    let binary = std::fs::read(env!("CARGO_BIN_EXE_charm-host-unit")).unwrap();
+    // Nor does it carry the simulator, the harness or packing at all, whose texts the programs
+    // that do link them carry.
+    let carries = |program: &str, text: &str| {
+        let binary = std::fs::read(program).unwrap();
+        binary.windows(text.len()).any(|w| w == text.as_bytes())
+    };
+    let simulator = "no hook is running here";
+    assert!(carries(env!("CARGO_BIN_EXE_juju-hook-tool"), simulator));
+    for text in [
+        "charm directories need the hook-command simulator",
+        "This charm directory was written by",
+    ] {
+        assert!(carries(env!("CARGO_BIN_EXE_charm-host"), text), "{text}");
+    }
     for (what, text) in [
-        ("the simulator", "no hook is running here"),
+        ("the simulator", simulator),
         (
             "the harness",
             "charm directories need the hook-command simulator",
@@ -242,7 +254,7 @@ fn the_runtime_a_charm_bundles_is_never_a_hook_command() {
         ("pack", "This charm directory was written by"),
     ] {
         assert!(
-            !binary.windows(text.len()).any(|w| w == text.as_bytes()),
+            !carries(env!("CARGO_BIN_EXE_charm-host-unit"), text),
             "the bundled runtime carries {what}"
         );
     }

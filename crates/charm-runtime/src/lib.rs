@@ -1,6 +1,6 @@
 //! `charm-runtime`: what runs inside every packed charm, and nothing else.
 //!
-//! The path of one hook ([`unit::run`]): [`event`] reads Juju's environment into the
+//! The path of one hook ([`unit::UnitCommand`]'s `run`): [`event`] reads Juju's environment into the
 //! contract's event; the [`engine`] loads the charm's component from the machine's artifact
 //! cache into a sandbox (no files, network, environment or processes) with limits; the charm
 //! calls the contract's host functions ([`contract`]), which validate every argument with

@@ -198,7 +198,7 @@ fn fail(backend: &mut dyn Backend, line: &str) -> ExitCode {
 
 /// Runs the hook Juju is dispatching: exits 0 only if the charm handled the event; otherwise
 /// one line on stderr and in juju-log, and 1, so Juju discards the hook's changes.
-pub fn run(args: RunArgs) -> ExitCode {
+fn run(args: RunArgs) -> ExitCode {
     // Secret values a killed host left behind go before anything else happens.
     crate::backend::hook_tools::sweep_leftovers();
     let ceilings = Ceilings::of_machine();
@@ -272,7 +272,7 @@ pub fn run(args: RunArgs) -> ExitCode {
 
 /// Precompiles a component into this machine's artifact cache (what `run` loads), so no
 /// hook waits for the compiler.
-pub fn compile(args: CompileArgs) -> ExitCode {
+fn compile(args: CompileArgs) -> ExitCode {
     let compiled = || -> anyhow::Result<PathBuf> {
         let manifest_path = args.manifest.clone().unwrap_or_else(|| {
             args.component

@@ -259,10 +259,7 @@ impl Backend for MockBackend {
         message: &str,
         application: bool,
     ) -> Result<(), HostError> {
-        // The message quoted, so that where it starts and ends shows.
-        let mut args = args::status_set(state, message, application);
-        args.pop();
-        let shown = format!("{} {message:?}", shown(&args));
+        let shown = shown(&args::status_set(state, message, application));
         self.call("status-set", shown, nothing, |ctx| {
             ctx.status_set(state, message, application)
         })

@@ -15,13 +15,12 @@ use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use clap::Parser;
 use juju_rules::MAX_ENCODED_BYTES;
 use juju_rules::names::{is_valid_app_name, is_valid_unit_name};
+use juju_rules::{SecretContent, SecretId};
 use serde::Serialize;
 
 use crate::args::parse_rotate;
 use crate::format::Format;
-use crate::{
-    AddOwner, ConfigValue, Datetime, Expiry, JujuError, RotatePolicy, SecretContent, SecretId,
-};
+use crate::{AddOwner, ConfigValue, Datetime, Expiry, JujuError, RotatePolicy};
 
 /// Every hook command the simulator provides (the names its tools directory links).
 pub const TOOLS: &[&str] = &[

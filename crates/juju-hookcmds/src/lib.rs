@@ -18,7 +18,6 @@ mod types;
 pub mod yaml;
 
 pub use error::{CommandError, JujuError, neutral};
-pub use juju_rules::{SecretContent, SecretId};
 pub use types::{
     AccessGrant, AddOptions, AddOwner, ConfigValue, Databag, Datetime, Expiry, Grantee, LogLevel,
     Lookup, OwnerKind, ReadMode, RelationUnit, RotatePolicy, Scope, SecretInfo, SetOptions,
