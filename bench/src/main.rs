@@ -664,8 +664,7 @@ fn host_cost_per_read(p: &Paths, command_ms: f64, runs: usize) {
     .expect("an event");
     let hook = |operations: usize| {
         let backend = HookToolBackend::with_runner(InstantAnswers { operations });
-        let policy =
-            PolicyBackend::new(manifest.clone(), Box::new(backend)).for_relation(event.relation());
+        let policy = PolicyBackend::new(manifest.clone(), Box::new(backend)).for_event(&event);
         let start = Instant::now();
         let report = charm.run(&event, Box::new(policy));
         assert_eq!(report.outcome, Ok(()), "the reader's hook succeeds");

@@ -95,6 +95,47 @@ impl SecretRevisionEvent {
     }
 }
 
+/// An action the operator ran: read its parameters with [`crate::action::params`], report
+/// with [`crate::action::set_results`], [`crate::action::log`] and [`crate::action::fail`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionEvent {
+    /// The action's name from `actions.yaml`.
+    pub name: String,
+    /// The id Juju gave this run of the action.
+    pub id: String,
+}
+
+/// A storage instance attached to, or detaching from, this unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageEvent {
+    /// The storage name from the charm's metadata, e.g. `data`.
+    pub name: String,
+    /// The instance, e.g. `data/0`.
+    pub id: String,
+}
+
+/// A Pebble notice in a workload container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeEvent {
+    /// The container.
+    pub workload: String,
+    /// The notice's id.
+    pub id: String,
+    /// Its type (`custom` for the notices a workload records).
+    pub kind: String,
+    /// Its key, e.g. `example.com/db-backup-done`.
+    pub key: String,
+}
+
+/// A Pebble health check in a workload container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckEvent {
+    /// The container.
+    pub workload: String,
+    /// The check.
+    pub check: String,
+}
+
 /// What the unit is handling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -114,6 +155,16 @@ pub enum Event {
     UpdateStatus,
     /// This unit became the leader.
     LeaderElected,
+    /// Deprecated by Juju with leader settings (use a peer relation's application data).
+    LeaderSettingsChanged,
+    /// Before a machine's series upgrade (deprecated by Juju).
+    PreSeriesUpgrade,
+    /// After a machine's series upgrade (deprecated by Juju).
+    PostSeriesUpgrade,
+    /// Time to collect metrics (deprecated by Juju).
+    CollectMetrics,
+    /// The model's meter status changed (deprecated by Juju).
+    MeterStatusChanged,
     /// A relation was established (before any remote unit joined).
     RelationCreated(RelationEvent),
     /// A remote unit joined the relation.
@@ -132,7 +183,21 @@ pub enum Event {
     SecretExpired(SecretRevisionEvent),
     /// A revision of a secret this unit manages is no longer tracked by anyone.
     SecretRemove(SecretRevisionEvent),
-    /// Any other hook, by name.
+    /// Storage was attached to this unit.
+    StorageAttached(StorageEvent),
+    /// Storage is about to be detached from this unit.
+    StorageDetaching(StorageEvent),
+    /// A workload container's Pebble is ready (the container's name).
+    PebbleReady(String),
+    /// A workload recorded a Pebble notice.
+    PebbleCustomNotice(NoticeEvent),
+    /// A Pebble health check started failing.
+    PebbleCheckFailed(CheckEvent),
+    /// A failing Pebble health check passes again.
+    PebbleCheckRecovered(CheckEvent),
+    /// The operator ran an action.
+    Action(ActionEvent),
+    /// A hook this version of the contract does not know, by name.
     Other(String),
 }
 
@@ -163,6 +228,20 @@ fn revision(s: wit::SecretRevisionEvent) -> SecretRevisionEvent {
     }
 }
 
+fn storage(s: wit::StorageEvent) -> StorageEvent {
+    StorageEvent {
+        name: s.name,
+        id: s.id,
+    }
+}
+
+fn check(c: wit::CheckEvent) -> CheckEvent {
+    CheckEvent {
+        workload: c.workload,
+        check: c.check_name,
+    }
+}
+
 pub(crate) fn from_wit(e: wit::Event) -> (Context, Event) {
     let ctx = Context {
         hook_name: e.hook_name,
@@ -180,6 +259,11 @@ pub(crate) fn from_wit(e: wit::Event) -> (Context, Event) {
         Kind::ConfigChanged => Event::ConfigChanged,
         Kind::UpdateStatus => Event::UpdateStatus,
         Kind::LeaderElected => Event::LeaderElected,
+        Kind::LeaderSettingsChanged => Event::LeaderSettingsChanged,
+        Kind::PreSeriesUpgrade => Event::PreSeriesUpgrade,
+        Kind::PostSeriesUpgrade => Event::PostSeriesUpgrade,
+        Kind::CollectMetrics => Event::CollectMetrics,
+        Kind::MeterStatusChanged => Event::MeterStatusChanged,
         Kind::RelationCreated(r) => Event::RelationCreated(relation(r)),
         Kind::RelationJoined(r) => Event::RelationJoined(relation(r)),
         Kind::RelationChanged(r) => Event::RelationChanged(relation(r)),
@@ -189,6 +273,21 @@ pub(crate) fn from_wit(e: wit::Event) -> (Context, Event) {
         Kind::SecretRotate(s) => Event::SecretRotate(secret(s)),
         Kind::SecretExpired(s) => Event::SecretExpired(revision(s)),
         Kind::SecretRemove(s) => Event::SecretRemove(revision(s)),
+        Kind::StorageAttached(s) => Event::StorageAttached(storage(s)),
+        Kind::StorageDetaching(s) => Event::StorageDetaching(storage(s)),
+        Kind::PebbleReady(w) => Event::PebbleReady(w.workload),
+        Kind::PebbleCustomNotice(n) => Event::PebbleCustomNotice(NoticeEvent {
+            workload: n.workload,
+            id: n.notice_id,
+            kind: n.notice_type,
+            key: n.notice_key,
+        }),
+        Kind::PebbleCheckFailed(c) => Event::PebbleCheckFailed(check(c)),
+        Kind::PebbleCheckRecovered(c) => Event::PebbleCheckRecovered(check(c)),
+        Kind::Action(a) => Event::Action(ActionEvent {
+            name: a.name,
+            id: a.id,
+        }),
         Kind::Other(name) => Event::Other(name),
     };
     (ctx, event)

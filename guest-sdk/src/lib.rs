@@ -7,8 +7,14 @@
 //!
 //! - secrets: [`Context::app`]/[`Context::unit`] `.add_secret(..)`, [`secret_by_id`],
 //!   [`secret_by_label`], [`secret_by_id_with_label`], and the [`Secret`] handle;
-//! - relations and their data ([`relations`], [`Relation`]), leadership ([`is_leader`]),
-//!   configuration ([`config`]), logging ([`log`]) and status ([`status`]).
+//! - relations and their data ([`relations`], [`Relation`]; peer relations too, whose
+//!   remote units are this application's others), leadership ([`is_leader`]), configuration
+//!   ([`config`]), logging ([`log`]) and status ([`status`]);
+//! - actions ([`action`]: typed parameters, results, progress, failure) and the unit's own
+//!   state across hooks ([`state`], [`state::Stored`]).
+//!
+//! Juju's `leader-get`/`leader-set` are left out: a peer relation's application data does
+//! the same job (the leader writes, every unit reads), as Juju's documentation recommends.
 //!
 //! ```no_run
 //! use juju_charm::{Charm, Context, Event, Result, SecretContent};
@@ -37,15 +43,20 @@
 
 #![warn(missing_docs)]
 
+pub mod action;
 mod content;
 mod error;
 mod event;
 mod model;
 mod secret;
+pub mod state;
 
 pub use content::{ContentError, SecretContent};
 pub use error::{Error, Result};
-pub use event::{Context, Event, RelationEvent, SecretEvent, SecretRevisionEvent};
+pub use event::{
+    ActionEvent, CheckEvent, Context, Event, NoticeEvent, RelationEvent, SecretEvent,
+    SecretRevisionEvent, StorageEvent,
+};
 pub use model::{
     Config, ConfigValue, Relation, config, is_leader, log, relation, relations, status,
 };

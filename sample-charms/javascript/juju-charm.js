@@ -1,15 +1,18 @@
 // A thin, idiomatic layer over the juju:charm contract for charms written in JavaScript.
 //
-// componentize-js exposes the contract as modules (`juju:charm/secrets@0.1.0`, ...): records are
+// componentize-js exposes the contract (`juju:charm@0.2.0`) as modules
+// (`juju:charm/secrets@0.2.0`, ...): records are
 // objects with camelCase fields, variants are `{tag, val}`, and a `result` error is thrown as an
 // exception whose `payload` is the contract's `error` variant. This module turns those into
 // `JujuError`s with a `kind` (`not-found`, `permission-denied`, ...) and gives the event as a
-// tagged value (`event.kind` is the hook kind, e.g. `relation-changed`), and nothing more.
+// tagged value (`event.kind` is the hook kind, e.g. `relation-changed` or `action`), and nothing
+// more.
 //
-// It imports only `logging` and `status`, which every sample imports; the secret and relation
-// helpers take the imported module from the charm, so a charm's world decides what it imports.
-import { log as witLog } from 'juju:charm/logging@0.1.0';
-import { set as witStatus } from 'juju:charm/status@0.1.0';
+// It imports only `logging` and `status`, which every sample imports; the secret, relation,
+// action and state helpers take the imported module from the charm, so a charm's world decides
+// what it imports.
+import { log as witLog } from 'juju:charm/logging@0.2.0';
+import { set as witStatus } from 'juju:charm/status@0.2.0';
 
 /** A refusal from Juju or from the host; `kind` is the contract's error case. */
 export class JujuError extends Error {
@@ -32,12 +35,39 @@ export function call(fn, ...args) {
   }
 }
 
-/** The event as a tagged value: `{kind, hookName, unit, app, relation?, secret?}`. */
+/**
+ * The event as a tagged value: `{kind, hookName, unit, app, modelName, modelUuid}` plus the
+ * field matching the kind (the others are absent):
+ * - `relation` for `relation-*` (peer relations too): `{endpoint, relationId, remoteApp,
+ *   remoteUnit, departingUnit}`;
+ * - `secret` for `secret-*`: `{id, label}` (and `revision` for remove and expired);
+ * - `action` for `action`: `{name, id}` (read the parameters with `actionParams`);
+ * - `storage` for `storage-attached`/`storage-detaching`: `{name, id}` (`data`, `data/0`);
+ * - `workload` (the container's name) for every `pebble-*` kind, with `notice`
+ *   (`{workload, noticeId, noticeType, noticeKey}`) for `pebble-custom-notice` and `check`
+ *   (`{workload, checkName}`) for `pebble-check-failed`/`pebble-check-recovered`.
+ * `hookName` is the hook Juju dispatched (for an action, the action's name).
+ */
 export function eventFrom(raw) {
   const kind = raw.kind.tag;
-  const event = { kind, hookName: raw.hookName, unit: raw.unit, app: raw.app };
-  if (kind.startsWith('relation-')) event.relation = raw.kind.val;
-  if (kind.startsWith('secret-')) event.secret = raw.kind.val;
+  const val = raw.kind.val;
+  const event = {
+    kind,
+    hookName: raw.hookName,
+    unit: raw.unit,
+    app: raw.app,
+    modelName: raw.modelName,
+    modelUuid: raw.modelUuid,
+  };
+  if (kind.startsWith('relation-')) event.relation = val;
+  else if (kind.startsWith('secret-')) event.secret = val;
+  else if (kind === 'action') event.action = val;
+  else if (kind.startsWith('storage-')) event.storage = val;
+  else if (kind.startsWith('pebble-')) {
+    event.workload = val.workload;
+    if (kind === 'pebble-custom-notice') event.notice = val;
+    else if (kind.startsWith('pebble-check-')) event.check = val;
+  }
   return event;
 }
 
@@ -63,6 +93,27 @@ export function getSecret(secrets, { id, label, mode = 'tracked' }) {
   return Object.fromEntries(call(secrets.get, ref, options));
 }
 
+/** The ids of the relations established on an endpoint (a peer endpoint has one at most). */
+export const relationIds = (relations, endpoint) => Array.from(call(relations.ids, endpoint));
+
+/**
+ * The one relation on an endpoint, or undefined; a `JujuError` `invalid-argument` if there are
+ * several (use `relationIds`). Handy for a peer relation: its remote application is this one,
+ * every unit reads its application databag, only the leader writes it.
+ */
+export function relationId(relations, endpoint) {
+  const ids = relationIds(relations, endpoint);
+  if (ids.length > 1) {
+    throw new JujuError('invalid-argument', `endpoint "${endpoint}" has ${ids.length} relations; use relationIds()`);
+  }
+  return ids[0];
+}
+
+/** Writes this application's databag (leader only); an empty value deletes the key. */
+export function setAppData(relations, relationId, data) {
+  call(relations.set, relationId, 'app', pairs(data));
+}
+
 /** An application's databag in a relation, as an object. */
 export function appData(relations, relationId, app) {
   return Object.fromEntries(call(relations.get, relationId, { tag: 'app', val: app }));
@@ -73,3 +124,118 @@ export const log = (level, message) => call(witLog, level, message);
 
 /** The unit's workload status: 'active', 'blocked', 'maintenance' or 'waiting'. */
 export const setStatus = (state, message) => call(witStatus, state, message, false);
+
+// ---- actions ---------------------------------------------------------------------------------
+//
+// Each takes the charm's `juju:charm/actions@0.2.0` module. Only while handling an `action`
+// event; elsewhere every call throws a `JujuError` `invalid-argument`.
+
+/** The action's parameters, JSON-decoded (the defaults `actions.yaml` declares filled in). */
+export function actionParams(actions) {
+  const raw = call(actions.params);
+  try {
+    return JSON.parse(raw);
+  } catch (e) {
+    throw new JujuError('invalid-argument', `action parameters: ${e.message}`);
+  }
+}
+
+function flatten(results, prefix = '') {
+  return Object.entries(results).flatMap(([key, value]) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? flatten(value, `${prefix}${key}.`)
+      : [[`${prefix}${key}`, String(value)]]);
+}
+
+/**
+ * Adds results: keys are lowercase letters, digits and `-`; a nested object becomes dotted keys
+ * (`{db: {host}}` is `db.host`); values become strings.
+ *
+ * Juju passes results on a command line, where other processes on the machine can read them:
+ * never put a secret in a result (tell the operator where to find it instead).
+ */
+export function setActionResults(actions, results) {
+  call(actions.setResults, flatten(results));
+}
+
+/** A progress message the operator sees while the action runs. */
+export const actionLog = (actions, message) => call(actions.log, message);
+
+/**
+ * Marks the action failed with `message`. Return normally afterwards to keep the hook's other
+ * changes (throwing fails the action too, but discards them).
+ */
+export const actionFail = (actions, message) => call(actions.fail, message);
+
+// ---- the unit's state --------------------------------------------------------------------------
+//
+// Each takes the charm's `juju:charm/state@0.2.0` module. This unit's own key/value store, kept
+// by Juju across hooks: what a charm (which has no disk) remembers. Changes commit with the hook.
+// Values may hold secrets: they reach Juju through a private file, never a command line. Juju
+// limits a key to 256 bytes, a value to 64 KiB and the whole state to 2 MiB by default.
+
+/** The value stored under `key`, or undefined. */
+export const stateGet = (state, key) => call(state.get, key) ?? undefined;
+
+/** Every key and value, as an object. */
+export const stateAll = (state) => Object.fromEntries(call(state.getAll));
+
+/** Stores `value` under `key` (replacing what was there). It may be a secret. */
+export const stateSet = (state, key, value) => call(state.set, [[key, String(value)]]);
+
+/** Forgets `key` (no error if it is not there). */
+export const stateDelete = (state, key) => call(state.delete, key);
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const copy = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
+
+/**
+ * One JSON value kept under a key of the unit's state, like the Rust SDK's `Stored<T>`: read
+ * once by `Stored.load`, written back by `save()` only if it changed. The value is `.value`; it
+ * may hold secrets (unit state never reaches a command line). JSON is compact, as serde_json
+ * writes it, so every language stores the same text:
+ *
+ *     const rotations = Stored.load(state, 'rotations', { action: 0, daily: 0 });
+ *     rotations.value.action += 1;
+ *     rotations.save();          // stores {"action":1,"daily":0}
+ */
+export class Stored {
+  constructor(state, key, value, saved) {
+    this.state = state;
+    this.key = key;
+    this.value = value;
+    this.saved = saved;
+  }
+
+  /**
+   * Reads the value under `key`. With an object as `defaults`, the stored object has its missing
+   * keys filled from it (and keeps their order); with anything else, the stored value. A copy
+   * of `defaults` when nothing is stored. A `JujuError` `invalid-argument` if the stored value
+   * does not decode.
+   */
+  static load(state, key, defaults = null) {
+    const saved = stateGet(state, key);
+    let value;
+    if (saved === undefined) {
+      value = copy(defaults);
+    } else {
+      try {
+        value = JSON.parse(saved);
+      } catch (e) {
+        throw new JujuError('invalid-argument', `unit state "${key}" does not decode: ${e.message}`);
+      }
+      if (isObject(defaults) && isObject(value)) value = { ...copy(defaults), ...value };
+    }
+    return new Stored(state, key, value, saved);
+  }
+
+  /** Writes the value back if it changed since it was read or last saved. */
+  save() {
+    const json = JSON.stringify(this.value);
+    if (json === undefined) throw new JujuError('invalid-argument', `unit state "${this.key}": not a JSON value`);
+    if (json !== this.saved) {
+      stateSet(this.state, this.key, json);
+      this.saved = json;
+    }
+  }
+}

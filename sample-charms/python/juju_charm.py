@@ -4,8 +4,9 @@ componentize-py turns the contract into generated modules (``wit_world``): resul
 ``componentize_py_types.Err`` exceptions carrying the contract's ``error`` variant, and the
 event is a dataclass with a variant inside. This module makes errors ordinary exceptions
 (``NotFound``, ``PermissionDenied``, ...) and the event a tagged value (``event.kind`` is the
-hook kind, e.g. ``"relation-changed"``), and nothing more: the generated modules stay one
-import away for anything it does not cover.
+hook kind, e.g. ``"relation-changed"`` or ``"action"``), adds plain functions for secrets,
+relations, actions and the unit's state, and nothing more: the generated modules stay one
+import away for anything it does not cover. It targets the contract ``juju:charm@0.2.0``.
 
 A charm's world may import only some interfaces: those it lacks are simply absent here (a
 function needing one raises ``DeniedByPolicy``). Every import happens when the module is
@@ -13,8 +14,10 @@ loaded, because componentize-py snapshots the interpreter after loading the char
 sandbox gives the charm no files to import from later.
 """
 
+import dataclasses
+import json
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from componentize_py_types import Err
 
@@ -38,6 +41,14 @@ try:
     from wit_world.imports import status
 except ImportError:
     status = None
+try:
+    from wit_world.imports import actions
+except ImportError:
+    actions = None
+try:
+    from wit_world.imports import state as unit_state
+except ImportError:
+    unit_state = None
 
 
 class JujuError(Exception):
@@ -104,17 +115,35 @@ def _call(fn: Callable, *args):
 
 @dataclass
 class Event:
-    """The event as a tagged value: ``kind`` is the hook kind without the endpoint
-    (``install``, ``relation-changed``, ``secret-rotate``, ...)."""
+    """The event as a tagged value: ``kind`` is the hook kind without the endpoint, storage or
+    container name (``install``, ``relation-changed``, ``secret-rotate``, ``action``,
+    ``pebble-ready``, ...); the field matching the kind carries its details, the others are
+    ``None``."""
 
     kind: str
+    #: The hook Juju dispatched, e.g. ``database-relation-joined``; for an action, its name.
     hook_name: str
     unit: str
     app: str
-    #: For relation events: ``endpoint``, ``relation_id``, ``remote_app``, ``remote_unit``.
+    #: For relation events (peer relations too): ``endpoint``, ``relation_id``,
+    #: ``remote_app``, ``remote_unit``, ``departing_unit``.
     relation: Optional[object] = None
     #: For secret events: ``id``, ``label`` (and ``revision`` for remove and expired).
     secret: Optional[object] = None
+    #: For ``action``: ``name`` (from ``actions.yaml``) and ``id`` (this run's id); read the
+    #: parameters with :func:`action_params`.
+    action: Optional[object] = None
+    #: For ``storage-attached`` and ``storage-detaching``: ``name`` (``data``) and ``id``
+    #: (``data/0``).
+    storage: Optional[object] = None
+    #: For ``pebble-ready``, ``pebble-custom-notice`` and ``pebble-check-*``: the container.
+    workload: Optional[str] = None
+    #: For ``pebble-custom-notice``: ``workload``, ``notice_id``, ``notice_type``, ``notice_key``.
+    notice: Optional[object] = None
+    #: For ``pebble-check-failed`` and ``pebble-check-recovered``: ``workload``, ``check_name``.
+    check: Optional[object] = None
+    model_name: str = ""
+    model_uuid: str = ""
 
 
 def _kind_name(kind) -> str:
@@ -126,9 +155,22 @@ def event_from(raw) -> Event:
     """The generated event as an :class:`Event`."""
     kind = _kind_name(raw.kind)
     payload = getattr(raw.kind, "value", None)
-    relation = payload if kind.startswith("relation-") else None
-    secret = payload if kind.startswith("secret-") else None
-    return Event(kind, raw.hook_name, raw.unit, raw.app, relation, secret)
+    event = Event(kind, raw.hook_name, raw.unit, raw.app, model_name=raw.model_name, model_uuid=raw.model_uuid)
+    if kind.startswith("relation-"):
+        event.relation = payload
+    elif kind.startswith("secret-"):
+        event.secret = payload
+    elif kind == "action":
+        event.action = payload
+    elif kind.startswith("storage-"):
+        event.storage = payload
+    elif kind.startswith("pebble-"):
+        event.workload = payload.workload
+        if kind == "pebble-custom-notice":
+            event.notice = payload
+        elif kind.startswith("pebble-check-"):
+            event.check = payload
+    return event
 
 
 def run(handler: Callable[[Event], None], raw) -> None:
@@ -215,6 +257,22 @@ def is_leader() -> bool:
     return _call(leadership.is_leader)
 
 
+def relation_ids(endpoint: str) -> list:
+    """The ids of the relations established on an endpoint (a peer endpoint has one at most)."""
+    _need(relations, "relations")
+    return list(_call(relations.ids, endpoint))
+
+
+def relation_id(endpoint: str) -> Optional[int]:
+    """The one relation on an endpoint, or ``None``; ``InvalidArgument`` if there are several
+    (use :func:`relation_ids`). Handy for a peer relation: its remote application is this
+    one, every unit reads its application databag, only the leader writes it."""
+    ids = relation_ids(endpoint)
+    if len(ids) > 1:
+        raise InvalidArgument(f"endpoint {endpoint!r} has {len(ids)} relations; use relation_ids()")
+    return ids[0] if ids else None
+
+
 def app_data(relation_id: int, app: str) -> dict:
     """An application's databag in a relation."""
     _need(relations, "relations")
@@ -237,3 +295,153 @@ def set_status(state: str, message: str) -> None:
     """The unit's workload status: ``"active"``, ``"blocked"``, ``"maintenance"``, ``"waiting"``."""
     _need(status, "status")
     _call(status.set, status.State[state.upper()], message, False)
+
+
+# ---- actions -------------------------------------------------------------------------------
+#
+# Only while handling an ``action`` event; elsewhere every call raises ``InvalidArgument``.
+
+
+def action_params() -> dict:
+    """The action's parameters, JSON-decoded (the defaults ``actions.yaml`` declares filled in)."""
+    _need(actions, "actions")
+    raw = _call(actions.params)
+    try:
+        return json.loads(raw)
+    except ValueError as e:
+        raise InvalidArgument(f"action parameters: {e}") from None
+
+
+def _flatten(results: dict, prefix: str = "") -> list:
+    pairs = []
+    for key, value in results.items():
+        if isinstance(value, dict):
+            pairs.extend(_flatten(value, f"{prefix}{key}."))
+        else:
+            pairs.append((f"{prefix}{key}", str(value)))
+    return pairs
+
+
+def set_action_results(results: dict) -> None:
+    """Adds results: keys are lowercase letters, digits and ``-``; a nested dict becomes
+    dotted keys (``{"db": {"host": h}}`` is ``db.host``); values become strings.
+
+    Juju passes results on a command line, where other processes on the machine can read
+    them: never put a secret in a result (tell the operator where to find it instead).
+    """
+    _need(actions, "actions")
+    _call(actions.set_results, _flatten(results))
+
+
+def action_log(message: str) -> None:
+    """A progress message the operator sees while the action runs."""
+    _need(actions, "actions")
+    _call(actions.log, message)
+
+
+def action_fail(message: str) -> None:
+    """Marks the action failed with ``message``. Return normally afterwards to keep the hook's
+    other changes (raising fails the action too, but discards them)."""
+    _need(actions, "actions")
+    _call(actions.fail, message)
+
+
+# ---- the unit's state ----------------------------------------------------------------------
+#
+# This unit's own key/value store, kept by Juju across hooks: what a charm (which has no disk)
+# remembers. Changes commit with the hook. Values may hold secrets: they reach Juju through a
+# private file, never a command line. Juju limits a key to 256 bytes, a value to 64 KiB and
+# the whole state to 2 MiB by default.
+
+
+def state_get(key: str) -> Optional[str]:
+    """The value stored under ``key``, or ``None``."""
+    _need(unit_state, "state")
+    return _call(unit_state.get, key)
+
+
+def state_all() -> dict:
+    """Every key and value."""
+    _need(unit_state, "state")
+    return dict(_call(unit_state.get_all))
+
+
+def state_set(key: str, value: str) -> None:
+    """Stores ``value`` under ``key`` (replacing what was there). It may be a secret."""
+    _need(unit_state, "state")
+    _call(unit_state.set, [(key, str(value))])
+
+
+def state_delete(key: str) -> None:
+    """Forgets ``key`` (no error if it is not there)."""
+    _need(unit_state, "state")
+    _call(unit_state.delete, key)
+
+
+def _json(value) -> str:
+    # Compact and UTF-8, as serde_json writes it, so every language stores the same text.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class Stored:
+    """One JSON value kept under a key of the unit's state, like the Rust SDK's ``Stored<T>``:
+    read once by :meth:`load`, written back by :meth:`save` only if it changed. The value is
+    ``self.value``; it may hold secrets (unit state never reaches a command line)::
+
+        @dataclass
+        class Rotations:
+            action: int = 0
+            daily: int = 0
+
+        rotations = juju.Stored.load("rotations", Rotations)
+        rotations.value.action += 1
+        rotations.save()          # stores {"action":1,"daily":0}
+    """
+
+    def __init__(self, key: str, value: Any, saved: Optional[str], kind=None):
+        self.key = key
+        self.value = value
+        self._saved = saved
+        self._kind = kind
+
+    @classmethod
+    def load(cls, key: str, default: Any = None) -> "Stored":
+        """Reads the value under ``key``. ``default`` says what it is:
+
+        - a dataclass type: the stored JSON object decodes into it (a missing field takes the
+          field's default, an unknown key is dropped), and a fresh instance stands in when
+          nothing is stored; its JSON follows the fields' order. Fields hold JSON values (no
+          nested dataclasses);
+        - a dict: the stored object, its missing keys filled from the dict; the dict's copy
+          when nothing is stored;
+        - any other JSON value (``None`` by default): the stored value, or a copy of it.
+
+        Raises ``InvalidArgument`` if the stored value does not decode.
+        """
+        saved = state_get(key)
+        kind = default if isinstance(default, type) and dataclasses.is_dataclass(default) else None
+        try:
+            if kind is not None:
+                fields = {f.name for f in dataclasses.fields(kind)}
+                stored = json.loads(saved) if saved is not None else {}
+                value = kind(**{k: v for k, v in stored.items() if k in fields})
+            elif saved is None:
+                value = json.loads(_json(default))
+            else:
+                value = json.loads(saved)
+                if isinstance(default, dict) and isinstance(value, dict):
+                    value = {**json.loads(_json(default)), **value}
+        except (ValueError, TypeError, AttributeError) as e:
+            raise InvalidArgument(f"unit state {key!r} does not decode: {e}") from None
+        return cls(key, value, saved, kind)
+
+    def save(self) -> None:
+        """Writes the value back if it changed since it was read or last saved."""
+        try:
+            value = dataclasses.asdict(self.value) if self._kind is not None else self.value
+            text = _json(value)
+        except (ValueError, TypeError) as e:
+            raise InvalidArgument(f"unit state {self.key!r}: {e}") from None
+        if text != self._saved:
+            state_set(self.key, text)
+            self._saved = text

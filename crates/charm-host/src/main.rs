@@ -92,6 +92,9 @@ struct PackArgs {
     /// Its config.yaml, if it has options.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Its actions.yaml, if it has actions (each action the manifest grants must be in it).
+    #[arg(long)]
+    actions: Option<PathBuf>,
     /// A base the charm runs on; repeat for several.
     #[arg(
         long = "base",
@@ -236,6 +239,7 @@ fn pack_charm(args: PackArgs) -> ExitCode {
             manifest: &args.manifest,
             metadata: &args.metadata,
             config: args.config.as_deref(),
+            actions: args.actions.as_deref(),
             host_binary: &host_binary,
             bases: &args.bases,
         };

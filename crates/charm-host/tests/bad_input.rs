@@ -128,7 +128,7 @@ fn a_component_of_another_world_is_refused_as_not_a_charm() {
     assert_refused(
         &stubs,
         &out,
-        "is not a charm: it does not export `handle` of world juju:charm/charm@0.1.0",
+        "is not a charm: it does not export `handle` of world juju:charm/charm@0.2.0",
     );
 }
 

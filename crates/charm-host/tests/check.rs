@@ -31,8 +31,8 @@ fn a_sample_with_its_manifest_would_run() {
     let text = stdout(&out);
     assert!(out.status.success(), "{text}");
     for line in [
-        "world: juju:charm/charm@0.1.0 (exports handle)",
-        "  juju:charm/secrets@0.1.0: granted",
+        "world: juju:charm/charm@0.2.0 (exports handle)",
+        "  juju:charm/secrets@0.2.0: granted",
         "exports: handle",
         "  secrets: operations [read, peek, refresh]; labels [database-secret]; readable: owned no, granted over [database], config [none]",
         "mismatches: none",
@@ -72,12 +72,12 @@ fn without_a_manifest_every_contract_import_is_a_mismatch() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("juju:charm/secrets@0.1.0: NOT GRANTED"),
+        text.contains("juju:charm/secrets@0.2.0: NOT GRANTED"),
         "{text}"
     );
     assert!(
         text.contains(
-            "  - it imports juju:charm/secrets@0.1.0, but capabilities.yaml grants nothing of it"
+            "  - it imports juju:charm/secrets@0.2.0, but capabilities.yaml grants nothing of it"
         ),
         "{text}"
     );
@@ -119,5 +119,22 @@ fn a_file_that_is_not_wasm_is_one_line_on_stderr() {
     assert_eq!(
         err.trim(),
         format!("charm-host: {} is not a WebAssembly file", file.display())
+    );
+}
+
+#[test]
+fn check_names_the_contract_version_a_component_targets() {
+    let out = check(&common::probe(), Some(&common::probe_manifest()));
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "world: juju:charm/charm@0.1.0 (exports handle, an older contract this host still runs; the current one is 0.2.0)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("  juju:charm/secrets@0.1.0: granted"),
+        "{text}"
     );
 }

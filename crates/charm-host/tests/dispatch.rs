@@ -295,7 +295,8 @@ fn no_secret_value_in_argv(d: Deployment) {
         h.run_queued().unwrap();
         values.extend(secret_values(h));
     };
-    h.model
+    let id = h
+        .model
         .relate("database:database", "webserver:database")
         .unwrap();
     settle(&mut h);
@@ -304,7 +305,7 @@ fn no_secret_value_in_argv(d: Deployment) {
     h.model.set_leader("database/1").unwrap();
     h.advance(TimeDelta::days(1));
     settle(&mut h);
-    h.model.unrelate(1).unwrap();
+    h.model.unrelate(id).unwrap();
     settle(&mut h);
     assert!(h.hooks().iter().all(|r| r.outcome.is_ok()));
     values.sort();

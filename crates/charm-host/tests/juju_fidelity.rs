@@ -1,4 +1,4 @@
-//! One hook's secret calls against what Juju 3.6.11 does with them: its unit agent's change
+//! One hook's secret, action and unit-state calls against what Juju 3.6.11 does with them: its unit agent's change
 //! recorder and the controller's commit (`docs/juju-reference.md` cites the source for each
 //! rule). Each rule runs twice: in process on the mock, and packed, with the charm's
 //! `dispatch` calling the hook-command simulator, as `charm-host simulate --dispatch` runs it.
@@ -43,6 +43,8 @@ fn deployed(packed: bool) -> Harness {
         } else {
             let manifest = Manifest::load(&charm_file("capabilities.yaml")).unwrap();
             h.deploy(app, &component, manifest, 2).unwrap();
+            h.declare(app, None, Some(&charm_file("actions.yaml")))
+                .unwrap();
         }
     }
     assert_eq!(
@@ -1156,3 +1158,218 @@ fn the_scripted_charm_reports_each_step_and_fails_when_asked() {
     );
     assert!(ran.outcome.is_err());
 }
+
+// Actions and unit state ---------------------------------------------------------------------
+
+/// Runs the scripted action on `unit` with `params`, its steps being `steps`.
+fn run_action(h: &mut Harness, unit: &str, params: Value, steps: Value) -> (Ran, juju_model::Task) {
+    script(h, unit, "scripted-action", steps);
+    let logged = h.model.logs.len();
+    let Value::Object(params) = params else {
+        panic!("params are a map")
+    };
+    let task = h.run_action(unit, "scripted-action", params).unwrap();
+    let steps = h.model.logs[logged..]
+        .iter()
+        .filter(|l| l.unit == unit && l.message.starts_with("step "))
+        .map(|l| l.message.clone())
+        .collect();
+    let record = h.hooks().last().unwrap();
+    let ran = Ran {
+        steps,
+        outcome: record.outcome.clone(),
+        warnings: record.warnings.clone(),
+    };
+    (ran, task)
+}
+
+juju_rule!(
+    an_action_gets_its_parameters_with_the_defaults_of_actions_yaml,
+    |mut h: Harness| {
+        let (ran, task) = run_action(
+            &mut h,
+            "owner/1",
+            json!({"reason": "audit"}),
+            json!([{"op": "action-params"}]),
+        );
+        let params: Value =
+            serde_json::from_str(ran.ok().step(0).strip_prefix("ok ").unwrap()).unwrap();
+        assert_eq!(params, json!({"reason": "audit", "size": 3}));
+        assert_eq!(task.status, "completed");
+    }
+);
+
+juju_rule!(
+    results_nest_on_dots_the_last_value_wins_and_the_return_code_is_added,
+    |mut h: Harness| {
+        let (ran, task) = run_action(
+            &mut h,
+            "owner/0",
+            json!({"reason": "x"}),
+            json!([
+                {"op": "action-set", "results": {"db.user": "admin", "db.port": "5432", "note": "first"}},
+                {"op": "action-set", "results": {"note": "second"}},
+                {"op": "action-log", "message": "halfway"},
+            ]),
+        );
+        ran.ok();
+        assert_eq!(
+            Value::Object(task.results),
+            json!({"db": {"port": "5432", "user": "admin"}, "note": "second", "return-code": 0})
+        );
+        assert_eq!(task.logs, vec!["halfway".to_string()]);
+        assert_eq!((task.status.as_str(), task.message), ("completed", None));
+    }
+);
+
+juju_rule!(
+    a_reserved_or_malformed_result_key_is_refused_before_juju,
+    |mut h: Harness| {
+        let (ran, _) = run_action(
+            &mut h,
+            "owner/0",
+            json!({"reason": "x"}),
+            json!([
+                {"op": "action-set", "results": {"stdout": "x"}},
+                {"op": "action-set", "results": {"Bad_Key": "x"}},
+                {"op": "action-set", "results": {"--format": "x"}},
+            ]),
+        );
+        let ran = ran.ok();
+        assert_eq!(
+            ran.step(0),
+            "error invalid-argument: cannot set reserved action key \"stdout\""
+        );
+        assert!(ran.step(1).starts_with("error invalid-argument: key \"Bad_Key\" must start and end with lowercase alphanumeric"), "{}", ran.step(1));
+        assert!(
+            ran.step(2)
+                .starts_with("error invalid-argument: key \"--format\""),
+            "{}",
+            ran.step(2)
+        );
+    }
+);
+
+juju_rule!(
+    action_fail_fails_the_action_and_the_hook_still_commits,
+    |mut h: Harness| {
+        let (ran, task) = run_action(
+            &mut h,
+            "owner/0",
+            json!({"reason": "x"}),
+            json!([
+                {"op": "state-set", "values": {"attempts": "1"}},
+                {"op": "action-set", "results": {"partial": "yes"}},
+                {"op": "action-fail", "message": "the disk is full"},
+            ]),
+        );
+        ran.ok();
+        assert_eq!(task.status, "failed");
+        assert_eq!(task.message.as_deref(), Some("the disk is full"));
+        assert_eq!(task.results["partial"], "yes");
+        assert_eq!(h.model.unit_state["owner/0"]["attempts"], "1");
+    }
+);
+
+juju_rule!(
+    a_failed_action_hook_fails_the_action_keeps_its_results_and_discards_its_changes,
+    |mut h: Harness| {
+        let (ran, task) = run_action(
+            &mut h,
+            "owner/0",
+            json!({"reason": "x"}),
+            json!([
+                {"op": "state-set", "values": {"attempts": "1"}},
+                {"op": "action-set", "results": {"partial": "yes"}},
+                {"op": "fail"},
+            ]),
+        );
+        assert!(ran.outcome.is_err());
+        assert_eq!(task.status, "failed");
+        assert_eq!(task.message.as_deref(), Some("exit status 1"));
+        // Juju reports the results set before the failure, with the exit code.
+        assert_eq!(task.results["partial"], "yes");
+        assert_eq!(task.results["return-code"], 1);
+        assert!(!h.model.unit_state.contains_key("owner/0"));
+    }
+);
+
+juju_rule!(
+    action_commands_outside_an_action_are_refused_by_juju,
+    |mut h: Harness| {
+        let ran = run(
+            &mut h,
+            "owner/0",
+            json!([
+                {"op": "action-params"},
+                {"op": "action-log", "message": "hello"},
+                {"op": "action-fail", "message": "no"},
+            ]),
+        )
+        .ok();
+        for n in 0..3 {
+            assert_eq!(ran.step(n), "error invalid-argument: not running an action");
+        }
+    }
+);
+
+juju_rule!(
+    unit_state_persists_across_hooks_and_a_failed_hook_loses_its_changes,
+    |mut h: Harness| {
+        run(
+            &mut h,
+            "owner/0",
+            json!([
+                {"op": "state-set", "values": {"a": "1", "b": "two words", "gone": "x"}},
+                {"op": "state-delete", "key": "gone"},
+                {"op": "state-get", "key": "a"},
+            ]),
+        )
+        .ok();
+        let ran = run(
+            &mut h,
+            "owner/0",
+            json!([
+                {"op": "state-all"},
+                {"op": "state-get", "key": "missing"},
+                {"op": "state-delete", "key": "missing"},
+                {"op": "state-set", "values": {"a": "changed"}},
+                {"op": "fail"},
+            ]),
+        );
+        assert_eq!(ran.step(0), "ok a=1 b=two words");
+        assert_eq!(ran.step(1), "ok <none>");
+        assert_eq!(ran.step(2), "ok");
+        assert_eq!(
+            h.model.unit_state["owner/0"]["a"], "1",
+            "the failed hook's change is lost"
+        );
+        let other = run(&mut h, "owner/1", json!([{"op": "state-all"}])).ok();
+        assert_eq!(other.step(0), "ok", "each unit has its own state");
+    }
+);
+
+juju_rule!(
+    unit_state_keys_and_values_have_juju_s_size_limits,
+    |mut h: Harness| {
+        let ran = run(
+            &mut h,
+            "owner/0",
+            json!([
+                {"op": "state-set", "values": {"k".repeat(257): "v"}},
+                {"op": "state-set", "values": {"big": "v".repeat(65_537)}},
+                {"op": "state-set", "values": {"k".repeat(256): "v".repeat(65_536)}},
+            ]),
+        )
+        .ok();
+        assert_eq!(
+            ran.step(0),
+            "error invalid-argument: max allowed key length (256) exceeded"
+        );
+        assert_eq!(
+            ran.step(1),
+            "error invalid-argument: max allowed value length (65536) exceeded"
+        );
+        assert_eq!(ran.step(2), "ok");
+    }
+);

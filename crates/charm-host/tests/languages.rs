@@ -34,7 +34,7 @@ fn contract_imports(language: &str, charm: &str) -> Vec<String> {
         .filter(|i| i.starts_with("juju:charm/"))
         .map(|i| {
             i.trim_start_matches("juju:charm/")
-                .trim_end_matches("@0.1.0")
+                .trim_end_matches("@0.2.0")
                 .to_string()
         })
         .collect()

@@ -45,7 +45,8 @@ in_every_deployment!(
     relating_shares_credentials_created_by_the_leader_with_every_webserver_unit,
     |d| {
         let mut h = deployed(d);
-        h.model
+        let id = h
+            .model
             .relate("database:database", "webserver:database")
             .unwrap();
         h.run_queued().unwrap();
@@ -54,7 +55,7 @@ in_every_deployment!(
         let secret = db_secret(&h);
         assert_eq!(secret.owner, Owner::App("database".into()));
         assert_eq!(secret.latest, 1);
-        let relation = &h.model.relations[&1];
+        let relation = &h.model.relations[&id];
         let published = &relation.databags["database"]["secret-id"];
         assert!(published.ends_with(&secret.xid), "{published}");
         for unit in ["webserver/0", "webserver/1"] {
@@ -153,11 +154,12 @@ in_every_deployment!(after_a_leader_change_the_new_leader_rotates, |d| {
 
 in_every_deployment!(removing_the_relation_revokes_and_removes_the_secret, |d| {
     let mut h = deployed(d);
-    h.model
+    let id = h
+        .model
         .relate("database:database", "webserver:database")
         .unwrap();
     h.run_queued().unwrap();
-    h.model.unrelate(1).unwrap();
+    h.model.unrelate(id).unwrap();
     h.run_queued().unwrap();
     assert_eq!(failures(&h), Vec::<String>::new());
     assert!(h.model.secrets.is_empty(), "the secret is gone");
@@ -290,7 +292,8 @@ in_every_deployment!(
     a_hook_that_fails_on_a_refused_read_keeps_no_trace_and_reports_its_line,
     |d| {
         let mut h = deployed(d);
-        h.model
+        let id = h
+            .model
             .relate("database:database", "webserver:database")
             .unwrap();
         // A secret id the webserver was never granted, published in the database's databag.
@@ -301,7 +304,7 @@ in_every_deployment!(
             .unwrap();
         h.model
             .relations
-            .get_mut(&1)
+            .get_mut(&id)
             .unwrap()
             .databags
             .entry("database".into())
@@ -311,7 +314,7 @@ in_every_deployment!(
             .dispatch(
                 "webserver/0",
                 HookKind::RelationChanged {
-                    relation_id: 1,
+                    relation_id: id,
                     remote_unit: None,
                 },
             )

@@ -20,8 +20,9 @@ fn path(p: &Path) -> String {
 }
 
 /// pack's arguments for `component` with a sample's manifest and metadata, into `out`.
+/// The sample's `actions.yaml` goes with its manifest when it has one.
 fn pack_args(component: &str, manifest_of: &str, metadata: &Path, out: &Path) -> Vec<String> {
-    vec![
+    let mut args = vec![
         "--component".into(),
         path(&common::component(component)),
         "--manifest".into(),
@@ -30,7 +31,12 @@ fn pack_args(component: &str, manifest_of: &str, metadata: &Path, out: &Path) ->
         path(metadata),
         "--out".into(),
         path(out),
-    ]
+    ];
+    let actions = common::sample_file(manifest_of, "actions.yaml");
+    if actions.is_file() {
+        args.extend(["--actions".into(), path(&actions)]);
+    }
+    args
 }
 
 fn strs(args: &[String]) -> Vec<&str> {
@@ -63,6 +69,7 @@ fn a_packed_charm_has_the_layout_juju_deploys() {
         files,
         [
             ".charm-host-pack",
+            "actions.yaml",
             "bin/charm-host",
             "capabilities.yaml",
             "charm.wasm",
@@ -370,7 +377,7 @@ fn the_packed_samples_run_the_lifecycle_scenario_through_their_dispatch() {
     );
     assert!(stdout.contains("(run through dispatch)"), "{stdout}");
     assert!(
-        stdout.ends_with("scenario passed: 57 hooks ran\n"),
+        stdout.ends_with("scenario passed: 71 hooks ran\n"),
         "{stdout}"
     );
 }

@@ -60,7 +60,7 @@ fn the_sample_scenario_passes_and_traces_every_hook_and_secret_operation() {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
     assert!(
-        stdout.trim_end().ends_with("scenario passed: 57 hooks ran"),
+        stdout.trim_end().ends_with("scenario passed: 71 hooks ran"),
         "{stdout}"
     );
 }
@@ -196,7 +196,7 @@ fn passes_with(args: &[&str]) -> (String, Vec<serde_json::Value>) {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
     assert!(
-        stdout.ends_with("scenario passed: 57 hooks ran\n"),
+        stdout.ends_with("scenario passed: 71 hooks ran\n"),
         "{stdout}"
     );
     let invocations = std::fs::read_to_string(&record)

@@ -11,6 +11,7 @@
 //!   metadata.yaml          the charm's metadata, as Juju reads it
 //!   manifest.yaml          the bases (as charmcraft writes it)
 //!   config.yaml            the charm's options, if it has any
+//!   actions.yaml           the charm's actions, if it has any
 //!   .charm-host-pack       a marker: a later pack may replace this directory, and no other
 //! ```
 //!
@@ -187,6 +188,8 @@ pub struct PackSpec<'a> {
     pub metadata: &'a Path,
     /// Its `config.yaml`, if it has options.
     pub config: Option<&'a Path>,
+    /// Its `actions.yaml`, if it has actions.
+    pub actions: Option<&'a Path>,
     /// The runtime to bundle, `charm-host-unit` (it must suit the bases' machines).
     pub host_binary: &'a Path,
     /// The bases it runs on.
@@ -257,6 +260,23 @@ pub fn pack_dir(spec: &PackSpec, out: &Path) -> anyhow::Result<PathBuf> {
         .map_err(|e| anyhow::anyhow!("{}: {e}", config.display()))?;
     }
 
+    if let Some(actions) = spec.actions {
+        let text = std::fs::read_to_string(actions)
+            .with_context(|| format!("cannot read actions {}", actions.display()))?;
+        let declared = juju_hookcmds::charm::parse_actions(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", actions.display()))?;
+        let names = declared.keys().cloned().collect();
+        manifest
+            .actions
+            .declared_in(&names)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", spec.manifest.display()))?;
+    } else if !manifest.actions.0.is_empty() {
+        bail!(
+            "{}: actions are granted but the charm has no actions.yaml (pack --actions)",
+            spec.manifest.display()
+        );
+    }
+
     // Read (and checked) before anything is written: only a regular file of a component's
     // size is packed.
     let component = read_component(spec.component)?;
@@ -304,6 +324,9 @@ pub fn pack_dir(spec: &PackSpec, out: &Path) -> anyhow::Result<PathBuf> {
     )?;
     if let Some(config) = spec.config {
         copy(config, &dir.join("config.yaml"))?;
+    }
+    if let Some(actions) = spec.actions {
+        copy(actions, &dir.join("actions.yaml"))?;
     }
     if target.exists() {
         std::fs::remove_dir_all(&target)

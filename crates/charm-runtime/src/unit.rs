@@ -255,7 +255,7 @@ fn run(args: RunArgs) -> ExitCode {
         let line = format!("{hook}: {} cannot run: {mismatch}{hint}", path.display());
         return fail(backend.as_mut(), &line);
     }
-    let policy = PolicyBackend::new(manifest, backend).for_relation(event.relation());
+    let policy = PolicyBackend::new(manifest, backend).for_event(&event);
     let report = charm.run(&event, Box::new(policy));
     let mut backend = report.backend;
     for (stream, level, bytes) in [

@@ -138,7 +138,57 @@ impl Harness {
         self.model.deploy(app, units)?;
         self.charms
             .insert(app.to_string(), Deployed::CharmDir(dir.to_path_buf()));
+        self.declare(
+            app,
+            Some(&dir.join("metadata.yaml")),
+            Some(&dir.join("actions.yaml")),
+        )
+    }
+
+    /// Gives `app` what its charm declares besides its code: the peer relations of its
+    /// `metadata.yaml` (established now, as Juju does at deploy) and the actions of its
+    /// `actions.yaml` (which [`Harness::run_action`] runs). A missing file declares nothing.
+    pub fn declare(
+        &mut self,
+        app: &str,
+        metadata: Option<&Path>,
+        actions: Option<&Path>,
+    ) -> anyhow::Result<()> {
+        let read = |path: Option<&Path>| -> anyhow::Result<String> {
+            match path {
+                Some(p) if p.exists() => std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read {}", p.display())),
+                _ => Ok(String::new()),
+            }
+        };
+        let shown = |path: Option<&Path>| path.map(|p| p.display().to_string()).unwrap_or_default();
+        let peers = juju_hookcmds::charm::peer_endpoints(&read(metadata)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", shown(metadata)))?;
+        let specs = juju_hookcmds::charm::parse_actions(&read(actions)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", shown(actions)))?;
+        for endpoint in peers {
+            self.model.add_peer_relation(app, &endpoint)?;
+        }
+        self.model.set_actions(app, specs)?;
         Ok(())
+    }
+
+    /// `juju run <unit> <action>`: queues the action with `params` (checked against
+    /// `actions.yaml`, defaults filled in) and runs it with whatever else is queued before
+    /// it; returns the task, with its status, results, message and logs.
+    pub fn run_action(
+        &mut self,
+        unit: &str,
+        action: &str,
+        params: serde_json::Map<String, serde_json::Value>,
+    ) -> anyhow::Result<juju_model::Task> {
+        let id = self.model.run_action(unit, action, params)?;
+        self.run_queued()?;
+        self.model
+            .tasks
+            .get(&id)
+            .cloned()
+            .context("the action's task is gone")
     }
 
     /// Packs `component` with its manifest (and `metadata.yaml`; a minimal one naming `app`
@@ -167,6 +217,8 @@ impl Harness {
             .unit_binary
             .clone()
             .context("packing needs the runtime binary: call use_hook_commands first")?;
+        // The charm's actions, if it has any, are beside its metadata.
+        let actions = Some(metadata.with_file_name("actions.yaml")).filter(|a| a.is_file());
         let bases = ["ubuntu@24.04".parse().expect("valid base")];
         let dir = charm_pack::pack_dir(
             &charm_pack::PackSpec {
@@ -174,6 +226,7 @@ impl Harness {
                 manifest,
                 metadata: &metadata,
                 config: None,
+                actions: actions.as_deref(),
                 host_binary: &host_binary,
                 bases: &bases,
             },
@@ -264,7 +317,7 @@ impl Harness {
                 let context = Arc::new(Mutex::new(context));
                 let backend =
                     PolicyBackend::new(manifest, Box::new(MockBackend::new(context.clone())))
-                        .for_relation(event.relation());
+                        .for_event(&event);
                 let report = charm.run_with_limits(&event, Box::new(backend), limits);
                 drop(report.backend);
                 let context = Arc::try_unwrap(context)

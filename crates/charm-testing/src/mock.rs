@@ -264,4 +264,66 @@ impl Backend for MockBackend {
             ctx.status_set(state, message, application)
         })
     }
+
+    fn action_params(&mut self) -> Result<serde_json::Value, HostError> {
+        let shown = shown(&args::action_get());
+        let params = self.call(
+            "action-get",
+            shown,
+            |p: &serde_json::Map<String, serde_json::Value>| keys_summary(p.keys()),
+            |ctx| ctx.action_params(),
+        )?;
+        Ok(serde_json::Value::Object(params))
+    }
+
+    fn action_set(&mut self, results: &[(String, String)]) -> Result<(), HostError> {
+        let shown = shown(&args::action_set(results));
+        self.call("action-set", shown, nothing, |ctx| {
+            results.iter().try_for_each(|(key, value)| {
+                let path: Vec<String> = key.split('.').map(String::from).collect();
+                ctx.action_set(&path, value)
+            })
+        })
+    }
+
+    fn action_log(&mut self, message: &str) -> Result<(), HostError> {
+        let shown = shown(&args::action_message(message));
+        self.call("action-log", shown, nothing, |ctx| ctx.action_log(message))
+    }
+
+    fn action_fail(&mut self, message: &str) -> Result<(), HostError> {
+        let shown = shown(&args::action_message(message));
+        self.call("action-fail", shown, nothing, |ctx| {
+            ctx.action_fail(message)
+        })
+    }
+
+    fn state_get(&mut self, key: Option<&str>) -> Result<Vec<(String, String)>, HostError> {
+        let shown = shown(&args::state_get(key));
+        let found = self.call(
+            "state-get",
+            shown,
+            |s: &std::collections::BTreeMap<String, String>| keys_summary(s.keys()),
+            |ctx| Ok(ctx.state_get(key)),
+        )?;
+        Ok(found.into_iter().collect())
+    }
+
+    fn state_set(&mut self, values: &[(String, String)]) -> Result<(), HostError> {
+        let shown = format!(
+            "{} (stdin: {})",
+            shown(&args::state_set()),
+            keys_summary(values.iter().map(|(k, _)| k))
+        );
+        let map = values.iter().cloned().collect();
+        self.call("state-set", shown, nothing, |ctx| ctx.state_set(&map))
+    }
+
+    fn state_delete(&mut self, key: &str) -> Result<(), HostError> {
+        let shown = shown(&args::state_delete(key));
+        self.call("state-delete", shown, nothing, |ctx| {
+            ctx.state_delete(key);
+            Ok(())
+        })
+    }
 }

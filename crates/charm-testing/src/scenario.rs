@@ -60,7 +60,8 @@ struct Application {
     /// The capability manifest; none grants nothing.
     #[serde(default)]
     manifest: Option<PathBuf>,
-    /// The component's `metadata.yaml`, used when it is packed.
+    /// The component's `metadata.yaml` (its peer relations; its `actions.yaml` is beside it),
+    /// packed with it when it runs through `dispatch`.
     #[serde(default)]
     metadata: Option<PathBuf>,
     #[serde(default = "one")]
@@ -154,6 +155,13 @@ enum Step {
         app: String,
     },
     RemoveUserSecret(String),
+    /// `juju run <unit> <action> [params]`: queue the action and run what is queued.
+    RunAction {
+        unit: String,
+        action: String,
+        #[serde(default)]
+        params: serde_json::Map<String, serde_json::Value>,
+    },
     Expect(Expectation),
 }
 
@@ -206,6 +214,26 @@ enum Expectation {
         relation: u32,
         owner: String,
         keys: Vec<String>,
+    },
+    /// The last run of `action` on `unit` ended with this status (`completed`, `failed`),
+    /// these results (dotted keys; values compared as text), a message containing `message`,
+    /// and these `action-log` messages.
+    Action {
+        unit: String,
+        action: String,
+        #[serde(default)]
+        status: Option<String>,
+        #[serde(default)]
+        results: BTreeMap<String, serde_json::Value>,
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
+        logs: Option<Vec<String>>,
+    },
+    /// `unit`'s state holds these values (unit state may hold secrets: failures name keys only).
+    State {
+        unit: String,
+        has: BTreeMap<String, String>,
     },
 }
 
@@ -345,6 +373,12 @@ fn run_steps(
                         };
                         h.deploy(name, &path, manifest, app.units)
                             .map_err(invalid)?;
+                        if let Some(metadata) = &app.metadata {
+                            let metadata = base.join(metadata);
+                            let actions = metadata.with_file_name("actions.yaml");
+                            h.declare(name, Some(&metadata), Some(&actions))
+                                .map_err(invalid)?;
+                        }
                         charm.display().to_string()
                     }
                 }
@@ -446,6 +480,18 @@ fn run_steps(
             Step::RemoveUserSecret(name) => {
                 h.model.remove_user_secret(name).map_err(model_err)?;
                 let _ = writeln!(out, "remove-user-secret {name}");
+            }
+            Step::RunAction {
+                unit,
+                action,
+                params,
+            } => {
+                let id = h
+                    .model
+                    .run_action(unit, action, params.clone())
+                    .map_err(model_err)?;
+                let _ = writeln!(out, "run-action {unit} {action} (task {id})");
+                h.run_queued().map_err(|e| failed(format!("{e:#}")))?;
             }
             Step::Expect(expectation) => {
                 let shown = check(h, expectation, &mut expected_failures).map_err(failed)?;
@@ -673,7 +719,122 @@ fn check(
                 )),
             }
         }
+        Expectation::Action {
+            unit,
+            action,
+            status,
+            results,
+            message,
+            logs,
+        } => check_action(h, unit, action, status, results, message, logs),
+        Expectation::State { unit, has } => {
+            let state = h.model.unit_state.get(unit).cloned().unwrap_or_default();
+            for (key, want) in has {
+                match state.get(key) {
+                    None => return Err(format!("{unit}'s state has no key {key}")),
+                    Some(got) if got != want => {
+                        return Err(format!(
+                            "{unit}'s state holds a different value for {key} than expected"
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            }
+            let keys: Vec<&String> = has.keys().collect();
+            Ok(format!("{unit}'s state holds the expected {keys:?}"))
+        }
     }
+}
+
+/// A JSON value as text: strings as they are, anything else as JSON.
+fn as_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A task's results as dotted keys.
+fn flatten(
+    prefix: &str,
+    map: &serde_json::Map<String, serde_json::Value>,
+) -> BTreeMap<String, String> {
+    let mut flat = BTreeMap::new();
+    for (key, value) in map {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            serde_json::Value::Object(inner) => flat.extend(flatten(&path, inner)),
+            other => {
+                flat.insert(path, as_text(other));
+            }
+        }
+    }
+    flat
+}
+
+fn check_action(
+    h: &Harness,
+    unit: &str,
+    action: &str,
+    status: &Option<String>,
+    results: &BTreeMap<String, serde_json::Value>,
+    message: &Option<String>,
+    logs: &Option<Vec<String>>,
+) -> Result<String, String> {
+    let task = h
+        .model
+        .tasks
+        .values()
+        .rev()
+        .find(|t| t.unit == unit && t.action == action)
+        .ok_or_else(|| format!("{action} never ran on {unit}"))?;
+    if let Some(want) = status
+        && *want != task.status
+    {
+        return Err(format!(
+            "{action} on {unit} is {}, expected {want} (message: {})",
+            task.status,
+            task.message.as_deref().unwrap_or("none")
+        ));
+    }
+    let got = flatten("", &task.results);
+    for (key, want) in results {
+        match got.get(key) {
+            None => return Err(format!("{action} on {unit} has no result {key}")),
+            Some(value) if *value != as_text(want) => {
+                return Err(format!(
+                    "{action} on {unit} has result {key} = {value:?}, expected {:?}",
+                    as_text(want)
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(want) = message
+        && !task
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains(want.as_str())
+    {
+        return Err(format!(
+            "{action} on {unit} has message {:?}, expected it to contain {want:?}",
+            task.message.as_deref().unwrap_or_default()
+        ));
+    }
+    if let Some(want) = logs
+        && *want != task.logs
+    {
+        return Err(format!(
+            "{action} on {unit} logged {:?}, expected {want:?}",
+            task.logs
+        ));
+    }
+    Ok(format!("{action} on {unit}: {}", task.status))
 }
 
 #[cfg(test)]

@@ -276,6 +276,44 @@ pub fn status_set(state: WorkloadState, message: &str, application: bool) -> Vec
     args
 }
 
+/// `action-get --format=json`: every parameter.
+pub fn action_get() -> Vec<String> {
+    json_only()
+}
+
+/// `action-set <key>=<value>...`: keys already checked (they start with a letter or digit,
+/// so none is taken for a flag). Juju takes results only on the command line.
+pub fn action_set(results: &[(String, String)]) -> Vec<String> {
+    results.iter().map(|(k, v)| format!("{k}={v}")).collect()
+}
+
+/// `action-log -- <message>` and `action-fail -- <message>`: after `--`, a message is never
+/// taken for a flag.
+pub fn action_message(message: &str) -> Vec<String> {
+    vec!["--".into(), message.to_string()]
+}
+
+/// `state-get --format=json`: every key; with `key`, `--strict -- <key>` (a missing key is an
+/// error rather than an empty value).
+pub fn state_get(key: Option<&str>) -> Vec<String> {
+    let mut args = json_only();
+    if let Some(key) = key {
+        args.extend(["--strict".into(), "--".into(), key.to_string()]);
+    }
+    args
+}
+
+/// `state-set --file=-`: the values go on stdin ([`relation_set_input`]'s map), never on the
+/// command line, since unit state may hold secrets.
+pub fn state_set() -> Vec<String> {
+    vec!["--file=-".into()]
+}
+
+/// `state-delete -- <key>`.
+pub fn state_delete(key: &str) -> Vec<String> {
+    vec!["--".into(), key.to_string()]
+}
+
 /// Arguments as a trace shows them: without the output format, which only the host's parser
 /// cares about.
 pub fn shown(args: &[String]) -> String {

@@ -41,6 +41,13 @@ pub const TOOLS: &[&str] = &[
     "juju-log",
     "status-set",
     "status-get",
+    "action-get",
+    "action-set",
+    "action-log",
+    "action-fail",
+    "state-get",
+    "state-set",
+    "state-delete",
 ];
 
 /// Go's `strconv.ParseBool`, which gnuflag uses for `--flag=<bool>`.
@@ -572,6 +579,115 @@ pub struct StatusDisplay {
     #[serde(rename = "status-data")]
     pub status_data: BTreeMap<String, String>,
 }
+
+// ---- actions and unit state ------------------------------------------------------------------
+
+#[derive(Parser, Debug)]
+#[command(disable_help_flag = true, disable_version_flag = true)]
+pub struct ActionGet {
+    #[arg(long)]
+    pub format: Option<String>,
+    #[arg(short = 'o', long)]
+    pub output: Option<String>,
+    #[arg(allow_hyphen_values = true)]
+    pub key: Vec<String>,
+}
+
+#[derive(Parser, Debug)]
+#[command(disable_help_flag = true, disable_version_flag = true)]
+pub struct Positional {
+    #[arg(allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+#[derive(Parser, Debug)]
+#[command(disable_help_flag = true, disable_version_flag = true)]
+pub struct StateGet {
+    #[arg(long)]
+    pub format: Option<String>,
+    #[arg(short = 'o', long)]
+    pub output: Option<String>,
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub strict: bool,
+    pub key: Vec<String>,
+}
+
+#[derive(Parser, Debug)]
+#[command(disable_help_flag = true, disable_version_flag = true)]
+pub struct StateSet {
+    #[arg(long)]
+    pub file: Option<String>,
+    pub settings: Vec<String>,
+}
+
+/// Juju's rule for an action name and each dotted segment of an `action-set` key.
+pub fn is_action_key(segment: &str) -> bool {
+    let bytes = segment.as_bytes();
+    let ok = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) => {
+            ok(first) && ok(last) && bytes.iter().all(|b| ok(b) || *b == b'-')
+        }
+        _ => false,
+    }
+}
+
+/// The result keys Juju keeps for the action's own output.
+pub const RESERVED_RESULT_KEYS: &[&str] =
+    &["stdout", "stdout-encoding", "stderr", "stderr-encoding"];
+
+/// One `action-set` argument as Juju checks it: `key[.key...]=value`, each segment an action
+/// key and none reserved.
+pub fn action_result(arg: &str) -> Result<(Vec<String>, String), JujuError> {
+    let Some((key, value)) = arg.split_once('=') else {
+        return Err(JujuError::usage(format!(
+            "argument {arg:?} must be of the form key...=value"
+        )));
+    };
+    let path: Vec<String> = key.split('.').map(String::from).collect();
+    for segment in &path {
+        if !is_action_key(segment) {
+            return Err(JujuError::usage(format!(
+                "key {segment:?} must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric and hyphens"
+            )));
+        }
+        if RESERVED_RESULT_KEYS.contains(&segment.as_str()) {
+            return Err(JujuError::usage(format!(
+                "cannot set reserved action key {segment:?}"
+            )));
+        }
+    }
+    Ok((path, value.to_string()))
+}
+
+/// `state-set`'s `key=value` arguments as Juju's `keyvalues.Parse` reads them: empty
+/// arguments skipped, key and value trimmed, a key given twice refused.
+pub fn key_values(args: &[String]) -> Result<BTreeMap<String, String>, JujuError> {
+    let mut values = BTreeMap::new();
+    for arg in args.iter().filter(|a| !a.is_empty()) {
+        let (key, value) = match arg.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => (k.trim(), v.trim()),
+            _ => {
+                return Err(JujuError::usage(format!(
+                    "expected \"key=value\", got {arg:?}"
+                )));
+            }
+        };
+        if values.insert(key.to_string(), value.to_string()).is_some() {
+            return Err(JujuError::usage(format!(
+                "key {key:?} specified more than once"
+            )));
+        }
+    }
+    Ok(values)
+}
+
+/// Unit state limits Juju checks in `state-set` (`core/quota`): bytes per key and per value.
+pub const MAX_STATE_KEY: usize = 256;
+/// See [`MAX_STATE_KEY`].
+pub const MAX_STATE_VALUE: usize = 65536;
+/// The default `max-charm-state-size`: the whole state, checked when the hook commits.
+pub const MAX_CHARM_STATE: usize = 2 * 1024 * 1024;
 
 /// Secret values given on the command line (as goops does): `key=value` arguments of
 /// `secret-add` and `secret-set`, except `#file` paths.

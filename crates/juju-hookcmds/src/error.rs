@@ -96,7 +96,10 @@ impl CommandError {
             || lower.contains("secret value")
         {
             CommandError::InvalidContent(msg)
-        } else if code == 2 {
+        } else if code == 2
+            || lower.contains("not running an action")
+            || lower.contains("exceeded")
+        {
             CommandError::InvalidArgument(msg)
         } else {
             CommandError::Backend(format!("{tool}: {msg}"))

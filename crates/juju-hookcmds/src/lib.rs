@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod args;
+pub mod charm;
 pub mod cli;
 mod error;
 pub mod format;

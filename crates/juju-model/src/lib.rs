@@ -17,6 +17,7 @@ mod model;
 pub mod simulator;
 
 pub use model::{
-    App, Call, Consumer, Endpoint, Grant, HookContext, HookKind, JujuError, LogLine, Model,
-    ModelError, Owner, QueuedHook, Relation, Revision, Secret, Status, Subject, keys_summary,
+    ActionSpec, App, Call, Consumer, Endpoint, Grant, HookContext, HookKind, JujuError, LogLine,
+    Model, ModelError, Owner, QueuedHook, Relation, Revision, Secret, Status, Subject, Task,
+    keys_summary,
 };

@@ -1,14 +1,38 @@
 //! The owner side of the secrets how-to: a database that creates credentials for each
 //! related application, shares them as a Juju secret, rotates them daily and cleans up.
+//!
+//! The operator can rotate them at once with the `rotate-password` action (on the leader).
+//! Each unit counts the rotations it performed in its unit state; the leader publishes the
+//! revision it last rotated to in the peer relation, and every unit shows it in its status.
 
+use juju_charm::state::Stored;
 use juju_charm::{
-    Charm, Context, Error, Event, Relation, Result, Rotate, SecretContent, log, secret_by_label,
-    status,
+    Charm, Context, Error, Event, Relation, Result, Rotate, SecretContent, action, log,
+    secret_by_label, status,
 };
+use serde::{Deserialize, Serialize};
 
 /// The owner label of the credentials secret.
 pub const LABEL: &str = "secret-for-webserver-app";
 const USERNAME: &str = "admin";
+/// The peer relation the units share.
+const PEERS: &str = "database-peers";
+/// The peer application data key holding the revision the leader last rotated to.
+const ROTATED: &str = "rotated-revision";
+
+/// The rotations this unit performed, kept in its unit state.
+#[derive(Default, Serialize, Deserialize)]
+struct Rotations {
+    action: u32,
+    daily: u32,
+}
+
+/// Why the credentials rotate.
+#[derive(Clone, Copy)]
+enum Why {
+    Action,
+    Daily,
+}
 
 struct Database;
 
@@ -45,22 +69,73 @@ fn share_credentials(ctx: &Context, relation: &Relation) -> Result<()> {
     Ok(())
 }
 
+/// New credentials now: returns the revision they will have when the hook commits (the
+/// latest + 1), counts the rotation and publishes the revision to the peers.
+fn rotate(why: Why) -> Result<u32> {
+    let mut secret = secret_by_label(LABEL);
+    let revision = secret.info()?.revision + 1;
+    secret.set_content(credentials()?)?;
+    let mut rotations: Stored<Rotations> = Stored::load("rotations")?;
+    match why {
+        Why::Action => rotations.action += 1,
+        Why::Daily => rotations.daily += 1,
+    }
+    rotations.save()?;
+    if let Some(peers) = juju_charm::relation(PEERS)? {
+        peers.set_app_data([(ROTATED, revision.to_string())])?;
+    }
+    show_revision(Some(revision))?;
+    log::info(&format!(
+        "rotated the database password to revision {revision}"
+    ));
+    Ok(revision)
+}
+
+/// The status every unit shows: the revision the leader last rotated to, once there is one.
+fn show_revision(revision: Option<u32>) -> Result<()> {
+    match revision {
+        Some(n) => status::active(&format!("ready; credentials at revision {n}")),
+        None => status::active("ready"),
+    }
+}
+
+fn peer_revision(ctx: &Context, peers: &Relation) -> Result<Option<u32>> {
+    Ok(peers
+        .app_data(&ctx.app_name)?
+        .get(ROTATED)
+        .and_then(|r| r.parse().ok()))
+}
+
 impl Charm for Database {
     fn handle(ctx: &Context, event: Event) -> Result<()> {
         match event {
             Event::Install | Event::Start => status::active("ready")?,
-            Event::RelationJoined(joined) if juju_charm::is_leader()? => {
+            Event::RelationJoined(joined)
+                if joined.relation.endpoint == "database" && juju_charm::is_leader()? =>
+            {
                 share_credentials(ctx, &joined.relation)?;
             }
-            Event::SecretRotate(rotate) if rotate.label.as_deref() == Some(LABEL) => {
-                rotate.secret().set_content(credentials()?)?;
-                log::info("rotated the database password");
+            Event::SecretRotate(event) if event.label.as_deref() == Some(LABEL) => {
+                rotate(Why::Daily)?;
+            }
+            Event::Action(run) if run.name == "rotate-password" => {
+                if !juju_charm::is_leader()? {
+                    action::fail("rotate-password must run on the leader unit")?;
+                    return Ok(());
+                }
+                let revision = rotate(Why::Action)?;
+                action::set_results([("revision", revision.to_string())])?;
+            }
+            Event::RelationChanged(changed) if changed.relation.endpoint == PEERS => {
+                show_revision(peer_revision(ctx, &changed.relation)?)?;
             }
             Event::SecretRemove(remove) => {
                 remove.remove_revision()?;
                 log::info(&format!("removed obsolete revision {}", remove.revision));
             }
-            Event::RelationBroken(broken) if juju_charm::is_leader()? => {
+            Event::RelationBroken(broken)
+                if broken.relation.endpoint == "database" && juju_charm::is_leader()? =>
+            {
                 let mut secret = secret_by_label(LABEL);
                 match secret.info() {
                     Ok(_) => {

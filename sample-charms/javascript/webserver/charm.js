@@ -1,7 +1,7 @@
 // The observer side of the secrets how-to, in JavaScript: reads the credentials the database
 // shares as a secret and follows new revisions (peek, validate, refresh).
-import * as secrets from 'juju:charm/secrets@0.1.0';
-import * as relations from 'juju:charm/relations@0.1.0';
+import * as secrets from 'juju:charm/secrets@0.2.0';
+import * as relations from 'juju:charm/relations@0.2.0';
 import { run, getSecret, appData, log, setStatus } from '../juju-charm.js';
 
 const LABEL = 'database-secret';

@@ -2,17 +2,28 @@
 """The owner side of the ops secrets how-to, as a plain ops charm.
 
 It speaks the same protocol as the wasm `database` sample, so either can serve either web server.
+
+The operator can rotate the credentials at once with the `rotate-password` action (on the
+leader). Each unit counts the rotations it performed in its unit state; the leader publishes
+the revision it last rotated to in the peer relation, and every unit shows it in its status.
 """
 
+import json
 import logging
 import secrets
 import string
 
 import ops
+from ops import hookcmds
 
 logger = logging.getLogger(__name__)
 
 LABEL = 'secret-for-webserver-app'
+PEERS = 'database-peers'
+# The peer application data key holding the revision the leader last rotated to.
+ROTATED = 'rotated-revision'
+# The unit-state key holding this unit's rotations: {"action":N,"daily":M}.
+ROTATIONS = 'rotations'
 
 
 def _generate_new_secure_password() -> str:
@@ -24,16 +35,43 @@ def _credentials() -> dict[str, str]:
     return {'username': 'admin', 'password': _generate_new_secure_password()}
 
 
+# The rotations this unit performed live in Juju's unit state (state-get/state-set), as the
+# JSON `{"action":N,"daily":M}`. ops' Model has no API for unit state, and StoredState is no
+# substitute: it reaches Juju's unit state only with `ops.main(..., use_juju_for_storage=True)`,
+# and then as ops' own serialised snapshot rather than this value. So we use `ops.hookcmds`, the
+# thin public wrappers ops itself runs the hook commands through:
+# `state-get --format=json rotations` and `state-set --file -` (the pairs as JSON on stdin).
+def _load_rotations() -> dict[str, int]:
+    raw = hookcmds.state_get(ROTATIONS)  # '' while the key is unset
+    counts = json.loads(raw) if raw else {}
+    return {'action': int(counts.get('action', 0)), 'daily': int(counts.get('daily', 0))}
+
+
+def _save_rotations(rotations: dict[str, int]):
+    value = json.dumps(
+        {'action': rotations['action'], 'daily': rotations['daily']}, separators=(',', ':')
+    )
+    hookcmds.state_set({ROTATIONS: value})
+
+
 class DatabaseCharm(ops.CharmBase):
     def __init__(self, framework: ops.Framework):
         super().__init__(framework)
         framework.observe(self.on.install, self._on_install)
+        framework.observe(self.on.start, self._on_start)
         framework.observe(self.on.database_relation_joined, self._on_database_relation_joined)
         framework.observe(self.on.secret_rotate, self._on_secret_rotate)
+        framework.observe(self.on.rotate_password_action, self._on_rotate_password_action)
+        framework.observe(
+            self.on.database_peers_relation_changed, self._on_database_peers_relation_changed
+        )
         framework.observe(self.on.secret_remove, self._on_secret_remove)
         framework.observe(self.on.database_relation_broken, self._on_database_relation_broken)
 
     def _on_install(self, event: ops.InstallEvent):
+        self.unit.status = ops.ActiveStatus('ready')
+
+    def _on_start(self, event: ops.StartEvent):
         self.unit.status = ops.ActiveStatus('ready')
 
     def _on_database_relation_joined(self, event: ops.RelationJoinedEvent):
@@ -51,11 +89,52 @@ class DatabaseCharm(ops.CharmBase):
         event.relation.data[self.app]['secret-id'] = secret.id
         logger.info('shared credentials over relation %d', event.relation.id)
 
+    def _rotated(self, revision: int, why: str):
+        """After new credentials were set (at `revision` once the hook commits): counts the
+        rotation (`why` is 'action' or 'daily'), publishes the revision to the peers and shows it.
+        The old revision is removed once no web server tracks it (see `_on_secret_remove`).
+        """
+        rotations = _load_rotations()
+        rotations[why] += 1
+        _save_rotations(rotations)
+        peers = self.model.get_relation(PEERS)
+        if peers is not None:
+            peers.data[self.app][ROTATED] = str(revision)
+        self._show_revision(revision)
+        logger.info('rotated the database password to revision %d', revision)
+
+    def _show_revision(self, revision: int | None):
+        """The status every unit shows: the revision the leader last rotated to, if any."""
+        if revision is None:
+            self.unit.status = ops.ActiveStatus('ready')
+        else:
+            self.unit.status = ops.ActiveStatus(f'ready; credentials at revision {revision}')
+
     def _on_secret_rotate(self, event: ops.SecretRotateEvent):
         if event.secret.label == LABEL:
-            # A new revision; the old one is removed once no web server tracks it.
+            revision = event.secret.get_info().revision + 1
             event.secret.set_content(_credentials())
-            logger.info('rotated the database password')
+            self._rotated(revision, 'daily')
+
+    def _on_rotate_password_action(self, event: ops.ActionEvent):
+        if not self.unit.is_leader():
+            event.fail('rotate-password must run on the leader unit')
+            return
+        # Not `self.model.get_secret(label=LABEL)`: ops' get_secret always reads the content
+        # (secret-get), and Juju records any unit's first read, the owner's included, as that
+        # unit tracking the revision it read. That revision would then never become obsolete,
+        # so the secret-remove that cleans it up would never come. ops has no Secret handle
+        # that skips the read outside a secret event, so use its hook-command wrappers:
+        # `secret-info-get --format=json --label ...` then `secret-set <id> ...`.
+        info = hookcmds.secret_info_get(label=LABEL)
+        revision = info.revision + 1
+        hookcmds.secret_set(info.id, content=_credentials())
+        self._rotated(revision, 'action')
+        event.set_results({'revision': str(revision)})
+
+    def _on_database_peers_relation_changed(self, event: ops.RelationChangedEvent):
+        rotated = event.relation.data[self.app].get(ROTATED, '')
+        self._show_revision(int(rotated) if rotated.isascii() and rotated.isdigit() else None)
 
     def _on_secret_remove(self, event: ops.SecretRemoveEvent):
         # All observers are done with this revision: remove it.

@@ -1,7 +1,10 @@
 //! A test charm for the host's own tests: `install` exercises every host interface in a fixed
 //! order; `probe-*` hooks misbehave on purpose (panic, loop, memory bomb, ...).
+//!
+//! Built against contract 0.1.0 on purpose: every test that runs it proves a charm built for
+//! the first contract still runs, every one of its interfaces, on this host.
 
-wit_bindgen::generate!({ world: "charm", path: "../../wit" });
+wit_bindgen::generate!({ world: "charm", path: "../../wit/0.1.0" });
 
 use juju::charm::events::Kind;
 use juju::charm::secrets::{

@@ -1,5 +1,6 @@
-//! A test charm for the host's Juju-fidelity tests: on each hook it makes the secret calls its
-//! config option `script` lists for that hook, in order, and logs each call's outcome.
+//! A test charm for the host's Juju-fidelity tests: on each hook (or action, by its name) it
+//! makes the secret, action and unit-state calls its config option `script` lists for that
+//! hook, in order, and logs each call's outcome.
 //!
 //! `script` is a JSON object from hook name to a list of steps, for example
 //!
@@ -23,7 +24,7 @@ use juju::charm::secrets::{
     SecretRef, SetOptions,
 };
 use juju::charm::types::Datetime;
-use juju::charm::{config, logging, relations};
+use juju::charm::{actions, config, logging, relations, state};
 use serde::Deserialize;
 
 /// One call, as the script names it.
@@ -76,6 +77,26 @@ enum Step {
         relation: u32,
         key: String,
         value: String,
+    },
+    ActionParams,
+    ActionSet {
+        results: BTreeMap<String, String>,
+    },
+    ActionLog {
+        message: String,
+    },
+    ActionFail {
+        message: String,
+    },
+    StateGet {
+        key: String,
+    },
+    StateAll,
+    StateSet {
+        values: BTreeMap<String, String>,
+    },
+    StateDelete {
+        key: String,
     },
     Fail,
 }
@@ -320,6 +341,23 @@ fn run(step: Step, ids: &[Option<String>]) -> Result<(String, Option<String>), S
         } => relations::set(relation, relations::Scope::App, &[(key, id(value))])
             .map(|()| (String::new(), None))
             .map_err(|e| format!("{e:?}")),
+        Step::ActionParams => actions::params()
+            .map(|json| (json, None))
+            .map_err(|e| kind(&e)),
+        Step::ActionSet { results } => done(actions::set_results(&pairs(&results))),
+        Step::ActionLog { message } => done(actions::log(&message)),
+        Step::ActionFail { message } => done(actions::fail(&message)),
+        Step::StateGet { key } => state::get(&key)
+            .map(|value| (value.unwrap_or_else(|| "<none>".into()), None))
+            .map_err(|e| kind(&e)),
+        Step::StateAll => state::get_all()
+            .map(|mut all| {
+                all.sort();
+                (shown(&all), None)
+            })
+            .map_err(|e| kind(&e)),
+        Step::StateSet { values } => done(state::set(&pairs(&values))),
+        Step::StateDelete { key } => done(state::delete(&key)),
         Step::Fail => Ok(("the hook will fail".into(), None)),
     }
 }
@@ -335,6 +373,14 @@ fn op_name(step: &Step) -> &'static str {
         Step::Revoke { .. } => "revoke",
         Step::Remove { .. } => "remove",
         Step::Publish { .. } => "publish",
+        Step::ActionParams => "action-params",
+        Step::ActionSet { .. } => "action-set",
+        Step::ActionLog { .. } => "action-log",
+        Step::ActionFail { .. } => "action-fail",
+        Step::StateGet { .. } => "state-get",
+        Step::StateAll => "state-all",
+        Step::StateSet { .. } => "state-set",
+        Step::StateDelete { .. } => "state-delete",
         Step::Fail => "fail",
     }
 }

@@ -363,6 +363,8 @@ pub fn database_and_webserver(d: Deployment, units: u32) -> charm_testing::Harne
         } else {
             let manifest = charm_runtime::capabilities::Manifest::load(&manifest).unwrap();
             h.deploy(app, &component, manifest, units).unwrap();
+            h.declare(app, Some(&metadata), Some(&dir.join("actions.yaml")))
+                .unwrap();
         }
     }
     h.run_queued().unwrap();

@@ -121,6 +121,23 @@ pub trait Backend: Send {
         application: bool,
     ) -> Result<(), HostError>;
 
+    /// `action-get`: the running action's parameters, a JSON object.
+    fn action_params(&mut self) -> Result<serde_json::Value, HostError>;
+    /// `action-set <key>=<value>...`: keys already checked.
+    fn action_set(&mut self, results: &[(String, String)]) -> Result<(), HostError>;
+    /// `action-log`.
+    fn action_log(&mut self, message: &str) -> Result<(), HostError>;
+    /// `action-fail`.
+    fn action_fail(&mut self, message: &str) -> Result<(), HostError>;
+
+    /// `state-get`: the value under `key` (`None` if there is none), or with `key` `None`
+    /// every key.
+    fn state_get(&mut self, key: Option<&str>) -> Result<Vec<(String, String)>, HostError>;
+    /// `state-set`: values never on a command line.
+    fn state_set(&mut self, values: &[(String, String)]) -> Result<(), HostError>;
+    /// `state-delete`.
+    fn state_delete(&mut self, key: &str) -> Result<(), HostError>;
+
     /// The charm's code has finished: write whatever the backend held back (the policy's
     /// count of repeated denials).
     fn finish_hook(&mut self) {}

@@ -23,6 +23,8 @@
 //! config: true
 //! logging: true
 //! status: true
+//! actions: [rotate-password]          # actions the charm may run (from actions.yaml)
+//! state: true                         # the unit's key/value state across hooks
 //! limits:                             # each optional; the host's defaults otherwise
 //!   wall-time: 30s
 //!   memory: 64MiB
@@ -44,6 +46,7 @@ use serde::Deserialize;
 
 use crate::engine::{Limits, LimitsSpec};
 
+mod actions;
 mod config;
 mod imports;
 mod leadership;
@@ -52,8 +55,10 @@ mod policy;
 mod relations;
 pub mod report;
 mod secrets;
+mod state;
 mod status;
 
+pub use actions::Actions;
 pub use config::Config;
 pub use imports::{Mismatch, check_imports};
 pub use leadership::Leadership;
@@ -61,6 +66,7 @@ pub use logging::Logging;
 pub use policy::PolicyBackend;
 pub use relations::Relations;
 pub use secrets::{Readable, SecretOp, Secrets};
+pub use state::UnitState;
 pub use status::Status;
 
 /// What every capability tells the rest of the host about itself.
@@ -102,6 +108,12 @@ pub struct Manifest {
     /// `status-set`.
     #[serde(default)]
     pub status: Status,
+    /// Actions, by name.
+    #[serde(default)]
+    pub actions: Actions,
+    /// The unit's state.
+    #[serde(default)]
+    pub state: UnitState,
     /// Resource limits.
     #[serde(default)]
     pub limits: ManifestLimits,
@@ -157,7 +169,7 @@ impl Manifest {
     }
 
     /// Every capability, in the order the report lists them.
-    pub fn capabilities(&self) -> [&dyn Capability; 6] {
+    pub fn capabilities(&self) -> [&dyn Capability; 8] {
         [
             &self.secrets,
             &self.relations,
@@ -165,6 +177,8 @@ impl Manifest {
             &self.config,
             &self.logging,
             &self.status,
+            &self.actions,
+            &self.state,
         ]
     }
 
@@ -236,6 +250,8 @@ mod tests {
             "config",
             "logging",
             "status",
+            "actions",
+            "state",
         ] {
             assert!(!m.grants_interface(iface), "{iface}");
         }

@@ -25,6 +25,8 @@ pub struct PolicyBackend {
     gate: Gate,
     /// Secret ids found readable this hook, by xid.
     readable: BTreeSet<String>,
+    /// The action the hook runs, if any.
+    action: Option<String>,
 }
 
 /// What every capability's checks share: the backend behind the policy (for the lookups a
@@ -71,14 +73,16 @@ impl PolicyBackend {
                 unnamed: 0,
             },
             readable: BTreeSet::new(),
+            action: None,
         }
     }
 
-    /// Tells the policy which relation and endpoint the hook is about, if any
-    /// ([`crate::event::HookEvent::relation`]): in relation-broken the relation is no longer listed by
-    /// `relation-ids`, but it is still on its endpoint.
-    pub fn for_relation(mut self, relation: Option<(u32, String)>) -> Self {
-        self.gate.hook_relation = relation;
+    /// Tells the policy what the hook is about: its relation and endpoint, if any (in
+    /// relation-broken the relation is no longer listed by `relation-ids`, but it is still on
+    /// its endpoint), and the action it runs, if any.
+    pub fn for_event(mut self, event: &crate::event::HookEvent) -> Self {
+        self.gate.hook_relation = event.relation();
+        self.action = event.action().map(String::from);
         self
     }
 }
@@ -355,6 +359,45 @@ impl Backend for PolicyBackend {
     ) -> Result<(), HostError> {
         self.manifest.status.check(&mut self.gate)?;
         self.gate.inner.status_set(state, message, application)
+    }
+
+    fn action_params(&mut self) -> Result<serde_json::Value, HostError> {
+        let running = self.action.as_deref();
+        self.manifest.actions.check(&mut self.gate, running)?;
+        self.gate.inner.action_params()
+    }
+
+    fn action_set(&mut self, results: &[(String, String)]) -> Result<(), HostError> {
+        let running = self.action.as_deref();
+        self.manifest.actions.check(&mut self.gate, running)?;
+        self.gate.inner.action_set(results)
+    }
+
+    fn action_log(&mut self, message: &str) -> Result<(), HostError> {
+        let running = self.action.as_deref();
+        self.manifest.actions.check(&mut self.gate, running)?;
+        self.gate.inner.action_log(message)
+    }
+
+    fn action_fail(&mut self, message: &str) -> Result<(), HostError> {
+        let running = self.action.as_deref();
+        self.manifest.actions.check(&mut self.gate, running)?;
+        self.gate.inner.action_fail(message)
+    }
+
+    fn state_get(&mut self, key: Option<&str>) -> Result<Vec<(String, String)>, HostError> {
+        self.manifest.state.check(&mut self.gate)?;
+        self.gate.inner.state_get(key)
+    }
+
+    fn state_set(&mut self, values: &[(String, String)]) -> Result<(), HostError> {
+        self.manifest.state.check(&mut self.gate)?;
+        self.gate.inner.state_set(values)
+    }
+
+    fn state_delete(&mut self, key: &str) -> Result<(), HostError> {
+        self.manifest.state.check(&mut self.gate)?;
+        self.gate.inner.state_delete(key)
     }
 
     fn set_deadline(&mut self, deadline: Option<std::time::Instant>) {

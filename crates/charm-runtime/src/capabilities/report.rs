@@ -28,10 +28,24 @@ pub fn describe(
 ) -> String {
     let (imports, exports) = (&inspection.imports, &inspection.exports);
     let mut s = String::new();
-    let world = if exports.iter().any(|e| e == "handle") {
-        "juju:charm/charm@0.1.0 (exports handle)"
-    } else {
-        "not the charm world (no `handle` export)"
+    let world = match (
+        exports.iter().any(|e| e == "handle"),
+        crate::contract::targets(imports),
+    ) {
+        (_, Err(mixed)) => format!("not one contract version: {mixed}"),
+        (true, Ok(version)) => {
+            let version = version.unwrap_or(crate::contract::CONTRACT_VERSION);
+            let note = if version == crate::contract::CONTRACT_VERSION {
+                String::new()
+            } else {
+                format!(
+                    ", an older contract this host still runs; the current one is {}",
+                    crate::contract::CONTRACT_VERSION
+                )
+            };
+            format!("juju:charm/charm@{version} (exports handle{note})")
+        }
+        (false, _) => "not the charm world (no `handle` export)".to_string(),
     };
     let _ = writeln!(s, "component: {}", component.display());
     let _ = writeln!(s, "world: {world}");

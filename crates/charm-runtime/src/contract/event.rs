@@ -1,7 +1,8 @@
 //! The event a hook handles, read from the environment Juju gives the dispatch process.
 
 use crate::contract::bindings::juju::charm::events::{
-    Event, Kind, RelationEvent, SecretEvent, SecretRevisionEvent,
+    ActionEvent, CheckEvent, Event, Kind, NoticeEvent, RelationEvent, SecretEvent,
+    SecretRevisionEvent, StorageEvent, WorkloadEvent,
 };
 
 /// The event one hook hands the charm, read from Juju's environment. Opaque outside the
@@ -13,6 +14,14 @@ impl HookEvent {
     /// The hook's name (`install`, `database-relation-joined`, ...).
     pub fn hook_name(&self) -> &str {
         &self.0.hook_name
+    }
+
+    /// The action this hook runs, if it runs one.
+    pub fn action(&self) -> Option<&str> {
+        match &self.0.kind {
+            Kind::Action(a) => Some(&a.name),
+            _ => None,
+        }
     }
 
     /// The relation and endpoint a relation hook is about; `None` for other hooks.
@@ -38,17 +47,25 @@ impl HookEvent {
 #[error("{0}")]
 pub struct EventError(String);
 
-const RELATION_SUFFIXES: [&str; 5] = [
+/// The hooks named after something in the charm's metadata: `<name><suffix>`.
+const NAMED_SUFFIXES: [&str; 11] = [
     "-relation-created",
     "-relation-joined",
     "-relation-changed",
     "-relation-departed",
     "-relation-broken",
+    "-storage-attached",
+    "-storage-detaching",
+    "-pebble-ready",
+    "-pebble-custom-notice",
+    "-pebble-check-failed",
+    "-pebble-check-recovered",
 ];
 
 /// Builds the event from Juju's variables, read through `var` (so tests need no process
 /// environment). The hook name is `JUJU_HOOK_NAME`, else the last part of
-/// `JUJU_DISPATCH_PATH` (`hooks/install` → `install`).
+/// `JUJU_DISPATCH_PATH` (`hooks/install` → `install`, `actions/backup` → `backup`); an
+/// action is told by `JUJU_ACTION_NAME` (Juju leaves `JUJU_HOOK_NAME` empty for one).
 pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<HookEvent, EventError> {
     contract_event(var).map(HookEvent)
 }
@@ -62,7 +79,7 @@ fn contract_event(var: impl Fn(&str) -> Option<String>) -> Result<Event, EventEr
             ))
         })
     };
-    let hook_name = match get("JUJU_HOOK_NAME") {
+    let hook_name = match get("JUJU_HOOK_NAME").or_else(|| get("JUJU_ACTION_NAME")) {
         Some(name) => name,
         None => {
             let path = require("JUJU_DISPATCH_PATH")
@@ -116,6 +133,33 @@ fn contract_event(var: impl Fn(&str) -> Option<String>) -> Result<Event, EventEr
         })
     };
 
+    let storage = |name: &str| -> Result<StorageEvent, EventError> {
+        Ok(StorageEvent {
+            name: name.to_string(),
+            id: require("JUJU_STORAGE_ID")?,
+        })
+    };
+    let workload = |name: &str| get("JUJU_WORKLOAD_NAME").unwrap_or_else(|| name.to_string());
+    let check = |name: &str| -> Result<CheckEvent, EventError> {
+        Ok(CheckEvent {
+            workload: workload(name),
+            check_name: require("JUJU_PEBBLE_CHECK_NAME")?,
+        })
+    };
+
+    if let Some(name) = get("JUJU_ACTION_NAME") {
+        return Ok(Event {
+            kind: Kind::Action(ActionEvent {
+                name: name.clone(),
+                id: require("JUJU_ACTION_UUID")?,
+            }),
+            hook_name,
+            unit,
+            app,
+            model_name: get("JUJU_MODEL_NAME").unwrap_or_default(),
+            model_uuid: get("JUJU_MODEL_UUID").unwrap_or_default(),
+        });
+    }
     let kind = match hook_name.as_str() {
         "install" => Kind::Install,
         "start" => Kind::Start,
@@ -125,24 +169,39 @@ fn contract_event(var: impl Fn(&str) -> Option<String>) -> Result<Event, EventEr
         "config-changed" => Kind::ConfigChanged,
         "update-status" => Kind::UpdateStatus,
         "leader-elected" => Kind::LeaderElected,
+        "leader-settings-changed" => Kind::LeaderSettingsChanged,
+        "pre-series-upgrade" => Kind::PreSeriesUpgrade,
+        "post-series-upgrade" => Kind::PostSeriesUpgrade,
+        "collect-metrics" => Kind::CollectMetrics,
+        "meter-status-changed" => Kind::MeterStatusChanged,
         "secret-changed" => Kind::SecretChanged(secret()?),
         "secret-rotate" => Kind::SecretRotate(secret()?),
         "secret-expired" => Kind::SecretExpired(secret_revision()?),
         "secret-remove" => Kind::SecretRemove(secret_revision()?),
-        name => match RELATION_SUFFIXES
+        name => match NAMED_SUFFIXES
             .iter()
-            .find_map(|suffix| name.strip_suffix(suffix).map(|endpoint| (endpoint, suffix)))
+            .find_map(|suffix| name.strip_suffix(suffix).map(|prefix| (prefix, *suffix)))
         {
-            Some((endpoint, suffix)) if !endpoint.is_empty() => {
-                let r = relation(endpoint)?;
-                match *suffix {
-                    "-relation-created" => Kind::RelationCreated(r),
-                    "-relation-joined" => Kind::RelationJoined(r),
-                    "-relation-changed" => Kind::RelationChanged(r),
-                    "-relation-departed" => Kind::RelationDeparted(r),
-                    _ => Kind::RelationBroken(r),
-                }
-            }
+            Some((prefix, suffix)) if !prefix.is_empty() => match suffix {
+                "-relation-created" => Kind::RelationCreated(relation(prefix)?),
+                "-relation-joined" => Kind::RelationJoined(relation(prefix)?),
+                "-relation-changed" => Kind::RelationChanged(relation(prefix)?),
+                "-relation-departed" => Kind::RelationDeparted(relation(prefix)?),
+                "-relation-broken" => Kind::RelationBroken(relation(prefix)?),
+                "-storage-attached" => Kind::StorageAttached(storage(prefix)?),
+                "-storage-detaching" => Kind::StorageDetaching(storage(prefix)?),
+                "-pebble-ready" => Kind::PebbleReady(WorkloadEvent {
+                    workload: workload(prefix),
+                }),
+                "-pebble-custom-notice" => Kind::PebbleCustomNotice(NoticeEvent {
+                    workload: workload(prefix),
+                    notice_id: require("JUJU_NOTICE_ID")?,
+                    notice_type: require("JUJU_NOTICE_TYPE")?,
+                    notice_key: require("JUJU_NOTICE_KEY")?,
+                }),
+                "-pebble-check-failed" => Kind::PebbleCheckFailed(check(prefix)?),
+                _ => Kind::PebbleCheckRecovered(check(prefix)?),
+            },
             _ => Kind::Other(name.to_string()),
         },
     };
@@ -270,8 +329,104 @@ mod tests {
 
     #[test]
     fn unknown_hooks_are_other_with_their_name() {
-        let e = event(&[("JUJU_HOOK_NAME", "workload-pebble-ready"), UNIT]).unwrap();
-        assert!(matches!(e.kind, Kind::Other(ref n) if n == "workload-pebble-ready"));
+        let e = event(&[("JUJU_HOOK_NAME", "teleport-requested"), UNIT]).unwrap();
+        assert!(matches!(e.kind, Kind::Other(ref n) if n == "teleport-requested"));
+    }
+
+    #[test]
+    fn every_hook_juju_dispatches_has_its_own_kind() {
+        let vars = [
+            UNIT,
+            ("JUJU_RELATION_ID", "peers:4"),
+            ("JUJU_STORAGE_ID", "data/0"),
+            ("JUJU_WORKLOAD_NAME", "workload"),
+            ("JUJU_NOTICE_ID", "12"),
+            ("JUJU_NOTICE_TYPE", "custom"),
+            ("JUJU_NOTICE_KEY", "example.com/a"),
+            ("JUJU_PEBBLE_CHECK_NAME", "http"),
+            ("JUJU_SECRET_ID", "secret:cid6tkuffbas7af0e0eg"),
+            ("JUJU_SECRET_REVISION", "1"),
+        ];
+        for hook in [
+            "install",
+            "start",
+            "stop",
+            "remove",
+            "upgrade-charm",
+            "config-changed",
+            "update-status",
+            "leader-elected",
+            "leader-settings-changed",
+            "pre-series-upgrade",
+            "post-series-upgrade",
+            "collect-metrics",
+            "meter-status-changed",
+            "peers-relation-created",
+            "peers-relation-joined",
+            "peers-relation-changed",
+            "peers-relation-departed",
+            "peers-relation-broken",
+            "secret-changed",
+            "secret-rotate",
+            "secret-expired",
+            "secret-remove",
+            "data-storage-attached",
+            "data-storage-detaching",
+            "workload-pebble-ready",
+            "workload-pebble-custom-notice",
+            "workload-pebble-check-failed",
+            "workload-pebble-check-recovered",
+        ] {
+            let mut all = vars.to_vec();
+            all.push(("JUJU_HOOK_NAME", hook));
+            let e = event(&all).unwrap_or_else(|e| panic!("{hook}: {e}"));
+            assert!(!matches!(e.kind, Kind::Other(_)), "{hook} arrived as other");
+        }
+    }
+
+    #[test]
+    fn an_action_is_told_by_its_name_with_juju_hook_name_empty() {
+        let e = event(&[
+            ("JUJU_HOOK_NAME", ""),
+            ("JUJU_DISPATCH_PATH", "actions/rotate-password"),
+            ("JUJU_ACTION_NAME", "rotate-password"),
+            ("JUJU_ACTION_UUID", "42"),
+            UNIT,
+        ])
+        .unwrap();
+        let Kind::Action(a) = e.kind else {
+            panic!("wrong kind")
+        };
+        assert_eq!((a.name.as_str(), a.id.as_str()), ("rotate-password", "42"));
+        assert_eq!(e.hook_name, "rotate-password");
+    }
+
+    #[test]
+    fn pebble_and_storage_hooks_carry_their_workload_and_storage() {
+        let e = event(&[
+            ("JUJU_HOOK_NAME", "data-storage-attached"),
+            ("JUJU_STORAGE_ID", "data/3"),
+            UNIT,
+        ])
+        .unwrap();
+        let Kind::StorageAttached(s) = e.kind else {
+            panic!("wrong kind")
+        };
+        assert_eq!((s.name.as_str(), s.id.as_str()), ("data", "data/3"));
+        let e = event(&[
+            ("JUJU_HOOK_NAME", "web-pebble-check-failed"),
+            ("JUJU_WORKLOAD_NAME", "web"),
+            ("JUJU_PEBBLE_CHECK_NAME", "alive"),
+            UNIT,
+        ])
+        .unwrap();
+        let Kind::PebbleCheckFailed(c) = e.kind else {
+            panic!("wrong kind")
+        };
+        assert_eq!(
+            (c.workload.as_str(), c.check_name.as_str()),
+            ("web", "alive")
+        );
     }
 
     #[test]

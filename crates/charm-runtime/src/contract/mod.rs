@@ -8,6 +8,7 @@
 //! host functions see the backend behind the hook's host-call budget and what the charm
 //! queued, nothing of the engine, WASI or the limits.
 
+mod actions;
 pub(crate) mod bindings;
 mod config;
 mod convert;
@@ -16,7 +17,9 @@ mod leadership;
 mod logging;
 mod relations;
 mod secrets;
+mod state;
 mod status;
+mod v0_1;
 pub(crate) mod validate;
 
 use juju_hookcmds::queued::QueuedChanges;
@@ -26,11 +29,28 @@ use crate::backend::Backend;
 use crate::error::HostError;
 use bindings::juju::charm::{events, types};
 
-/// The version of the contract this host provides.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+/// The version of the contract this host provides, and the one charms should target.
+pub const CONTRACT_VERSION: &str = "0.2.0";
+
+/// Every version this host runs, newest first: a charm built for an older one keeps running.
+pub const CONTRACT_VERSIONS: &[&str] = &[CONTRACT_VERSION, "0.1.0"];
 
 /// The contract's interfaces; `types` and `events` hold only types.
 pub const INTERFACES: &[&str] = &[
+    "secrets",
+    "relations",
+    "leadership",
+    "config",
+    "logging",
+    "status",
+    "actions",
+    "state",
+    "types",
+    "events",
+];
+
+/// The interfaces 0.1.0 has (0.2.0 added `actions` and `state`).
+const INTERFACES_0_1: &[&str] = &[
     "secrets",
     "relations",
     "leadership",
@@ -41,12 +61,41 @@ pub const INTERFACES: &[&str] = &[
     "events",
 ];
 
-/// The contract interface `import` names (`secrets` for `juju:charm/secrets@0.1.0`), if it
-/// is one of this host's contract version.
+/// The contract interface `import` names (`secrets` for `juju:charm/secrets@0.2.0`), if it
+/// is one of a contract version this host runs.
 pub fn interface(import: &str) -> Option<&str> {
     let (name, version) = import.split_once('@')?;
     let name = name.strip_prefix("juju:charm/")?;
-    (version == CONTRACT_VERSION && INTERFACES.contains(&name)).then_some(name)
+    let known = match version {
+        CONTRACT_VERSION => INTERFACES,
+        "0.1.0" => INTERFACES_0_1,
+        _ => return None,
+    };
+    known.contains(&name).then_some(name)
+}
+
+/// The contract version a component's `imports` target: `None` if it imports none of the
+/// contract, an error naming both if it mixes versions.
+pub fn targets(imports: &[String]) -> Result<Option<&'static str>, String> {
+    let mut found: Option<&'static str> = None;
+    for import in imports {
+        let Some(version) = import
+            .strip_prefix("juju:charm/")
+            .and_then(|rest| rest.split_once('@'))
+            .and_then(|(_, v)| CONTRACT_VERSIONS.iter().find(|known| **known == v))
+        else {
+            continue;
+        };
+        match found {
+            Some(other) if other != *version => {
+                return Err(format!(
+                    "it imports both contract {other} and {version}: a charm targets one version"
+                ));
+            }
+            _ => found = Some(version),
+        }
+    }
+    Ok(found)
 }
 
 /// What the contract's host functions may touch of a hook's store.
@@ -96,12 +145,51 @@ impl HasData for HasCharm {
     type Data<'a> = CharmCtx<'a>;
 }
 
-/// Adds the whole contract to `linker`, each host function reaching the store through `T`'s
-/// [`CharmView`].
+/// Adds the whole contract, every version, to `linker`, each host function reaching the
+/// store through `T`'s [`CharmView`].
 pub(crate) fn add_to_linker<T: CharmView + 'static>(
     linker: &mut Linker<T>,
 ) -> wasmtime::Result<()> {
-    bindings::Charm::add_to_linker::<T, HasCharm>(linker, T::charm)
+    bindings::Charm::add_to_linker::<T, HasCharm>(linker, T::charm)?;
+    v0_1::Charm::add_to_linker::<T, HasCharm>(linker, T::charm)
+}
+
+/// A linked charm, ready to instantiate, of whichever contract version it targets.
+pub(crate) enum CharmPre<T: 'static> {
+    /// The current contract.
+    Current(bindings::CharmPre<T>),
+    /// Contract 0.1.0.
+    V0_1(v0_1::CharmPre<T>),
+}
+
+impl<T: CharmView + 'static> CharmPre<T> {
+    /// Checks that `pre` exports the `handle` of contract `version`.
+    pub(crate) fn new(
+        pre: wasmtime::component::InstancePre<T>,
+        version: &str,
+    ) -> wasmtime::Result<Self> {
+        Ok(if version == "0.1.0" {
+            CharmPre::V0_1(v0_1::CharmPre::new(pre)?)
+        } else {
+            CharmPre::Current(bindings::CharmPre::new(pre)?)
+        })
+    }
+
+    /// Instantiates the charm and hands it `event`: the charm's own verdict, or the trap.
+    pub(crate) fn handle(
+        &self,
+        store: &mut wasmtime::Store<T>,
+        event: &event::HookEvent,
+    ) -> wasmtime::Result<Result<(), String>> {
+        match self {
+            CharmPre::Current(pre) => pre
+                .instantiate(&mut *store)?
+                .call_handle(store, event.contract()),
+            CharmPre::V0_1(pre) => pre
+                .instantiate(&mut *store)?
+                .call_handle(store, &v0_1::event(event.contract())),
+        }
+    }
 }
 
 impl types::Host for CharmCtx<'_> {

@@ -31,7 +31,7 @@ use ticker::Ticker;
 pub(crate) use wasi::provides as wasi_provides;
 
 use crate::backend::Backend;
-use crate::contract::bindings::CharmPre;
+use crate::contract::CharmPre;
 use crate::contract::event::HookEvent;
 use crate::error::HostError;
 
@@ -103,11 +103,10 @@ pub enum LoadError {
     /// A precompiled artifact could not be written (path, reason).
     #[error("cannot write precompiled artifact {0}: {1}")]
     Artifact(String, String),
-    /// It does not export the contract's `handle` (path, reason).
-    #[error(
-        "{0} is not a charm: it does not export `handle` of world juju:charm/charm@0.1.0 ({1})"
-    )]
-    NotACharm(String, String),
+    /// It does not export the contract's `handle` (path, reason, the contract version its
+    /// imports target).
+    #[error("{0} is not a charm: it does not export `handle` of world juju:charm/charm@{2} ({1})")]
+    NotACharm(String, String, &'static str),
 }
 
 /// Why a hook failed. The `Display` text is the one line shown on stderr and in juju-log.
@@ -333,13 +332,16 @@ impl Runtime {
         if let Some(unknown) = imports.iter().find(|i| !provides(i)) {
             return Err(LoadError::Link(path, not_provided(unknown)));
         }
+        let version = crate::contract::targets(&imports)
+            .map_err(|e| LoadError::Link(path.clone(), e))?
+            .unwrap_or(crate::contract::CONTRACT_VERSION);
         let instance_pre = self
             .linker_for(&imports)
             .map_err(|e| LoadError::Link(path.clone(), root_cause(&e)))?
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Link(path.clone(), root_cause(&e)))?;
-        let pre = CharmPre::new(instance_pre)
-            .map_err(|e| LoadError::NotACharm(path.clone(), root_cause(&e)))?;
+        let pre = CharmPre::new(instance_pre, version)
+            .map_err(|e| LoadError::NotACharm(path.clone(), root_cause(&e), version))?;
         Ok(Charm {
             pre,
             engine: self.engine.clone(),
@@ -384,7 +386,7 @@ fn root_cause(e: &wasmtime::Error) -> String {
 
 /// What `charm-host check` reports of a component before linking it.
 pub struct Inspection {
-    /// Its imports, e.g. `juju:charm/secrets@0.1.0`.
+    /// Its imports, e.g. `juju:charm/secrets@0.2.0`.
     pub imports: Vec<String>,
     /// Its exports.
     pub exports: Vec<String>,
@@ -405,7 +407,7 @@ pub struct Charm {
 }
 
 impl Charm {
-    /// The component's imports, e.g. `juju:charm/secrets@0.1.0`, `wasi:cli/stdout@0.2.6`.
+    /// The component's imports, e.g. `juju:charm/secrets@0.2.0`, `wasi:cli/stdout@0.2.6`.
     pub fn imports(&self) -> &[String] {
         &self.imports
     }
@@ -519,10 +521,7 @@ impl Charm {
         store.data_mut().deadline = Some(deadline);
         store.data_mut().backend.set_deadline(Some(deadline));
         let _clock = self.ticker.start(limits.wall_time);
-        let result = self
-            .pre
-            .instantiate(&mut store)
-            .and_then(|charm| charm.call_handle(&mut store, event.contract()));
+        let result = self.pre.handle(&mut store, event);
         store.data_mut().backend.set_deadline(None);
         let outcome = match result {
             // It waited out its limit and ended before the epoch caught up: still too long.

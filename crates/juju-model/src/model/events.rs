@@ -80,6 +80,13 @@ pub enum HookKind {
         /// The revision nobody tracks any more.
         revision: u32,
     },
+    /// An action the operator ran (`juju run`); its parameters are on the model's task.
+    Action {
+        /// The task's id (`JUJU_ACTION_UUID`).
+        id: String,
+        /// The action's name.
+        name: String,
+    },
     /// Any other hook, by name.
     Other(String),
 }
@@ -161,10 +168,20 @@ impl Model {
             HookKind::SecretRotate { .. } => "secret-rotate".into(),
             HookKind::SecretExpired { .. } => "secret-expired".into(),
             HookKind::SecretRemove { .. } => "secret-remove".into(),
+            HookKind::Action { name, .. } => name.clone(),
             HookKind::Other(name) => name.clone(),
         };
-        set("JUJU_HOOK_NAME", name.clone());
-        set("JUJU_DISPATCH_PATH", format!("hooks/{name}"));
+        if let HookKind::Action { id, name } = kind {
+            // Juju leaves JUJU_HOOK_NAME empty for an action and names it in its own variables.
+            set("JUJU_HOOK_NAME", String::new());
+            set("JUJU_DISPATCH_PATH", format!("actions/{name}"));
+            set("JUJU_ACTION_NAME", name.clone());
+            set("JUJU_ACTION_UUID", id.clone());
+            set("JUJU_ACTION_TAG", format!("action-{id}"));
+        } else {
+            set("JUJU_HOOK_NAME", name.clone());
+            set("JUJU_DISPATCH_PATH", format!("hooks/{name}"));
+        }
         set("JUJU_UNIT_NAME", unit.to_string());
         set("JUJU_MODEL_NAME", self.name.clone());
         set("JUJU_MODEL_UUID", self.uuid.clone());

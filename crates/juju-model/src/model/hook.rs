@@ -22,6 +22,7 @@ use super::{HookKind, JujuError, Model, Status, checksum};
 use juju_hookcmds::ConfigValue;
 use juju_hookcmds::Datetime;
 use juju_hookcmds::WorkloadState as State;
+use juju_hookcmds::cli::{MAX_CHARM_STATE, MAX_STATE_KEY, MAX_STATE_VALUE};
 use juju_hookcmds::queued::discard_warning;
 use juju_hookcmds::{AccessGrant, AddOwner, Expiry, OwnerKind};
 use juju_hookcmds::{AddOptions, Grantee, Lookup, ReadMode, SecretInfo, SetOptions};
@@ -71,6 +72,15 @@ pub struct HookContext {
     pub statuses: Vec<(Status, bool)>,
     /// What a charm author should know about this hook's calls (changes a remove discarded).
     pub warnings: Vec<String>,
+    /// The unit's state as this hook changed it, once a state command loaded it.
+    state: Option<BTreeMap<String, String>>,
+    /// In an action: the results set so far, and the `action-fail` message.
+    results: serde_json::Map<String, serde_json::Value>,
+    failed: Option<String>,
+}
+
+fn not_running_an_action() -> JujuError {
+    JujuError::run("not running an action")
 }
 
 fn not_found(what: &str) -> JujuError {
@@ -127,6 +137,9 @@ impl HookContext {
             logs: Vec::new(),
             statuses: Vec::new(),
             warnings: Vec::new(),
+            state: None,
+            results: serde_json::Map::new(),
+            failed: None,
         }
     }
 
@@ -175,6 +188,26 @@ impl HookContext {
                     s.rotate_retry = Some(retry);
                 }
             }
+        }
+        if let HookKind::Action { id, .. } = &self.kind
+            && let Some(task) = self.controller.tasks.get_mut(id)
+        {
+            // The hook's changes commit on exit 0 even after action-fail; a failed run keeps
+            // the results set before it failed and says why, as Juju's runner does.
+            let ran = succeeded && outcome.is_ok();
+            task.results = std::mem::take(&mut self.results);
+            task.results
+                .insert("return-code".into(), i32::from(!ran).into());
+            task.status = if ran && self.failed.is_none() {
+                "completed".into()
+            } else {
+                "failed".into()
+            };
+            task.message = match (&outcome, succeeded) {
+                (_, false) => Some("exit status 1".into()),
+                (Err(e), true) => Some(e.clone()),
+                (Ok(()), true) => self.failed.take(),
+            };
         }
         let mut model = self.controller;
         if let HookKind::RelationBroken { relation_id } = &self.kind {
@@ -254,9 +287,19 @@ impl HookContext {
                 let current = relation.databags.entry(owner.clone()).or_default();
                 if *current != bag {
                     *current = bag;
-                    self.controller.queue_relation_changed(relation_id, &owner);
+                    self.controller
+                        .queue_relation_changed(relation_id, &owner, &self.unit);
                 }
             }
+        }
+        if let Some(state) = self.state.take() {
+            let size: usize = state.iter().map(|(k, v)| k.len() + v.len()).sum();
+            if size > MAX_CHARM_STATE {
+                return Err(format!(
+                    "persisting charm state: max allowed size ({MAX_CHARM_STATE}) exceeded"
+                ));
+            }
+            self.controller.unit_state.insert(self.unit.clone(), state);
         }
         Ok(())
     }
@@ -699,7 +742,12 @@ impl HookContext {
     /// relation-broken.
     pub fn relation_units(&self, relation_id: u32) -> Result<Vec<String>, JujuError> {
         let remote = self.relation(relation_id)?;
-        let units = self.controller.apps[&remote].units.clone();
+        let units: Vec<String> = self.controller.apps[&remote]
+            .units
+            .iter()
+            .filter(|u| **u != self.unit)
+            .cloned()
+            .collect();
         if !self.controller.relations[&relation_id].dying {
             return Ok(units);
         }
@@ -736,7 +784,9 @@ impl HookContext {
                 unit
             }
             Databag::App(app) => {
-                if *app == self.app && !self.is_leader() {
+                // Every unit reads its application's databag of a peer relation.
+                let peer = self.controller.relations[&relation_id].is_peer();
+                if *app == self.app && !self.is_leader() && !peer {
                     return Err(JujuError::run("permission denied"));
                 }
                 if *app != self.app && *app != remote {
@@ -846,9 +896,112 @@ impl HookContext {
     }
 }
 
+impl HookContext {
+    /// `action-get`: the parameters, or Juju's refusal outside an action.
+    pub fn action_params(&self) -> Result<serde_json::Map<String, serde_json::Value>, JujuError> {
+        match &self.kind {
+            HookKind::Action { id, .. } => Ok(self
+                .controller
+                .tasks
+                .get(id)
+                .map(|t| t.params.clone())
+                .unwrap_or_default()),
+            _ => Err(not_running_an_action()),
+        }
+    }
+
+    /// `action-set`: one result at its dotted path; the last value set wins, and a value
+    /// where a map is needed becomes a map, as in Juju's `addValueToMap`.
+    pub fn action_set(&mut self, path: &[String], value: &str) -> Result<(), JujuError> {
+        if !matches!(self.kind, HookKind::Action { .. }) {
+            return Err(not_running_an_action());
+        }
+        let Some((last, parents)) = path.split_last() else {
+            return Ok(());
+        };
+        let mut map = &mut self.results;
+        for key in parents {
+            let entry = map
+                .entry(key.clone())
+                .or_insert_with(|| serde_json::Value::Object(Default::default()));
+            if !entry.is_object() {
+                *entry = serde_json::Value::Object(Default::default());
+            }
+            map = entry.as_object_mut().expect("made a map");
+        }
+        map.insert(last.clone(), value.into());
+        Ok(())
+    }
+
+    /// `action-log`: recorded at once, whatever becomes of the hook.
+    pub fn action_log(&mut self, message: &str) -> Result<(), JujuError> {
+        let HookKind::Action { id, .. } = &self.kind else {
+            return Err(not_running_an_action());
+        };
+        if let Some(task) = self.controller.tasks.get_mut(id) {
+            task.logs.push(message.to_string());
+        }
+        Ok(())
+    }
+
+    /// `action-fail`: the action fails with `message`; the hook goes on and still commits.
+    pub fn action_fail(&mut self, message: &str) -> Result<(), JujuError> {
+        if !matches!(self.kind, HookKind::Action { .. }) {
+            return Err(not_running_an_action());
+        }
+        self.failed = Some(message.to_string());
+        Ok(())
+    }
+
+    /// The unit's state as this hook sees it (loaded on the first state command).
+    fn state(&mut self) -> &mut BTreeMap<String, String> {
+        let committed = &self.controller.unit_state;
+        let unit = &self.unit;
+        self.state
+            .get_or_insert_with(|| committed.get(unit).cloned().unwrap_or_default())
+    }
+
+    /// `state-get`: every key, or one (`None` if missing).
+    pub fn state_get(&mut self, key: Option<&str>) -> BTreeMap<String, String> {
+        let state = self.state();
+        match key {
+            None => state.clone(),
+            Some(key) => state
+                .get(key)
+                .map(|v| BTreeMap::from([(key.to_string(), v.clone())]))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// `state-set`: Juju's per-key and per-value limits are checked now, the total when the
+    /// hook commits.
+    pub fn state_set(&mut self, values: &BTreeMap<String, String>) -> Result<(), JujuError> {
+        for (key, value) in values {
+            if key.len() > MAX_STATE_KEY {
+                return Err(JujuError::run(format!(
+                    "max allowed key length ({MAX_STATE_KEY}) exceeded"
+                )));
+            }
+            if value.len() > MAX_STATE_VALUE {
+                return Err(JujuError::run(format!(
+                    "max allowed value length ({MAX_STATE_VALUE}) exceeded"
+                )));
+            }
+            self.state().insert(key.clone(), value.clone());
+        }
+        Ok(())
+    }
+
+    /// `state-delete`: a missing key is not an error.
+    pub fn state_delete(&mut self, key: &str) {
+        self.state().remove(key);
+    }
+}
+
 impl Model {
-    /// A databag changed: the units on the other side see relation-changed.
-    fn queue_relation_changed(&mut self, relation_id: u32, owner: &str) {
+    /// A databag changed: the units on the other side see relation-changed (in a peer
+    /// relation, every unit but the one that wrote it).
+    fn queue_relation_changed(&mut self, relation_id: u32, owner: &str, writer: &str) {
         let Some(relation) = self.relations.get(&relation_id).filter(|r| !r.dying) else {
             return;
         };
@@ -858,6 +1011,9 @@ impl Model {
         };
         let remote_unit = owner.contains('/').then(|| owner.to_string());
         for unit in self.apps[&other.app].units.clone() {
+            if unit == writer {
+                continue;
+            }
             self.queue_hook(
                 &unit,
                 HookKind::RelationChanged {

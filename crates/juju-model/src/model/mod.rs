@@ -32,6 +32,7 @@ use juju_rules::names::{is_valid_app_name, is_valid_endpoint};
 use juju_rules::{SecretContent, SecretId};
 
 pub use juju_hookcmds::JujuError;
+pub use juju_hookcmds::charm::ActionSpec;
 
 /// A checksum of a secret's content, as Juju keeps one per latest revision to tell whether a
 /// `secret-set` brings new content (SHA-256 of the sorted pairs as JSON; not Juju's bytes,
@@ -76,6 +77,9 @@ pub struct App {
     pub config: BTreeMap<String, ConfigValue>,
     /// The application status the leader set.
     pub status: Option<Status>,
+    /// Its charm's actions (`actions.yaml`), which the operator may run on its units.
+    #[serde(default)]
+    pub actions: BTreeMap<String, ActionSpec>,
     next_unit: u32,
 }
 
@@ -102,6 +106,11 @@ pub struct Relation {
 }
 
 impl Relation {
+    /// Whether this is a peer relation: the application's units among themselves.
+    pub fn is_peer(&self) -> bool {
+        self.ends[0] == self.ends[1]
+    }
+
     /// This application's side and the other side; `None` if `app` is not in the relation.
     pub fn sides(&self, app: &str) -> Option<(&Endpoint, &Endpoint)> {
         match &self.ends {
@@ -111,9 +120,13 @@ impl Relation {
         }
     }
 
-    /// Juju's relation key, as secret grants show their scope.
+    /// Juju's relation key, as secret grants show their scope (a peer relation's has its one
+    /// endpoint).
     pub fn key(&self) -> String {
         let [a, b] = &self.ends;
+        if self.is_peer() {
+            return format!("{}:{}", a.app, a.endpoint);
+        }
         format!("{}:{} {}:{}", b.app, b.endpoint, a.app, a.endpoint)
     }
 
@@ -135,6 +148,27 @@ pub struct LogLine {
     pub level: String,
     /// The line.
     pub message: String,
+}
+
+/// An action the operator ran on a unit (a Juju task): what it was given and what it reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    /// Juju's id for it (`JUJU_ACTION_UUID`).
+    pub id: String,
+    /// The unit it runs on.
+    pub unit: String,
+    /// The action's name.
+    pub action: String,
+    /// Its parameters, defaults filled in.
+    pub params: serde_json::Map<String, serde_json::Value>,
+    /// `pending`, then `completed` or `failed`.
+    pub status: String,
+    /// The results it set (dotted keys nested), and `return-code`.
+    pub results: serde_json::Map<String, serde_json::Value>,
+    /// The message of `action-fail`, or why the run failed.
+    pub message: Option<String>,
+    /// Its `action-log` messages, in order.
+    pub logs: Vec<String>,
 }
 
 /// A hook Juju has queued for a unit.
@@ -167,8 +201,13 @@ pub struct Model {
     pub queue: VecDeque<QueuedHook>,
     /// Every juju-log line, in order.
     pub logs: Vec<LogLine>,
+    /// Each unit's state (`state-set`), by unit name.
+    pub unit_state: BTreeMap<String, BTreeMap<String, String>>,
+    /// Actions run, by id.
+    pub tasks: BTreeMap<String, Task>,
     next_relation: u32,
     next_secret: u64,
+    next_task: u64,
 }
 
 /// The 20-character xid alphabet (base32hex, lowercase).
@@ -187,8 +226,11 @@ impl Model {
             secrets: BTreeMap::new(),
             queue: VecDeque::new(),
             logs: Vec::new(),
+            unit_state: BTreeMap::new(),
+            tasks: BTreeMap::new(),
             next_relation: 0,
             next_secret: 0,
+            next_task: 0,
         }
     }
 
@@ -272,6 +314,7 @@ impl Model {
                 leader: None,
                 config: BTreeMap::new(),
                 status: None,
+                actions: BTreeMap::new(),
                 next_unit: 0,
             },
         );
@@ -279,6 +322,106 @@ impl Model {
             self.add_unit(name)?;
         }
         Ok(())
+    }
+
+    /// Establishes a peer relation of `app` on `endpoint` (declared under `peers:` in its
+    /// metadata), as Juju does at deploy: every unit sees relation-created, then joins each
+    /// other unit; units added later join it too. Returns the relation's id.
+    pub fn add_peer_relation(&mut self, app: &str, endpoint: &str) -> Result<u32, ModelError> {
+        if !self.apps.contains_key(app) {
+            return refuse(format!("application {app:?} not found"));
+        }
+        if !is_valid_endpoint(endpoint) {
+            return refuse(format!("endpoint {endpoint:?} not valid"));
+        }
+        let end = Endpoint {
+            app: app.to_string(),
+            endpoint: endpoint.to_string(),
+        };
+        if self
+            .relations
+            .values()
+            .any(|r| r.ends[0] == end || r.ends[1] == end)
+        {
+            return refuse(format!("endpoint {app}:{endpoint} is already related"));
+        }
+        self.next_relation += 1;
+        let id = self.next_relation;
+        self.relations.insert(
+            id,
+            Relation {
+                id,
+                ends: [end.clone(), end],
+                databags: BTreeMap::new(),
+                dying: false,
+            },
+        );
+        let units = self.apps[app].units.clone();
+        for unit in &units {
+            self.queue_hook(unit, HookKind::RelationCreated { relation_id: id });
+        }
+        for unit in &units {
+            for other in units.iter().filter(|u| *u != unit) {
+                self.queue_join(id, unit, other);
+            }
+        }
+        Ok(id)
+    }
+
+    /// Declares the actions of `app`'s charm (its `actions.yaml`).
+    pub fn set_actions(
+        &mut self,
+        app: &str,
+        actions: BTreeMap<String, ActionSpec>,
+    ) -> Result<(), ModelError> {
+        match self.apps.get_mut(app) {
+            Some(a) => {
+                a.actions = actions;
+                Ok(())
+            }
+            None => refuse(format!("application {app:?} not found")),
+        }
+    }
+
+    /// `juju run <unit> <action> key=value...`: checks the parameters against the charm's
+    /// `actions.yaml` and fills in its defaults, as the controller does, and queues the action
+    /// on the unit; returns the task's id.
+    pub fn run_action(
+        &mut self,
+        unit: &str,
+        action: &str,
+        params: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<String, ModelError> {
+        if !self.unit_exists(unit) {
+            return refuse(format!("unit {unit:?} not found"));
+        }
+        let Some(spec) = self.apps[Self::app_of(unit)].actions.get(action) else {
+            return refuse(format!("action {action:?} not defined on unit {unit:?}"));
+        };
+        let params = spec.prepare(params).map_err(ModelError)?;
+        self.next_task += 1;
+        let id = self.next_task.to_string();
+        self.tasks.insert(
+            id.clone(),
+            Task {
+                id: id.clone(),
+                unit: unit.to_string(),
+                action: action.to_string(),
+                params,
+                status: "pending".into(),
+                results: serde_json::Map::new(),
+                message: None,
+                logs: Vec::new(),
+            },
+        );
+        self.queue_hook(
+            unit,
+            HookKind::Action {
+                id: id.clone(),
+                name: action.to_string(),
+            },
+        );
+        Ok(id)
     }
 
     /// Adds a unit; it joins every relation of its application.
@@ -306,7 +449,8 @@ impl Model {
         for (id, other) in relations {
             self.queue_hook(&unit, HookKind::RelationCreated { relation_id: id });
             let remote_units = self.apps[&other].units.clone();
-            for remote in remote_units {
+            // In a peer relation the other units are the application's own.
+            for remote in remote_units.into_iter().filter(|r| *r != unit) {
                 self.queue_join(id, &unit, &remote);
                 self.queue_join(id, &remote, &unit);
             }
@@ -343,7 +487,12 @@ impl Model {
             .map(|(r, other)| (r.id, other.app.clone()))
             .collect();
         for (id, other) in relations {
-            for remote in self.apps[&other].units.clone() {
+            for remote in self.apps[&other]
+                .units
+                .clone()
+                .into_iter()
+                .filter(|r| r != unit)
+            {
                 self.queue_hook(
                     &remote,
                     HookKind::RelationDeparted {
@@ -367,6 +516,7 @@ impl Model {
             }
         }
         self.unit_status.remove(unit);
+        self.unit_state.remove(unit);
         for secret in self.secrets.values_mut() {
             secret.consumers.remove(unit);
             secret
@@ -427,7 +577,9 @@ impl Model {
         };
         let ends = [parse(a)?, parse(b)?];
         if ends[0].app == ends[1].app {
-            return refuse("peer relations are not modelled: relate two applications");
+            return refuse(
+                "an application's peer relations come with it (peers: in its metadata): relate two applications",
+            );
         }
         self.next_relation += 1;
         let id = self.next_relation;
@@ -469,6 +621,11 @@ impl Model {
         else {
             return refuse(format!("relation {relation_id} not found"));
         };
+        if relation.is_peer() {
+            return refuse(format!(
+                "relation {relation_id} is a peer relation: it lasts as long as its application"
+            ));
+        }
         let [a, b] = &relation.ends;
         let (ua, ub) = (
             self.apps[&a.app].units.clone(),

@@ -9,11 +9,11 @@ use std::io::Read;
 use base64::Engine as _;
 use juju_hookcmds::args::{rotate_name, state_name};
 use juju_hookcmds::cli::{
-    AccessDisplay, ConfigGet, FormatOnly, InfoDisplay, JujuLog, LIST_FORMATS, RelationGet,
-    RelationIds, RelationList, RelationSet, SecretAdd, SecretGet, SecretGrant, SecretInfoGet,
-    SecretRemove, SecretRevoke, SecretSet, StatusDisplay, StatusGet, StatusSet, check_names,
-    config_json, log_level, metadata, parse, parse_state, required_id, rfc3339, secret_id,
-    upsert_content,
+    AccessDisplay, ActionGet, ConfigGet, FormatOnly, InfoDisplay, JujuLog, LIST_FORMATS,
+    Positional, RelationGet, RelationIds, RelationList, RelationSet, SecretAdd, SecretGet,
+    SecretGrant, SecretInfoGet, SecretRemove, SecretRevoke, SecretSet, StateGet, StateSet,
+    StatusDisplay, StatusGet, StatusSet, action_result, check_names, config_json, key_values,
+    log_level, metadata, parse, parse_state, required_id, rfc3339, secret_id, upsert_content,
 };
 use juju_hookcmds::format::Format;
 use juju_hookcmds::{
@@ -361,24 +361,10 @@ fn relation_get(ctx: &mut HookContext, args: &[String]) -> ToolResult {
 fn relation_set(ctx: &mut HookContext, args: &[String], stdin: &mut dyn Read) -> ToolResult {
     let cmd: RelationSet = parse("relation-set", args)?;
     let relation = required_relation(ctx, cmd.relation.as_deref())?;
-    let mut data: BTreeMap<String, String> = BTreeMap::new();
-    if let Some(file) = &cmd.file {
-        let text = if file == "-" {
-            let mut text = String::new();
-            stdin
-                .read_to_string(&mut text)
-                .map_err(|e| JujuError::usage(format!("cannot read settings from stdin: {e}")))?;
-            text
-        } else {
-            std::fs::read_to_string(file)
-                .map_err(|e| JujuError::usage(format!("cannot read settings file {file:?}: {e}")))?
-        };
-        if !text.trim().is_empty() {
-            let parsed: BTreeMap<String, Option<String>> = juju_hookcmds::yaml::from_str(&text)
-                .map_err(|e| JujuError::usage(format!("cannot parse settings: {e}")))?;
-            data.extend(parsed.into_iter().map(|(k, v)| (k, v.unwrap_or_default())));
-        }
-    }
+    let mut data = match &cmd.file {
+        Some(file) => settings_file(file, stdin)?,
+        None => BTreeMap::new(),
+    };
     for setting in &cmd.settings {
         let (key, value) = setting
             .split_once('=')
@@ -467,6 +453,158 @@ fn status_get(ctx: &mut HookContext, args: &[String]) -> ToolResult {
     write_output(cmd.output.as_deref(), stdout, state.to_string())
 }
 
+// ---- actions and unit state --------------------------------------------------------------------
+
+/// Reads `--file`'s settings: a YAML map, from stdin when the path is `-`.
+fn settings_file(file: &str, stdin: &mut dyn Read) -> Result<BTreeMap<String, String>, JujuError> {
+    let text = if file == "-" {
+        let mut text = String::new();
+        stdin
+            .read_to_string(&mut text)
+            .map_err(|e| JujuError::usage(format!("cannot read settings from stdin: {e}")))?;
+        text
+    } else {
+        std::fs::read_to_string(file)
+            .map_err(|e| JujuError::usage(format!("cannot read settings file {file:?}: {e}")))?
+    };
+    if text.trim().is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let parsed: BTreeMap<String, Option<String>> = juju_hookcmds::yaml::from_str(&text)
+        .map_err(|e| JujuError::usage(format!("cannot parse settings: {e}")))?;
+    Ok(parsed
+        .into_iter()
+        .map(|(k, v)| (k, v.unwrap_or_default()))
+        .collect())
+}
+
+/// More positional arguments than a command takes: Juju's `unrecognized args`.
+fn unrecognized(extra: &[String]) -> JujuError {
+    let quoted: Vec<String> = extra.iter().map(|a| format!("{a:?}")).collect();
+    JujuError::usage(format!("unrecognized args: [{}]", quoted.join(" ")))
+}
+
+fn action_get(ctx: &mut HookContext, args: &[String]) -> ToolResult {
+    let cmd: ActionGet = parse("action-get", args)?;
+    let format = Format::choose(cmd.format.as_deref(), Format::Smart, LIST_FORMATS)?;
+    if cmd.key.len() > 1 {
+        return Err(unrecognized(&cmd.key[1..]));
+    }
+    let params = serde_json::Value::Object(ctx.action_params()?);
+    let stdout = match cmd.key.first() {
+        None => format.render(&params)?,
+        Some(path) => {
+            // A missing key (or a path through a value that is not a map) is no error.
+            let value = path
+                .split('.')
+                .try_fold(&params, |v, key| v.get(key))
+                .cloned()
+                .unwrap_or(serde_json::Value::Null);
+            format.render(&value)?
+        }
+    };
+    write_output(cmd.output.as_deref(), stdout, "params".into())
+}
+
+fn action_set(ctx: &mut HookContext, args: &[String]) -> ToolResult {
+    let cmd: Positional = parse("action-set", args)?;
+    let results = cmd
+        .args
+        .iter()
+        .map(|a| action_result(a))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (path, value) in &results {
+        ctx.action_set(path, value)?;
+    }
+    Ok(Printed::default())
+}
+
+fn action_log(ctx: &mut HookContext, args: &[String]) -> ToolResult {
+    let cmd: Positional = parse("action-log", args)?;
+    if cmd.args.is_empty() {
+        return Err(JujuError::usage("no message specified"));
+    }
+    ctx.action_log(&cmd.args.join(" "))?;
+    Ok(Printed::default())
+}
+
+fn action_fail(ctx: &mut HookContext, args: &[String]) -> ToolResult {
+    let cmd: Positional = parse("action-fail", args)?;
+    if cmd.args.len() > 1 {
+        return Err(unrecognized(&cmd.args[1..]));
+    }
+    let message = cmd.args.first().map_or(
+        "action failed without reason given, check action for errors",
+        String::as_str,
+    );
+    ctx.action_fail(message)?;
+    Ok(Printed::default())
+}
+
+fn state_get(ctx: &mut HookContext, args: &[String]) -> ToolResult {
+    let cmd: StateGet = parse("state-get", args)?;
+    let format = Format::choose(cmd.format.as_deref(), Format::Smart, LIST_FORMATS)?;
+    if cmd.key.len() > 1 {
+        return Err(unrecognized(&cmd.key[1..]));
+    }
+    let (stdout, summary) = match cmd.key.first().filter(|k| *k != "-") {
+        None => {
+            let all = ctx.state_get(None);
+            let summary = keys_summary(all.keys());
+            // Juju's empty state is a nil map: `{}` as YAML, `null` as JSON.
+            let stdout = if all.is_empty() && format != Format::Json {
+                "{}
+"
+                .to_string()
+            } else if all.is_empty() {
+                "null
+"
+                .to_string()
+            } else {
+                format.render(&all)?
+            };
+            (stdout, summary)
+        }
+        Some(key) => match ctx.state_get(Some(key)).remove(key) {
+            Some(value) => (format.render(&value)?, keys_summary([key].iter())),
+            None if cmd.strict => return Err(JujuError::run(format!("{key:?} not found"))),
+            None => {
+                let empty = if format == Format::Smart {
+                    String::new()
+                } else {
+                    format.render(&"")?
+                };
+                (empty, "no such key".into())
+            }
+        },
+    };
+    write_output(cmd.output.as_deref(), stdout, summary)
+}
+
+fn state_set(ctx: &mut HookContext, args: &[String], stdin: &mut dyn Read) -> ToolResult {
+    let cmd: StateSet = parse("state-set", args)?;
+    // Arguments are checked before anything is read; they override the file's pairs.
+    let given = key_values(&cmd.settings)?;
+    let mut values = match &cmd.file {
+        Some(file) => settings_file(file, stdin)?,
+        None => BTreeMap::new(),
+    };
+    values.extend(given);
+    ctx.state_set(&values)?;
+    Ok(Printed::default())
+}
+
+fn state_delete(ctx: &mut HookContext, args: &[String]) -> ToolResult {
+    let cmd: Positional = parse("state-delete", args)?;
+    if cmd.args.len() > 1 {
+        return Err(unrecognized(&cmd.args[1..]));
+    }
+    if let Some(key) = cmd.args.first() {
+        ctx.state_delete(key);
+    }
+    Ok(Printed::default())
+}
+
 /// Runs hook command `tool` with `args` (not including the command name) on the hook's
 /// context. `stdin` is read only by `relation-set --file -`.
 pub fn run(ctx: &mut HookContext, tool: &str, args: &[String], stdin: &mut dyn Read) -> ToolResult {
@@ -488,6 +626,13 @@ pub fn run(ctx: &mut HookContext, tool: &str, args: &[String], stdin: &mut dyn R
         "juju-log" => juju_log(ctx, args),
         "status-set" => status_set(ctx, args),
         "status-get" => status_get(ctx, args),
+        "action-get" => action_get(ctx, args),
+        "action-set" => action_set(ctx, args),
+        "action-log" => action_log(ctx, args),
+        "action-fail" => action_fail(ctx, args),
+        "state-get" => state_get(ctx, args),
+        "state-set" => state_set(ctx, args, stdin),
+        "state-delete" => state_delete(ctx, args),
         other => Err(JujuError::run(format!("unknown hook command {other:?}"))),
     }
 }

@@ -246,6 +246,59 @@ impl<R: Runner> Backend for HookToolBackend<R> {
         self.call("status-set", args::status_set(state, message, application))?;
         Ok(())
     }
+
+    fn action_params(&mut self) -> Result<serde_json::Value, HostError> {
+        let params: Option<serde_json::Value> = self.call_json("action-get", args::action_get())?;
+        Ok(params.unwrap_or_else(|| serde_json::json!({})))
+    }
+
+    fn action_set(&mut self, results: &[(String, String)]) -> Result<(), HostError> {
+        if !results.is_empty() {
+            self.call("action-set", args::action_set(results))?;
+        }
+        Ok(())
+    }
+
+    fn action_log(&mut self, message: &str) -> Result<(), HostError> {
+        self.call("action-log", args::action_message(message))?;
+        Ok(())
+    }
+
+    fn action_fail(&mut self, message: &str) -> Result<(), HostError> {
+        self.call("action-fail", args::action_message(message))?;
+        Ok(())
+    }
+
+    fn state_get(&mut self, key: Option<&str>) -> Result<Vec<(String, String)>, HostError> {
+        match key {
+            None => {
+                let all: Option<std::collections::BTreeMap<String, String>> =
+                    self.call_json("state-get", args::state_get(None))?;
+                Ok(all.unwrap_or_default().into_iter().collect())
+            }
+            Some(key) => match self.call_json::<String>("state-get", args::state_get(Some(key))) {
+                Ok(value) => Ok(vec![(key.to_string(), value)]),
+                Err(HostError::NotFound(_)) => Ok(Vec::new()),
+                Err(e) => Err(e),
+            },
+        }
+    }
+
+    fn state_set(&mut self, values: &[(String, String)]) -> Result<(), HostError> {
+        if !values.is_empty() {
+            self.call_with_stdin(
+                "state-set",
+                args::state_set(),
+                Some(args::relation_set_input(values)),
+            )?;
+        }
+        Ok(())
+    }
+
+    fn state_delete(&mut self, key: &str) -> Result<(), HostError> {
+        self.call("state-delete", args::state_delete(key))?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
