@@ -160,7 +160,7 @@ out=$(relation-ids --bogus 2>&1); juju-log "code=$? $out"
     for expected in [
         "code=1 ERROR consumer label \"nope\" not found",
         "code=2 ERROR missing secret value or filename",
-        "code=2 ERROR flag provided but not defined: --bogus",
+        "code=2 ERROR option provided but not defined: --bogus",
     ] {
         assert!(
             lines.contains(&expected.to_string()),

@@ -365,3 +365,56 @@ in_every_deployment!(
         );
     }
 );
+
+in_every_deployment!(
+    the_rotate_password_action_rotates_now_on_the_leader_and_fails_elsewhere,
+    |d| {
+        let mut h = deployed(d);
+        h.model
+            .relate("database:database", "webserver:database")
+            .unwrap();
+        h.run_queued().unwrap();
+        let refused = h
+            .run_action("database/1", "rotate-password", Default::default())
+            .unwrap();
+        assert_eq!(refused.status, "failed");
+        assert_eq!(
+            refused.message.as_deref(),
+            Some("rotate-password must run on the leader unit")
+        );
+        assert_eq!(
+            db_secret(&h).latest,
+            1,
+            "a refused rotation changes nothing"
+        );
+
+        let done = h
+            .run_action("database/0", "rotate-password", Default::default())
+            .unwrap();
+        assert_eq!(done.status, "completed", "{:?}", done.message);
+        assert_eq!(done.results["revision"], "2");
+        h.run_queued().unwrap();
+        assert_eq!(failures(&h), Vec::<String>::new());
+        let secret = db_secret(&h);
+        assert_eq!(secret.latest, 2);
+        for unit in ["webserver/0", "webserver/1"] {
+            assert_eq!(secret.consumers[unit].tracked, 2, "{unit} moved to it");
+        }
+        for unit in ["database/0", "database/1"] {
+            assert_eq!(
+                h.model.status_of(unit).map(|s| s.message.as_str()),
+                Some("ready; credentials at revision 2"),
+                "{unit} shows the revision its peers share"
+            );
+        }
+        assert_eq!(
+            h.model.unit_state["database/0"]["rotations"],
+            r#"{"action":1,"daily":0}"#
+        );
+        assert!(
+            !h.model.unit_state.contains_key("database/1")
+                || h.model.unit_state["database/1"].get("rotations").is_none(),
+            "the refusing unit performed no rotation"
+        );
+    }
+);

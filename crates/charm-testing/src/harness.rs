@@ -299,9 +299,11 @@ impl Harness {
         let env = self.model.hook_env(unit, &kind);
         let hook = env
             .iter()
-            .find(|(k, _)| k == "JUJU_HOOK_NAME")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
+            // The hook's or the action's name (JUJU_HOOK_NAME is empty in an action).
+            .find(|(k, _)| k == "JUJU_DISPATCH_PATH")
+            .and_then(|(_, v)| v.rsplit('/').next())
+            .unwrap_or_default()
+            .to_string();
         let context = HookContext::new(&self.model, unit, kind);
         let (mut context, charm_outcome, output) = match deployed {
             Deployed::Component {

@@ -313,3 +313,85 @@ fn a_revoke_naming_an_application_or_unit_is_held_to_the_grant_over_endpoints() 
     );
     let _ = finish(b, ctx);
 }
+
+/// A policy for one hook that runs action `action` on `database/0`.
+fn policy_in_action(m: &mut Model, action: &str, yaml: &str) -> PolicyBackend {
+    let spec = juju_hookcmds::charm::parse_actions(&format!("{action}: {{}}\n"))
+        .unwrap()
+        .into_iter()
+        .collect();
+    m.set_actions("database", spec).unwrap();
+    let id = m
+        .run_action("database/0", action, Default::default())
+        .unwrap();
+    let kind = HookKind::Action {
+        id: id.clone(),
+        name: action.into(),
+    };
+    let env = m.hook_env("database/0", &kind);
+    let event = charm_runtime::event::from_env(|k| {
+        env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    let manifest = Manifest::parse(yaml, "capabilities.yaml").unwrap();
+    let ctx = Arc::new(Mutex::new(HookContext::new(m, "database/0", kind)));
+    PolicyBackend::new(Arc::new(manifest), Box::new(MockBackend::new(ctx))).for_event(&event)
+}
+
+#[test]
+fn only_the_granted_actions_may_read_params_or_report() {
+    let mut m = model();
+    let mut b = policy_in_action(&mut m, "backup", "actions: [rotate-password]\n");
+    for result in [
+        b.action_params().map(|_| ()),
+        b.action_set(&[("a".into(), "1".into())]),
+        b.action_log("x"),
+        b.action_fail("x"),
+    ] {
+        assert_eq!(
+            result.unwrap_err(),
+            HostError::DeniedByPolicy(
+                "action \"backup\" is not granted (capabilities.yaml: actions)".into()
+            )
+        );
+    }
+    let mut granted = policy_in_action(&mut m, "rotate-password", "actions: [rotate-password]\n");
+    assert_eq!(granted.action_params().unwrap(), serde_json::json!({}));
+}
+
+#[test]
+fn without_an_actions_grant_action_calls_are_denied_even_outside_an_action() {
+    let m = model();
+    let (mut b, _ctx) = policy(&m, "database/0", "logging: true\n");
+    assert_eq!(
+        b.action_log("x").unwrap_err(),
+        HostError::DeniedByPolicy("`actions` is not granted (capabilities.yaml: actions)".into())
+    );
+    let (mut granted, _ctx) = policy(&m, "database/0", "actions: [backup]\n");
+    assert_eq!(
+        granted.action_log("x").unwrap_err(),
+        HostError::InvalidArgument("not running an action".into()),
+        "outside an action Juju refuses it, as for any charm"
+    );
+}
+
+#[test]
+fn unit_state_needs_its_grant() {
+    let m = model();
+    let (mut b, _ctx) = policy(&m, "database/0", "logging: true\n");
+    let denied =
+        HostError::DeniedByPolicy("`state` is not granted (capabilities.yaml: state)".into());
+    assert_eq!(b.state_get(None).unwrap_err(), denied);
+    assert_eq!(
+        b.state_set(&[("a".into(), "1".into())]).unwrap_err(),
+        denied
+    );
+    assert_eq!(b.state_delete("a").unwrap_err(), denied);
+    let (mut granted, ctx) = policy(&m, "database/0", "state: true\n");
+    granted.state_set(&[("a".into(), "1".into())]).unwrap();
+    assert_eq!(
+        granted.state_get(Some("a")).unwrap(),
+        vec![("a".to_string(), "1".to_string())]
+    );
+    assert_eq!(finish(granted, ctx).unit_state["database/0"]["a"], "1");
+}

@@ -71,7 +71,7 @@ pub fn parse<T: Parser>(tool: &str, args: &[String]) -> Result<T, JujuError> {
                     .unwrap_or_default();
                 let flag = arg.split('=').next().unwrap_or_default().to_string();
                 if flag.starts_with('-') {
-                    format!("flag provided but not defined: {flag}")
+                    format!("option provided but not defined: {flag}")
                 } else {
                     format!("unrecognized args: [\"{arg}\"]")
                 }
@@ -589,14 +589,12 @@ pub struct ActionGet {
     pub format: Option<String>,
     #[arg(short = 'o', long)]
     pub output: Option<String>,
-    #[arg(allow_hyphen_values = true)]
     pub key: Vec<String>,
 }
 
 #[derive(Parser, Debug)]
 #[command(disable_help_flag = true, disable_version_flag = true)]
 pub struct Positional {
-    #[arg(allow_hyphen_values = true)]
     pub args: Vec<String>,
 }
 

@@ -96,9 +96,7 @@ impl CommandError {
             || lower.contains("secret value")
         {
             CommandError::InvalidContent(msg)
-        } else if code == 2
-            || lower.contains("not running an action")
-            || lower.contains("exceeded")
+        } else if code == 2 || lower.contains("not running an action") || lower.contains("exceeded")
         {
             CommandError::InvalidArgument(msg)
         } else {

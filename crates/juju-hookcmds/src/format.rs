@@ -41,7 +41,7 @@ impl Format {
             .find(|f| f.name() == given)
             .ok_or_else(|| {
                 JujuError::usage(format!(
-                    "invalid value {given:?} for flag --format: unknown format {given:?}"
+                    "invalid value {given:?} for option --format: unknown format {given:?}"
                 ))
             })
     }
@@ -70,6 +70,20 @@ impl Format {
         } else {
             format!("{text}\n")
         })
+    }
+}
+
+/// `value` with every map's keys in order, as Go's `encoding/json` and yaml.v2 print a Go map
+/// (a struct keeps its field order, so only what Juju holds as a map is sorted).
+pub fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
     }
 }
 
@@ -121,7 +135,7 @@ mod tests {
         assert_eq!(err.code, 2);
         assert_eq!(
             err.message,
-            "invalid value \"xml\" for flag --format: unknown format \"xml\""
+            "invalid value \"xml\" for option --format: unknown format \"xml\""
         );
     }
 }

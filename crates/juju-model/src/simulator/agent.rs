@@ -113,9 +113,11 @@ impl UnitAgent {
     ) -> anyhow::Result<Dispatched> {
         let hook = env
             .iter()
-            .find(|(k, _)| k == "JUJU_HOOK_NAME")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
+            // The hook's or the action's name (JUJU_HOOK_NAME is empty in an action).
+            .find(|(k, _)| k == "JUJU_DISPATCH_PATH")
+            .and_then(|(_, v)| v.rsplit('/').next())
+            .unwrap_or_default()
+            .to_string();
         let state_path = self.dir.path().join("state.json");
         state::write(
             &state_path,

@@ -277,12 +277,12 @@ fn secret_get_argument_rules_match_juju() {
         refused(&mut ctx, "secret-get", &["--format=xml", &xid]),
         (
             2,
-            "invalid value \"xml\" for flag --format: unknown format \"xml\"".into()
+            "invalid value \"xml\" for option --format: unknown format \"xml\"".into()
         )
     );
     assert_eq!(
         refused(&mut ctx, "secret-get", &["--bogus", &xid]),
-        (2, "flag provided but not defined: --bogus".into())
+        (2, "option provided but not defined: --bogus".into())
     );
     assert_eq!(
         sh(
@@ -797,4 +797,380 @@ fn status_get_reports_what_was_set_including_earlier_in_the_hook() {
     );
     let mut later = hook(&m, "database/0", HookKind::UpdateStatus);
     assert_eq!(sh(&mut later, "status-get", &[]).unwrap(), "maintenance\n");
+}
+
+// ---- actions ----------------------------------------------------------------------------------
+
+/// `database/0` running action `backup` with `{"target": "s3", "opts": {"level": 5}}`.
+fn in_action(m: &mut Model) -> HookContext {
+    let spec: crate::ActionSpec = juju_hookcmds::charm::parse_actions(
+        "backup:\n  params:\n    target: {type: string}\n    opts: {type: object}\n    compress: {type: boolean, default: true}\n",
+    )
+    .unwrap()
+    .remove("backup")
+    .unwrap();
+    m.set_actions("database", [("backup".to_string(), spec)].into())
+        .unwrap();
+    let params = serde_json::json!({"target": "s3", "opts": {"level": 5}});
+    let id = m
+        .run_action("database/0", "backup", params.as_object().unwrap().clone())
+        .unwrap();
+    let kind = m.next_hook().unwrap().kind;
+    assert_eq!(
+        kind,
+        HookKind::Action {
+            id,
+            name: "backup".into()
+        }
+    );
+    hook(m, "database/0", kind)
+}
+
+#[test]
+fn action_get_prints_every_parameter_or_one_by_its_dotted_path() {
+    let mut m = model();
+    let mut ctx = in_action(&mut m);
+    assert_eq!(
+        sh(&mut ctx, "action-get", &[]).unwrap(),
+        "compress: true\nopts:\n  level: 5\ntarget: s3\n"
+    );
+    assert_eq!(
+        sh(&mut ctx, "action-get", &["--format=json"]).unwrap(),
+        "{\"compress\":true,\"opts\":{\"level\":5},\"target\":\"s3\"}\n"
+    );
+    assert_eq!(sh(&mut ctx, "action-get", &["target"]).unwrap(), "s3\n");
+    assert_eq!(sh(&mut ctx, "action-get", &["opts.level"]).unwrap(), "5\n");
+    assert_eq!(sh(&mut ctx, "action-get", &["compress"]).unwrap(), "True\n");
+    // A missing key, or a path through a value that is no map, prints nothing.
+    assert_eq!(sh(&mut ctx, "action-get", &["nope"]).unwrap(), "");
+    assert_eq!(sh(&mut ctx, "action-get", &["target.x"]).unwrap(), "");
+    assert_eq!(
+        sh(&mut ctx, "action-get", &["nope", "--format=json"]).unwrap(),
+        "null\n"
+    );
+    assert_eq!(
+        refused(&mut ctx, "action-get", &["a", "b", "c"]),
+        (2, "unrecognized args: [\"b\" \"c\"]".into())
+    );
+}
+
+#[test]
+fn action_set_checks_every_key_before_setting_any() {
+    let mut m = model();
+    let mut ctx = in_action(&mut m);
+    assert_eq!(
+        refused(&mut ctx, "action-set", &["a=1", "novalue"]),
+        (
+            2,
+            "argument \"novalue\" must be of the form key...=value".into()
+        )
+    );
+    assert_eq!(
+        refused(&mut ctx, "action-set", &["Key=1"]),
+        (
+            2,
+            "key \"Key\" must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric and hyphens".into()
+        )
+    );
+    assert_eq!(
+        refused(&mut ctx, "action-set", &["out.stderr=x"]),
+        (2, "cannot set reserved action key \"stderr\"".into())
+    );
+    assert_eq!(
+        refused(&mut ctx, "action-set", &["a..b=x"]).1,
+        "key \"\" must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric and hyphens"
+    );
+    sh(&mut ctx, "action-set", &["a.b=1=2", "c=x"]).unwrap();
+    sh(&mut ctx, "action-set", &[]).unwrap();
+    let (m, outcome) = ctx.finish(true);
+    outcome.unwrap();
+    let task = m.tasks.values().next().unwrap();
+    assert_eq!(
+        serde_json::Value::Object(task.results.clone()),
+        serde_json::json!({"a": {"b": "1=2"}, "c": "x", "return-code": 0})
+    );
+}
+
+#[test]
+fn action_log_needs_a_message_and_action_fail_has_a_default_one() {
+    let mut m = model();
+    let mut ctx = in_action(&mut m);
+    assert_eq!(
+        refused(&mut ctx, "action-log", &[]),
+        (2, "no message specified".into())
+    );
+    sh(&mut ctx, "action-log", &["--", "-half", "way"]).unwrap();
+    assert_eq!(
+        refused(&mut ctx, "action-fail", &["one", "two"]),
+        (2, "unrecognized args: [\"two\"]".into())
+    );
+    sh(&mut ctx, "action-fail", &[]).unwrap();
+    let (m, outcome) = ctx.finish(true);
+    outcome.unwrap();
+    let task = m.tasks.values().next().unwrap();
+    assert_eq!(task.logs, vec!["-half way".to_string()]);
+    assert_eq!(task.status, "failed");
+    assert_eq!(
+        task.message.as_deref(),
+        Some("action failed without reason given, check action for errors")
+    );
+}
+
+#[test]
+fn action_commands_outside_an_action_are_refused_at_run_time() {
+    let m = model();
+    let mut ctx = install(&m, "database/0");
+    for tool in ["action-get", "action-log", "action-fail"] {
+        let args: &[&str] = if tool == "action-get" { &[] } else { &["x"] };
+        assert_eq!(
+            refused(&mut ctx, tool, args),
+            (1, "not running an action".into()),
+            "{tool}"
+        );
+    }
+    assert_eq!(
+        refused(&mut ctx, "action-set", &["a=1"]),
+        (1, "not running an action".into())
+    );
+    // Without results there is nothing to refuse.
+    sh(&mut ctx, "action-set", &[]).unwrap();
+}
+
+// ---- unit state -------------------------------------------------------------------------------
+
+#[test]
+fn state_get_prints_all_or_one_key_and_strict_refuses_a_missing_one() {
+    let m = model();
+    let mut ctx = install(&m, "database/0");
+    assert_eq!(sh(&mut ctx, "state-get", &[]).unwrap(), "{}\n");
+    assert_eq!(
+        sh(&mut ctx, "state-get", &["--format=json"]).unwrap(),
+        "null\n"
+    );
+    sh(&mut ctx, "state-set", &["a=1", " b = two "]).unwrap();
+    assert_eq!(
+        sh(&mut ctx, "state-get", &["--format=json"]).unwrap(),
+        "{\"a\":\"1\",\"b\":\"two\"}\n"
+    );
+    assert_eq!(
+        sh(&mut ctx, "state-get", &["-", "--format=json"]).unwrap(),
+        "{\"a\":\"1\",\"b\":\"two\"}\n"
+    );
+    assert_eq!(sh(&mut ctx, "state-get", &["b"]).unwrap(), "two\n");
+    assert_eq!(sh(&mut ctx, "state-get", &["missing"]).unwrap(), "");
+    assert_eq!(
+        sh(&mut ctx, "state-get", &["missing", "--format=json"]).unwrap(),
+        "\"\"\n"
+    );
+    assert_eq!(
+        refused(&mut ctx, "state-get", &["--strict", "missing"]),
+        (1, "\"missing\" not found".into())
+    );
+    assert_eq!(
+        refused(&mut ctx, "state-get", &["a", "b"]),
+        (2, "unrecognized args: [\"b\"]".into())
+    );
+}
+
+#[test]
+fn state_set_reads_a_file_and_arguments_override_it() {
+    let m = model();
+    let mut ctx = install(&m, "database/0");
+    sh_stdin(
+        &mut ctx,
+        "state-set",
+        &["--file", "-", "b=from-args"],
+        "{a: from-file, b: from-file}",
+    )
+    .unwrap();
+    assert_eq!(
+        sh(&mut ctx, "state-get", &["--format=json"]).unwrap(),
+        "{\"a\":\"from-file\",\"b\":\"from-args\"}\n"
+    );
+    assert_eq!(
+        refused(&mut ctx, "state-set", &["a=1", "a=2"]),
+        (2, "key \"a\" specified more than once".into())
+    );
+    assert_eq!(
+        refused(&mut ctx, "state-set", &["=v"]),
+        (2, "expected \"key=value\", got \"=v\"".into())
+    );
+    let long = format!("{}=v", "k".repeat(257));
+    assert_eq!(
+        refused(&mut ctx, "state-set", &[&long]),
+        (1, "max allowed key length (256) exceeded".into())
+    );
+}
+
+#[test]
+fn state_delete_of_a_missing_key_or_no_key_is_no_error() {
+    let m = model();
+    let mut ctx = install(&m, "database/0");
+    sh(&mut ctx, "state-set", &["a=1"]).unwrap();
+    sh(&mut ctx, "state-delete", &["missing"]).unwrap();
+    sh(&mut ctx, "state-delete", &[]).unwrap();
+    sh(&mut ctx, "state-delete", &["a"]).unwrap();
+    assert_eq!(
+        refused(&mut ctx, "state-delete", &["a", "b"]),
+        (2, "unrecognized args: [\"b\"]".into())
+    );
+    let (m, outcome) = ctx.finish(true);
+    outcome.unwrap();
+    assert!(m.unit_state["database/0"].is_empty());
+}
+
+#[test]
+fn the_whole_unit_state_is_limited_when_the_hook_commits() {
+    let m = model();
+    let mut ctx = install(&m, "database/0");
+    for n in 0..33 {
+        let value = "v".repeat(65_000);
+        sh(&mut ctx, "state-set", &[&format!("k{n}={value}")]).unwrap();
+    }
+    let (m, outcome) = ctx.finish(true);
+    assert_eq!(
+        outcome,
+        Err(
+            "cannot apply changes: persisting charm state: max allowed size (2097152) exceeded"
+                .into()
+        )
+    );
+    assert!(!m.unit_state.contains_key("database/0"));
+}
+
+// ---- peer relations ---------------------------------------------------------------------------
+
+#[test]
+fn a_peer_relation_lists_the_other_units_and_its_remote_app_is_the_units_own() {
+    let mut m = model();
+    let peers = m.add_peer_relation("database", "database-peers").unwrap();
+    m.add_unit("database").unwrap();
+    let mut ctx = install(&m, "database/1");
+    let r = format!("-r={peers}");
+    assert_eq!(
+        sh(&mut ctx, "relation-list", &[&r]).unwrap(),
+        "database/0\ndatabase/2\n"
+    );
+    assert_eq!(
+        sh(&mut ctx, "relation-list", &[&r, "--app"]).unwrap(),
+        "database\n"
+    );
+    assert_eq!(
+        sh(&mut ctx, "relation-ids", &["database-peers"]).unwrap(),
+        format!("database-peers:{peers}\n")
+    );
+}
+
+#[test]
+fn every_unit_reads_the_peer_application_bag_and_only_the_leader_writes_it() {
+    let mut m = model();
+    let peers = m.add_peer_relation("database", "database-peers").unwrap();
+    m.queue.clear();
+    let r = format!("-r={peers}");
+    let mut leader = install(&m, "database/0");
+    sh(&mut leader, "relation-set", &[&r, "--app", "rev=2"]).unwrap();
+    let (m, outcome) = leader.finish(true);
+    outcome.unwrap();
+    // The other unit sees the change; the leader that wrote it does not.
+    assert!(m.queue.iter().any(|h| h.unit == "database/1"
+        && h.kind
+            == HookKind::RelationChanged {
+                relation_id: peers,
+                remote_unit: None
+            }));
+    assert!(!m.queue.iter().any(|h| h.unit == "database/0"));
+    let mut other = install(&m, "database/1");
+    assert_eq!(
+        sh(
+            &mut other,
+            "relation-get",
+            &[&r, "--app", "rev", "database"]
+        )
+        .unwrap(),
+        "2\n"
+    );
+    assert_eq!(
+        refused(&mut other, "relation-set", &[&r, "--app", "rev=3"]).0,
+        1
+    );
+}
+
+#[test]
+fn peer_relations_join_every_unit_and_cannot_be_removed() {
+    let mut m = model();
+    let peers = m.add_peer_relation("database", "database-peers").unwrap();
+    let joined: Vec<(String, String)> = m
+        .queue
+        .iter()
+        .filter_map(|h| match &h.kind {
+            HookKind::RelationJoined {
+                relation_id,
+                remote_unit,
+            } if *relation_id == peers => Some((h.unit.clone(), remote_unit.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        joined,
+        [
+            ("database/0".to_string(), "database/1".to_string()),
+            ("database/1".to_string(), "database/0".to_string())
+        ]
+    );
+    assert!(
+        m.unrelate(peers)
+            .unwrap_err()
+            .0
+            .contains("is a peer relation")
+    );
+    assert!(
+        m.relate("database:a", "database:b")
+            .unwrap_err()
+            .0
+            .contains("peer relations come with it")
+    );
+    let env = m.hook_env(
+        "database/0",
+        &HookKind::RelationJoined {
+            relation_id: peers,
+            remote_unit: "database/1".into(),
+        },
+    );
+    assert!(env.contains(&("JUJU_REMOTE_APP".into(), "database".into())));
+    assert!(env.contains(&("JUJU_RELATION_ID".into(), format!("database-peers:{peers}"))));
+}
+
+#[test]
+fn an_action_runs_with_its_own_environment_and_juju_hook_name_empty() {
+    let mut m = model();
+    let _ = in_action(&mut m);
+    let task = m.tasks.values().next().unwrap().clone();
+    let env = m.hook_env(
+        "database/0",
+        &HookKind::Action {
+            id: task.id.clone(),
+            name: "backup".into(),
+        },
+    );
+    for (k, v) in [
+        ("JUJU_HOOK_NAME", ""),
+        ("JUJU_DISPATCH_PATH", "actions/backup"),
+        ("JUJU_ACTION_NAME", "backup"),
+        ("JUJU_ACTION_UUID", task.id.as_str()),
+    ] {
+        assert!(env.contains(&(k.to_string(), v.to_string())), "{k}");
+    }
+    assert!(
+        m.run_action("database/0", "restore", Default::default())
+            .unwrap_err()
+            .0
+            .contains("action \"restore\" not defined on unit \"database/0\"")
+    );
+    let bad = serde_json::json!({"target": 5});
+    assert_eq!(
+        m.run_action("database/0", "backup", bad.as_object().unwrap().clone())
+            .unwrap_err()
+            .0,
+        "validation failed: (root).target : must be of type string, given 5"
+    );
 }

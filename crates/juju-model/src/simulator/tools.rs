@@ -15,7 +15,7 @@ use juju_hookcmds::cli::{
     StatusDisplay, StatusGet, StatusSet, action_result, check_names, config_json, key_values,
     log_level, metadata, parse, parse_state, required_id, rfc3339, secret_id, upsert_content,
 };
-use juju_hookcmds::format::Format;
+use juju_hookcmds::format::{Format, sorted};
 use juju_hookcmds::{
     AddOptions, Databag, Grantee, JujuError, Lookup, OwnerKind, ReadMode, RelationUnit, Scope,
     SetOptions,
@@ -490,7 +490,7 @@ fn action_get(ctx: &mut HookContext, args: &[String]) -> ToolResult {
     if cmd.key.len() > 1 {
         return Err(unrecognized(&cmd.key[1..]));
     }
-    let params = serde_json::Value::Object(ctx.action_params()?);
+    let params = sorted(serde_json::Value::Object(ctx.action_params()?));
     let stdout = match cmd.key.first() {
         None => format.render(&params)?,
         Some(path) => {

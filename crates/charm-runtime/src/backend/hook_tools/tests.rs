@@ -763,3 +763,85 @@ fn output_that_is_not_utf8_is_read_with_replacement_characters_not_refused() {
     assert_eq!(done.stdout, "caf\u{FFFD} ok");
     assert_eq!(done.stderr, "\u{FFFD}");
 }
+
+#[test]
+fn state_values_travel_on_stdin_never_in_argv() {
+    let mut b = backend(vec![]);
+    b.state_set(&[("token".into(), VALUE.into())]).unwrap();
+    let call = &b.runner().calls[0];
+    assert_eq!(
+        (call.tool, call.args.clone()),
+        ("state-set", vec!["--file=-".to_string()])
+    );
+    assert!(!call.args.iter().any(|a| a.contains(VALUE)));
+    let stdin = String::from_utf8(call.stdin.clone().unwrap()).unwrap();
+    assert_eq!(stdin, format!("{{\"token\":\"{VALUE}\"}}"));
+}
+
+#[test]
+fn state_get_of_a_missing_key_is_none_and_every_key_is_a_map_or_null() {
+    let mut b = backend(vec![
+        failed(1, "ERROR \"gone\" not found\n"),
+        ok("\"v\"\n"),
+        ok("null\n"),
+        ok("{\"a\":\"1\"}\n"),
+    ]);
+    assert_eq!(b.state_get(Some("gone")).unwrap(), vec![]);
+    assert_eq!(
+        argv(&b),
+        ["state-get", "--format=json", "--strict", "--", "gone"].map(String::from)
+    );
+    assert_eq!(
+        b.state_get(Some("-k")).unwrap(),
+        vec![("-k".to_string(), "v".to_string())],
+        "a key that looks like a flag comes after --"
+    );
+    assert_eq!(b.state_get(None).unwrap(), vec![]);
+    assert_eq!(
+        b.state_get(None).unwrap(),
+        vec![("a".to_string(), "1".to_string())]
+    );
+}
+
+#[test]
+fn action_commands_put_free_text_after_double_dash() {
+    let mut b = backend(vec![ok("{\"x\":1}\n")]);
+    assert_eq!(b.action_params().unwrap(), serde_json::json!({"x": 1}));
+    b.action_log("--format=yaml").unwrap();
+    b.action_fail("-v").unwrap();
+    b.action_set(&[("db.port".into(), "--5432".into())])
+        .unwrap();
+    b.state_delete("--all").unwrap();
+    let calls: Vec<(&str, Vec<String>)> = b
+        .runner()
+        .calls
+        .iter()
+        .map(|c| (c.tool, c.args.clone()))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("action-get", vec!["--format=json".to_string()]),
+            ("action-log", vec!["--".into(), "--format=yaml".into()]),
+            ("action-fail", vec!["--".into(), "-v".into()]),
+            ("action-set", vec!["db.port=--5432".into()]),
+            ("state-delete", vec!["--".into(), "--all".into()]),
+        ]
+    );
+}
+
+#[test]
+fn juju_refusing_an_action_command_outside_an_action_is_invalid_argument() {
+    assert_eq!(
+        error_from_stderr("action-get", 1, "ERROR not running an action\n"),
+        HostError::InvalidArgument("not running an action".into())
+    );
+    assert_eq!(
+        error_from_stderr(
+            "state-set",
+            1,
+            "ERROR max allowed value length (65536) exceeded\n"
+        ),
+        HostError::InvalidArgument("max allowed value length (65536) exceeded".into())
+    );
+}
