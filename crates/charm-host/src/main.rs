@@ -198,6 +198,14 @@ fn check(mut args: CheckArgs) -> ExitCode {
     let mut problems: Vec<String> = check_imports(&manifest, &inspection.imports)
         .iter()
         .map(|m| m.to_string())
+        .chain(
+            // The charm's actions.yaml is beside its manifest, as in a charm directory.
+            pack::check_granted_actions(&manifest, &manifest_path, &{
+                let actions = manifest_path.with_file_name("actions.yaml");
+                actions.is_file().then_some(actions)
+            })
+            .err(),
+        )
         .collect();
     problems.extend(over_ceiling);
     if inspection.metadata > limits.memory as u64 {

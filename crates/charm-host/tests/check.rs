@@ -138,3 +138,25 @@ fn check_names_the_contract_version_a_component_targets() {
         "{text}"
     );
 }
+
+#[test]
+fn check_refuses_a_grant_of_an_action_the_charm_does_not_declare() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("capabilities.yaml");
+    let sample_manifest = std::fs::read_to_string(sample("database")).unwrap();
+    std::fs::write(&manifest, &sample_manifest).unwrap();
+    std::fs::write(dir.path().join("actions.yaml"), "backup: {}\n").unwrap();
+    let out = check(&common::component("database"), Some(&manifest));
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("actions: \"rotate-password\" is not an action of actions.yaml"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  actions: rotate-password (action-get, action-set, action-log, action-fail)"
+        ),
+        "the report names the granted actions:\n{text}"
+    );
+}

@@ -240,7 +240,7 @@ fn metadata_without_a_valid_name_is_refused() {
         stderr.contains("metadata.yaml") && stderr.contains("name"),
         "{stderr}"
     );
-    std::fs::write(&metadata, "name: Bad_Name\n").unwrap();
+    std::fs::write(&metadata, "name: Bad_Name\nsummary: s\ndescription: d\n").unwrap();
     let stderr = refused(&strs(&args));
     assert!(
         stderr.contains("charm name \"Bad_Name\" not valid"),
@@ -379,5 +379,137 @@ fn the_packed_samples_run_the_lifecycle_scenario_through_their_dispatch() {
     assert!(
         stdout.ends_with("scenario passed: 71 hooks ran\n"),
         "{stdout}"
+    );
+}
+
+/// pack's one-line refusal when the database sample is packed with `file` (`metadata.yaml`,
+/// `config.yaml` or `actions.yaml`) replaced by `text`.
+fn refusal_for(file: &str, text: &str) -> String {
+    let out = tempfile::tempdir().unwrap();
+    let path = out.path().join(file);
+    std::fs::write(&path, text).unwrap();
+    let metadata = if file == "metadata.yaml" {
+        path.clone()
+    } else {
+        common::sample_file("database", "metadata.yaml")
+    };
+    let mut args = pack_args("database", "database", &metadata, out.path());
+    match file {
+        "config.yaml" => args.extend(["--config".into(), self::path(&path)]),
+        "actions.yaml" => {
+            let at = args.iter().position(|a| a == "--actions").unwrap();
+            args[at + 1] = self::path(&path);
+        }
+        _ => {}
+    }
+    let stderr = refused(&strs(&args));
+    assert!(stderr.contains(file), "names the file: {stderr}");
+    stderr
+}
+
+#[test]
+fn pack_refuses_metadata_juju_would_refuse_naming_the_field() {
+    let base = "name: database\nsummary: s\ndescription: d\n";
+    for (text, error) in [
+        (
+            "name: database\ndescription: d\n",
+            "metadata: summary: expected string, got nothing",
+        ),
+        (
+            &format!("{base}series: [jammy]\n")[..],
+            "series slice in metadata v2 not valid",
+        ),
+        (
+            &format!("{base}min-juju-version: 3.6.0\n")[..],
+            "min-juju-version in metadata v2 not valid",
+        ),
+        (
+            &format!("{base}deployment: {{type: stateless}}\n")[..],
+            "deployment in metadata v2 not valid",
+        ),
+        (
+            &format!("{base}peers:\n  juju-x: {{interface: y}}\n")[..],
+            "using a reserved relation name: \"juju-x\"",
+        ),
+    ] {
+        let stderr = refusal_for("metadata.yaml", text);
+        assert!(stderr.contains(error), "{text:?}: {stderr}");
+    }
+}
+
+#[test]
+fn pack_refuses_config_juju_would_refuse_naming_the_option() {
+    for (text, error) in [
+        ("port: {type: int}\n", "invalid config: empty configuration"),
+        (
+            "options:\n  port: {type: number}\n",
+            "option \"port\" has unknown type \"number\"",
+        ),
+        (
+            "options:\n  port: {type: int, default: eighty}\n",
+            "option \"port\" expected int, got \"eighty\"",
+        ),
+    ] {
+        let stderr = refusal_for("config.yaml", text);
+        assert!(stderr.contains(error), "{text:?}: {stderr}");
+    }
+}
+
+#[test]
+fn pack_refuses_actions_juju_would_refuse_and_grants_of_undeclared_actions() {
+    for (text, error) in [
+        ("Rotate: {}\n", "bad action name Rotate"),
+        ("juju-run: {}\n", "the \"juju-\" prefix is reserved"),
+        (
+            "rotate-password:\n  params: [a]\n",
+            "params failed to parse as a map",
+        ),
+    ] {
+        let stderr = refusal_for("actions.yaml", text);
+        assert!(stderr.contains(error), "{text:?}: {stderr}");
+    }
+    // The manifest grants rotate-password: an actions.yaml without it is refused, naming it.
+    let out = tempfile::tempdir().unwrap();
+    let actions = out.path().join("actions.yaml");
+    std::fs::write(&actions, "backup: {}\n").unwrap();
+    let mut args = pack_args(
+        "database",
+        "database",
+        &common::sample_file("database", "metadata.yaml"),
+        out.path(),
+    );
+    let at = args.iter().position(|a| a == "--actions").unwrap();
+    args[at + 1] = path(&actions);
+    let stderr = refused(&strs(&args));
+    assert!(
+        stderr.contains(
+            "capabilities.yaml: actions: \"rotate-password\" is not an action of actions.yaml"
+        ),
+        "{stderr}"
+    );
+    args.truncate(at);
+    let stderr = refused(&strs(&args));
+    assert!(
+        stderr.contains("actions are granted but the charm has no actions.yaml"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn pack_refuses_a_base_juju_does_not_know() {
+    let out = tempfile::tempdir().unwrap();
+    let mut args = pack_args(
+        "database",
+        "database",
+        &common::sample_file("database", "metadata.yaml"),
+        out.path(),
+    );
+    args.extend(["--base".into(), "debian@12".into()]);
+    let output = pack(&strs(&args));
+    assert_eq!(output.status.code(), Some(2), "a usage error");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("base \"debian@12\" not valid: os \"debian\" not valid"),
+        "{stderr}"
     );
 }

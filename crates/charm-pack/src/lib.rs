@@ -26,7 +26,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use serde::Deserialize;
 
 use charm_runtime::capabilities::{Manifest, check_imports};
 use charm_runtime::engine::artifacts::Cache;
@@ -159,6 +158,11 @@ impl std::str::FromStr for Base {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some((name, _)) = s.split_once('@')
+            && !KNOWN_OS.contains(&name)
+        {
+            return Err(format!("base {s:?} not valid: os {name:?} not valid"));
+        }
         match s.split_once('@') {
             Some((name, channel))
                 if !name.is_empty()
@@ -178,6 +182,16 @@ impl std::str::FromStr for Base {
     }
 }
 
+/// The operating systems Juju knows a base by (juju/os's names).
+const KNOWN_OS: &[&str] = &[
+    "ubuntu",
+    "centos",
+    "windows",
+    "osx",
+    "opensuse",
+    "genericlinux",
+];
+
 /// What to pack.
 pub struct PackSpec<'a> {
     /// The charm's component.
@@ -194,11 +208,6 @@ pub struct PackSpec<'a> {
     pub host_binary: &'a Path,
     /// The bases it runs on.
     pub bases: &'a [Base],
-}
-
-#[derive(Deserialize)]
-struct MetadataName {
-    name: String,
 }
 
 /// The architecture Juju calls this machine's (what the bundled host binary is built for).
@@ -227,6 +236,37 @@ fn manifest_yaml(bases: &[Base]) -> String {
     out
 }
 
+/// Checks the charm's `actions.yaml` (if it has one) as Juju reads it, and that every action
+/// `manifest` grants is one of it: a misspelt grant would leave the real action without one.
+/// The problem is one line naming the file.
+pub fn check_granted_actions(
+    manifest: &Manifest,
+    manifest_path: &Path,
+    actions: &Option<PathBuf>,
+) -> Result<(), String> {
+    let declared = match actions {
+        Some(actions) => {
+            let text = std::fs::read_to_string(actions)
+                .map_err(|e| format!("cannot read {}: {e}", actions.display()))?;
+            juju_hookcmds::charm::parse_actions(&text)
+                .map_err(|e| format!("{}: {e}", actions.display()))?
+                .into_keys()
+                .collect()
+        }
+        None if manifest.actions.0.is_empty() => return Ok(()),
+        None => {
+            return Err(format!(
+                "{}: actions are granted but the charm has no actions.yaml (pack --actions)",
+                manifest_path.display()
+            ));
+        }
+    };
+    manifest
+        .actions
+        .declared_in(&declared)
+        .map_err(|e| format!("{}: {e}", manifest_path.display()))
+}
+
 /// Checks everything and writes the charm directory `<out>/<name>`, replacing one `pack`
 /// made before; returns its path. The component is compiled (not shipped compiled) to check
 /// it loads under this manifest.
@@ -236,9 +276,8 @@ pub fn pack_dir(spec: &PackSpec, out: &Path) -> anyhow::Result<PathBuf> {
     }
     let metadata_text = std::fs::read_to_string(spec.metadata)
         .with_context(|| format!("cannot read metadata {}", spec.metadata.display()))?;
-    let name = juju_hookcmds::yaml::from_str::<MetadataName>(&metadata_text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", spec.metadata.display()))?
-        .name;
+    let name = juju_hookcmds::charm::check_metadata(&metadata_text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", spec.metadata.display()))?;
     if !is_valid_app_name(&name) {
         bail!("{}: charm name {name:?} not valid", spec.metadata.display());
     }
@@ -253,29 +292,19 @@ pub fn pack_dir(spec: &PackSpec, out: &Path) -> anyhow::Result<PathBuf> {
         .map_err(anyhow::Error::msg)?;
     let runtime = Runtime::new(limits)?;
     if let Some(config) = spec.config {
-        juju_hookcmds::yaml::from_str::<serde::de::IgnoredAny>(
+        juju_hookcmds::charm::check_config(
             &std::fs::read_to_string(config)
                 .with_context(|| format!("cannot read config {}", config.display()))?,
         )
         .map_err(|e| anyhow::anyhow!("{}: {e}", config.display()))?;
     }
 
-    if let Some(actions) = spec.actions {
-        let text = std::fs::read_to_string(actions)
-            .with_context(|| format!("cannot read actions {}", actions.display()))?;
-        let declared = juju_hookcmds::charm::parse_actions(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", actions.display()))?;
-        let names = declared.keys().cloned().collect();
-        manifest
-            .actions
-            .declared_in(&names)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", spec.manifest.display()))?;
-    } else if !manifest.actions.0.is_empty() {
-        bail!(
-            "{}: actions are granted but the charm has no actions.yaml (pack --actions)",
-            spec.manifest.display()
-        );
-    }
+    check_granted_actions(
+        &manifest,
+        spec.manifest,
+        &spec.actions.map(Path::to_path_buf),
+    )
+    .map_err(anyhow::Error::msg)?;
 
     // Read (and checked) before anything is written: only a regular file of a component's
     // size is packed.

@@ -209,7 +209,12 @@ impl Harness {
         let metadata = match metadata {
             Some(m) => m.to_path_buf(),
             None => {
-                std::fs::write(&generated, format!("name: {app}\n"))?;
+                std::fs::write(
+                    &generated,
+                    format!(
+                        "name: {app}\nsummary: {app}\ndescription: {app}, packed by the harness.\n"
+                    ),
+                )?;
                 generated
             }
         };

@@ -1,7 +1,9 @@
-//! A charm's `actions.yaml` as Juju reads it: each action's name, parameters (a JSON schema's
-//! `properties`, with defaults) and required parameters, checked with Juju's rules and texts
-//! (`docs/juju-reference.md`, "actions.yaml"); and an action's parameters as the controller
-//! prepares them when the operator runs it (checked against the schema, defaults filled in).
+//! A charm's files as Juju reads them, checked with Juju's rules and texts
+//! (`docs/juju-reference.md`, "The charm's files"): `metadata.yaml` ([`check_metadata`]),
+//! `config.yaml` ([`check_config`]) and `actions.yaml` (each action's name, parameters — a JSON
+//! schema's `properties`, with defaults — and required parameters); and an action's parameters
+//! as the controller prepares them when the operator runs it (checked against the schema,
+//! defaults filled in).
 
 use std::collections::BTreeMap;
 
@@ -116,6 +118,158 @@ fn forbidden_key(value: &Value) -> Option<String> {
     }
 }
 
+/// A YAML value's kind as juju/schema names it in its errors (`got int(1)`, `got nothing`).
+fn got(value: &Value) -> String {
+    match value {
+        Value::Null => "nothing".into(),
+        Value::Bool(b) => format!("bool({b})"),
+        Value::Number(n) if n.is_f64() => format!("float64({n})"),
+        Value::Number(n) => format!("int({n})"),
+        Value::String(s) => format!("string({s:?})"),
+        Value::Array(_) => "list".into(),
+        Value::Object(_) => "map".into(),
+    }
+}
+
+/// The keys that mark a metadata format: v1's and v2's (Juju refuses a file mixing them).
+const V1_KEYS: &[&str] = &["deployment", "min-juju-version", "series"];
+const V2_KEYS: &[&str] = &["assumes", "charm-user", "containers"];
+
+/// Checks `metadata.yaml` as Juju reads a charm whose `manifest.yaml` has bases (every charm
+/// `pack` makes): `name`, `summary` and `description` are strings, the v1-only keys are
+/// refused, relation names are unique and not reserved. Returns the charm's name.
+pub fn check_metadata(text: &str) -> Result<String, String> {
+    let root: Value = if text.trim().is_empty() {
+        Value::Null
+    } else {
+        crate::yaml::from_str(text)?
+    };
+    let Value::Object(meta) = root else {
+        return Err(format!("metadata: expected map, got {}", got(&root)));
+    };
+    let v1: Vec<&str> = V1_KEYS
+        .iter()
+        .copied()
+        .filter(|k| meta.contains_key(*k))
+        .collect();
+    let v2: Vec<&str> = V2_KEYS
+        .iter()
+        .copied()
+        .filter(|k| meta.contains_key(*k))
+        .collect();
+    if let (Some(one), Some(two)) = (v1.first(), v2.first()) {
+        return Err(format!(
+            "ambiguous metadata: keys {one:?} cannot be used with {two:?}"
+        ));
+    }
+    for field in ["name", "summary", "description"] {
+        match meta.get(field) {
+            Some(Value::String(_)) => {}
+            other => {
+                return Err(format!(
+                    "metadata: {field}: expected string, got {}",
+                    got(other.unwrap_or(&Value::Null))
+                ));
+            }
+        }
+    }
+    let name = meta["name"].as_str().unwrap_or_default().to_string();
+    if meta.contains_key("series") {
+        return Err("series slice in metadata v2 not valid".into());
+    }
+    for key in ["min-juju-version", "deployment"] {
+        if meta.contains_key(key) {
+            return Err(format!("{key} in metadata v2 not valid"));
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for role in ["provides", "requires", "peers"] {
+        let relations = match meta.get(role) {
+            None | Some(Value::Null) => continue,
+            Some(Value::Object(map)) => map,
+            Some(other) => {
+                return Err(format!(
+                    "metadata: {role}: expected map, got {}",
+                    got(other)
+                ));
+            }
+        };
+        for (relation, spec) in relations {
+            if relation == "juju" || relation.starts_with("juju-") {
+                return Err(format!(
+                    "charm {name:?} using a reserved relation name: {relation:?}"
+                ));
+            }
+            if !seen.insert(relation.clone()) {
+                return Err(format!(
+                    "charm {name:?} using a duplicated relation name: {relation:?}"
+                ));
+            }
+            let interface = match spec {
+                Value::String(s) => Some(s.as_str()),
+                Value::Object(map) => map.get("interface").and_then(Value::as_str),
+                _ => None,
+            };
+            if interface.is_none() {
+                return Err(format!(
+                    "metadata: {role}.{relation}.interface: expected string, got nothing"
+                ));
+            }
+        }
+    }
+    Ok(name)
+}
+
+/// Checks `config.yaml` as Juju reads it: an `options` map, each option of a known type with a
+/// default of that type.
+pub fn check_config(text: &str) -> Result<(), String> {
+    let root: Value = if text.trim().is_empty() {
+        Value::Null
+    } else {
+        crate::yaml::from_str(text)?
+    };
+    let options = match root.get("options") {
+        None => return Err("invalid config: empty configuration".into()),
+        Some(Value::Null) => return Ok(()),
+        Some(Value::Object(options)) => options,
+        Some(other) => {
+            return Err(format!(
+                "invalid config: options: expected map, got {}",
+                got(other)
+            ));
+        }
+    };
+    for (name, option) in options {
+        let ty = option
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("string");
+        if !matches!(ty, "string" | "int" | "float" | "boolean" | "secret") {
+            return Err(format!(
+                "invalid config: option {name:?} has unknown type {ty:?}"
+            ));
+        }
+        let default = option.get("default").unwrap_or(&Value::Null);
+        let fits = match (ty, default) {
+            (_, Value::Null) => true,
+            ("string", Value::String(_)) => true,
+            ("secret", Value::String(s)) => s.is_empty() || s.starts_with("secret:"),
+            ("int", Value::Number(n)) => n.is_i64() || n.is_u64(),
+            ("int", Value::String(s)) => s.parse::<i64>().is_ok(),
+            ("float", Value::Number(_)) => true,
+            ("boolean", Value::Bool(_)) => true,
+            ("boolean", Value::String(s)) => crate::cli::go_bool(s).is_ok(),
+            _ => false,
+        };
+        if !fits {
+            return Err(format!(
+                "invalid config default: option {name:?} expected {ty}, got {default}"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The endpoints a charm's `metadata.yaml` declares under `peers:`.
 pub fn peer_endpoints(metadata: &str) -> Result<Vec<String>, String> {
     let root: Value = if metadata.trim().is_empty() {
@@ -184,6 +338,92 @@ impl ActionSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const META: &str = "name: db\nsummary: s\ndescription: d\n";
+
+    #[test]
+    fn metadata_needs_name_summary_and_description() {
+        assert_eq!(check_metadata(META).unwrap(), "db");
+        assert_eq!(
+            check_metadata("name: db\ndescription: d\n").unwrap_err(),
+            "metadata: summary: expected string, got nothing"
+        );
+        assert_eq!(
+            check_metadata("name: db\nsummary: 1\ndescription: d\n").unwrap_err(),
+            "metadata: summary: expected string, got int(1)"
+        );
+    }
+
+    #[test]
+    fn metadata_of_a_charm_with_bases_refuses_the_v1_keys() {
+        for (key, error) in [
+            ("series: [jammy]", "series slice in metadata v2 not valid"),
+            (
+                "min-juju-version: 3.1.0",
+                "min-juju-version in metadata v2 not valid",
+            ),
+            (
+                "deployment: {type: stateful}",
+                "deployment in metadata v2 not valid",
+            ),
+        ] {
+            assert_eq!(
+                check_metadata(&format!("{META}{key}\n")).unwrap_err(),
+                error
+            );
+        }
+        assert_eq!(
+            check_metadata(&format!("{META}series: [jammy]\nassumes: [juju]\n")).unwrap_err(),
+            "ambiguous metadata: keys \"series\" cannot be used with \"assumes\""
+        );
+    }
+
+    #[test]
+    fn relation_names_are_unique_and_not_reserved() {
+        assert_eq!(
+            check_metadata(&format!("{META}provides:\n  juju-info: {{interface: x}}\n"))
+                .unwrap_err(),
+            "charm \"db\" using a reserved relation name: \"juju-info\""
+        );
+        assert_eq!(
+            check_metadata(&format!(
+                "{META}provides:\n  db: {{interface: x}}\npeers:\n  db: {{interface: y}}\n"
+            ))
+            .unwrap_err(),
+            "charm \"db\" using a duplicated relation name: \"db\""
+        );
+        assert_eq!(
+            check_metadata(&format!("{META}peers:\n  p: {{}}\n")).unwrap_err(),
+            "metadata: peers.p.interface: expected string, got nothing"
+        );
+    }
+
+    #[test]
+    fn config_options_have_known_types_and_defaults_of_that_type() {
+        assert!(check_config("options:\n  port: {type: int, default: 8080}\n").is_ok());
+        assert!(check_config("options:\n").is_ok());
+        assert_eq!(
+            check_config("port: {type: int}\n").unwrap_err(),
+            "invalid config: empty configuration"
+        );
+        assert_eq!(
+            check_config("options:\n  port: {type: integer}\n").unwrap_err(),
+            "invalid config: option \"port\" has unknown type \"integer\""
+        );
+        assert_eq!(
+            check_config("options:\n  port: {type: int, default: abc}\n").unwrap_err(),
+            "invalid config default: option \"port\" expected int, got \"abc\""
+        );
+        assert_eq!(
+            check_config("options:\n  ratio: {type: float, default: \"0.5\"}\n").unwrap_err(),
+            "invalid config default: option \"ratio\" expected float, got \"0.5\""
+        );
+        assert!(check_config("options:\n  on: {type: boolean, default: \"true\"}\n").is_ok());
+        assert_eq!(
+            check_config("options:\n  token: {type: secret, default: x}\n").unwrap_err(),
+            "invalid config default: option \"token\" expected secret, got \"x\""
+        );
+    }
 
     const ACTIONS: &str = "rotate-password:\n  description: Rotate now.\n  params:\n    length:\n      type: integer\n      default: 24\n    reason:\n      type: string\n  required: [reason]\n";
 
