@@ -412,8 +412,10 @@ in_every_deployment!(
             r#"{"action":1,"daily":0}"#
         );
         assert!(
-            !h.model.unit_state.contains_key("database/1")
-                || h.model.unit_state["database/1"].get("rotations").is_none(),
+            h.model
+                .unit_state
+                .get("database/1")
+                .is_none_or(|state| !state.contains_key("rotations")),
             "the refusing unit performed no rotation"
         );
     }
