@@ -288,7 +288,7 @@ fn a_manifest_asking_for_more_than_the_ceilings_is_refused_by_run_check_and_pack
     assert!(stdout.ends_with("result: it would not run\n"), "{stdout}");
 
     let metadata = dir.path().join("metadata.yaml");
-    std::fs::write(&metadata, "name: greedy\n").unwrap();
+    std::fs::write(&metadata, "name: greedy\nsummary: s\ndescription: d\n").unwrap();
     let out = charm_host(&[
         "pack",
         "--component",
