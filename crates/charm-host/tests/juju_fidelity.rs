@@ -98,16 +98,21 @@ fn run(h: &mut Harness, unit: &str, steps: Value) -> Ran {
 
 fn dispatch(h: &mut Harness, unit: &str, kind: HookKind) -> Ran {
     let logged = h.model.logs.len();
-    let record = h.dispatch(unit, kind).unwrap().clone();
-    let steps = h.model.logs[logged..]
-        .iter()
-        .filter(|l| l.unit == unit && l.message.starts_with("step "))
-        .map(|l| l.message.clone())
-        .collect();
+    h.dispatch(unit, kind).unwrap();
+    ran_since(h, unit, logged)
+}
+
+/// What the last hook on `unit` did, its steps logged after the first `logged` lines.
+fn ran_since(h: &Harness, unit: &str, logged: usize) -> Ran {
+    let record = h.hooks().last().unwrap();
     Ran {
-        steps,
-        outcome: record.outcome,
-        warnings: record.warnings,
+        steps: h.model.logs[logged..]
+            .iter()
+            .filter(|l| l.unit == unit && l.message.starts_with("step "))
+            .map(|l| l.message.clone())
+            .collect(),
+        outcome: record.outcome.clone(),
+        warnings: record.warnings.clone(),
     }
 }
 
@@ -1169,18 +1174,7 @@ fn run_action(h: &mut Harness, unit: &str, params: Value, steps: Value) -> (Ran,
         panic!("params are a map")
     };
     let task = h.run_action(unit, "scripted-action", params).unwrap();
-    let steps = h.model.logs[logged..]
-        .iter()
-        .filter(|l| l.unit == unit && l.message.starts_with("step "))
-        .map(|l| l.message.clone())
-        .collect();
-    let record = h.hooks().last().unwrap();
-    let ran = Ran {
-        steps,
-        outcome: record.outcome.clone(),
-        warnings: record.warnings.clone(),
-    };
-    (ran, task)
+    (ran_since(h, unit, logged), task)
 }
 
 juju_rule!(

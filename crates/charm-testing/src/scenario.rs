@@ -600,17 +600,16 @@ fn check(
                 (Some(_), false) => Err(format!("{unit} can read {label}, expected it not to")),
                 (None, true) => Err(format!("{unit} cannot read the secret it knows as {label}")),
                 (Some(content), true) => {
-                    for (key, want) in has {
-                        match content.get(key) {
-                            None => return Err(format!("{unit} sees no key {key} in {label}")),
-                            Some(got) if got != want => {
-                                return Err(format!(
-                                    "{unit} sees a different value for {key} in {label} than expected"
-                                ));
-                            }
-                            Some(_) => {}
-                        }
-                    }
+                    holds(
+                        &content,
+                        has,
+                        |key| format!("{unit} sees no key {key} in {label}"),
+                        |key| {
+                            format!(
+                                "{unit} sees a different value for {key} in {label} than expected"
+                            )
+                        },
+                    )?;
                     let keys: Vec<&String> = has.keys().collect();
                     Ok(format!("{unit} reads {label} with the expected {keys:?}"))
                 }
@@ -729,21 +728,34 @@ fn check(
         } => check_action(h, unit, action, status, results, message, logs),
         Expectation::State { unit, has } => {
             let state = h.model.unit_state.get(unit).cloned().unwrap_or_default();
-            for (key, want) in has {
-                match state.get(key) {
-                    None => return Err(format!("{unit}'s state has no key {key}")),
-                    Some(got) if got != want => {
-                        return Err(format!(
-                            "{unit}'s state holds a different value for {key} than expected"
-                        ));
-                    }
-                    Some(_) => {}
-                }
-            }
+            holds(
+                &state,
+                has,
+                |key| format!("{unit}'s state has no key {key}"),
+                |key| format!("{unit}'s state holds a different value for {key} than expected"),
+            )?;
             let keys: Vec<&String> = has.keys().collect();
             Ok(format!("{unit}'s state holds the expected {keys:?}"))
         }
     }
+}
+
+/// Whether `map` holds every key of `has` with its value; a failure names the key, never a
+/// value (`missing` and `different` word it).
+fn holds(
+    map: &BTreeMap<String, String>,
+    has: &BTreeMap<String, String>,
+    missing: impl Fn(&str) -> String,
+    different: impl Fn(&str) -> String,
+) -> Result<(), String> {
+    for (key, want) in has {
+        match map.get(key) {
+            None => return Err(missing(key)),
+            Some(got) if got != want => return Err(different(key)),
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// A JSON value as text: strings as they are, anything else as JSON.

@@ -49,17 +49,8 @@ pub const INTERFACES: &[&str] = &[
     "events",
 ];
 
-/// The interfaces 0.1.0 has (0.2.0 added `actions` and `state`).
-const INTERFACES_0_1: &[&str] = &[
-    "secrets",
-    "relations",
-    "leadership",
-    "config",
-    "logging",
-    "status",
-    "types",
-    "events",
-];
+/// The interfaces 0.2.0 added: 0.1.0 has the others.
+const ADDED_IN_0_2: &[&str] = &["actions", "state"];
 
 /// The contract interface `import` names (`secrets` for `juju:charm/secrets@0.2.0`), if it
 /// is one of a contract version this host runs.
@@ -67,11 +58,11 @@ pub fn interface(import: &str) -> Option<&str> {
     let (name, version) = import.split_once('@')?;
     let name = name.strip_prefix("juju:charm/")?;
     let known = match version {
-        CONTRACT_VERSION => INTERFACES,
-        "0.1.0" => INTERFACES_0_1,
-        _ => return None,
+        CONTRACT_VERSION => true,
+        "0.1.0" => !ADDED_IN_0_2.contains(&name),
+        _ => false,
     };
-    known.contains(&name).then_some(name)
+    (known && INTERFACES.contains(&name)).then_some(name)
 }
 
 /// The contract version a component's `imports` target: `None` if it imports none of the

@@ -345,17 +345,7 @@ impl Model {
         {
             return refuse(format!("endpoint {app}:{endpoint} is already related"));
         }
-        self.next_relation += 1;
-        let id = self.next_relation;
-        self.relations.insert(
-            id,
-            Relation {
-                id,
-                ends: [end.clone(), end],
-                databags: BTreeMap::new(),
-                dying: false,
-            },
-        );
+        let id = self.add_relation([end.clone(), end]);
         let units = self.apps[app].units.clone();
         for unit in &units {
             self.queue_hook(unit, HookKind::RelationCreated { relation_id: id });
@@ -456,6 +446,22 @@ impl Model {
             }
         }
         Ok(unit)
+    }
+
+    /// A new relation between `ends`, with empty databags; returns its id.
+    fn add_relation(&mut self, ends: [Endpoint; 2]) -> u32 {
+        self.next_relation += 1;
+        let id = self.next_relation;
+        self.relations.insert(
+            id,
+            Relation {
+                id,
+                ends,
+                databags: BTreeMap::new(),
+                dying: false,
+            },
+        );
+        id
     }
 
     fn queue_join(&mut self, relation_id: u32, unit: &str, remote: &str) {
@@ -581,17 +587,7 @@ impl Model {
                 "an application's peer relations come with it (peers: in its metadata): relate two applications",
             );
         }
-        self.next_relation += 1;
-        let id = self.next_relation;
-        self.relations.insert(
-            id,
-            Relation {
-                id,
-                ends: ends.clone(),
-                databags: BTreeMap::new(),
-                dying: false,
-            },
-        );
+        let id = self.add_relation(ends.clone());
         for end in &ends {
             for unit in self.apps[&end.app].units.clone() {
                 self.queue_hook(&unit, HookKind::RelationCreated { relation_id: id });
