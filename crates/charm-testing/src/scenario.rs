@@ -12,6 +12,9 @@
 //!   - advance: 1d                             # the clock; due rotations and expiries queue
 //!   - settle
 //!   - expect: {tracked: {unit: webserver/1, label: database-secret, revision: 2}}
+//!   - run-action: {unit: database/0, action: rotate-password, params: {}}
+//!   - expect: {action: {unit: database/0, action: rotate-password, status: completed, results: {revision: 3}}}
+//!   - expect: {state: {unit: database/0, has: {rotations: '{"action":1,"daily":1}'}}}
 //! ```
 //!
 //! Charm paths are relative to the scenario file. An application is a wasm component

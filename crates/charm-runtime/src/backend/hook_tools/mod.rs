@@ -271,6 +271,12 @@ impl<R: Runner> Backend for HookToolBackend<R> {
 
     fn state_get(&mut self, key: Option<&str>) -> Result<Vec<(String, String)>, HostError> {
         match key {
+            // `state-get -` prints every key: the key `-` is found among them.
+            Some("-") => Ok(self
+                .state_get(None)?
+                .into_iter()
+                .filter(|(k, _)| k == "-")
+                .collect()),
             None => {
                 let all: Option<std::collections::BTreeMap<String, String>> =
                     self.call_json("state-get", args::state_get(None))?;

@@ -804,6 +804,16 @@ fn state_get_of_a_missing_key_is_none_and_every_key_is_a_map_or_null() {
 }
 
 #[test]
+fn the_state_key_dash_is_read_among_every_key_since_state_get_dash_prints_them_all() {
+    let mut b = backend(vec![ok("{\"-\":\"x\",\"a\":\"1\"}\n")]);
+    assert_eq!(
+        b.state_get(Some("-")).unwrap(),
+        vec![("-".to_string(), "x".to_string())]
+    );
+    assert_eq!(argv(&b), ["state-get", "--format=json"].map(String::from));
+}
+
+#[test]
 fn action_commands_put_free_text_after_double_dash() {
     let mut b = backend(vec![ok("{\"x\":1}\n")]);
     assert_eq!(b.action_params().unwrap(), serde_json::json!({"x": 1}));
