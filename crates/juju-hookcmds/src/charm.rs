@@ -304,6 +304,13 @@ impl ActionSpec {
     /// are kept, as Juju 3.6 keeps them.
     pub fn prepare(&self, mut params: Map<String, Value>) -> Result<Map<String, Value>, String> {
         let mut problems = Vec::new();
+        // Juju validates what the operator gave before it fills in the defaults: a required
+        // parameter left out is refused even when it has a default.
+        for name in &self.required {
+            if !params.contains_key(name) {
+                problems.push(format!("(root) : {name} is required"));
+            }
+        }
         for (name, schema) in &self.params {
             match params.get(name) {
                 Some(value) => {
@@ -320,11 +327,6 @@ impl ActionSpec {
                         params.insert(name.clone(), default.clone());
                     }
                 }
-            }
-        }
-        for name in &self.required {
-            if !params.contains_key(name) {
-                problems.push(format!("(root) : {name} is required"));
             }
         }
         if problems.is_empty() {
@@ -445,6 +447,14 @@ mod tests {
         );
         let missing = spec.prepare(Map::new()).unwrap_err();
         assert!(missing.contains("reason is required"), "{missing}");
+        let with_default = &parse_actions(
+            "a:\n  params:\n    count: {type: integer, default: 1}\n  required: [count]\n",
+        )
+        .unwrap()["a"];
+        assert!(
+            with_default.prepare(Map::new()).is_err(),
+            "a required parameter left out is refused even with a default"
+        );
     }
 
     #[test]

@@ -279,6 +279,16 @@ impl HookContext {
                     .map(|_| ())
             }),
         )?;
+        // The databags and the unit's state are written in one transaction: a state over the
+        // limit writes neither.
+        if let Some(state) = &self.state {
+            let size: usize = state.iter().map(|(k, v)| k.len() + v.len()).sum();
+            if size > MAX_CHARM_STATE {
+                return Err(format!(
+                    "persisting charm state: max allowed size ({MAX_CHARM_STATE}) exceeded"
+                ));
+            }
+        }
         for (relation_id, bags) in std::mem::take(&mut self.bags) {
             for (owner, bag) in bags {
                 let Some(relation) = self.controller.relations.get_mut(&relation_id) else {
@@ -293,12 +303,6 @@ impl HookContext {
             }
         }
         if let Some(state) = self.state.take() {
-            let size: usize = state.iter().map(|(k, v)| k.len() + v.len()).sum();
-            if size > MAX_CHARM_STATE {
-                return Err(format!(
-                    "persisting charm state: max allowed size ({MAX_CHARM_STATE}) exceeded"
-                ));
-            }
             self.controller.unit_state.insert(self.unit.clone(), state);
         }
         Ok(())

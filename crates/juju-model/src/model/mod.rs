@@ -348,7 +348,19 @@ impl Model {
         let id = self.add_relation([end.clone(), end]);
         let units = self.apps[app].units.clone();
         for unit in &units {
-            self.queue_hook(unit, HookKind::RelationCreated { relation_id: id });
+            // Right after the unit's install if that is still queued, as Juju runs it.
+            let created = QueuedHook {
+                unit: unit.clone(),
+                kind: HookKind::RelationCreated { relation_id: id },
+            };
+            match self
+                .queue
+                .iter()
+                .position(|h| h.unit == *unit && h.kind == HookKind::Install)
+            {
+                Some(at) => self.queue.insert(at + 1, created),
+                None => self.queue.push_back(created),
+            }
         }
         for unit in &units {
             for other in units.iter().filter(|u| *u != unit) {
@@ -427,6 +439,15 @@ impl Model {
             a.leader = Some(unit.clone());
         }
         self.queue_hook(&unit, HookKind::Install);
+        // A peer relation is created right after install, before leader-elected and start.
+        let peers: Vec<u32> = self
+            .live_relations(app)
+            .filter(|(r, _)| r.is_peer())
+            .map(|(r, _)| r.id)
+            .collect();
+        for id in peers {
+            self.queue_hook(&unit, HookKind::RelationCreated { relation_id: id });
+        }
         if leader {
             self.queue_hook(&unit, HookKind::LeaderElected);
         }

@@ -1020,9 +1020,10 @@ fn state_delete_of_a_missing_key_or_no_key_is_no_error() {
 }
 
 #[test]
-fn the_whole_unit_state_is_limited_when_the_hook_commits() {
+fn the_whole_unit_state_is_limited_when_the_hook_commits_and_an_excess_writes_no_databag() {
     let m = model();
     let mut ctx = install(&m, "database/0");
+    sh(&mut ctx, "relation-set", &["-r=1", "k=v"]).unwrap();
     for n in 0..33 {
         let value = "v".repeat(65_000);
         sh(&mut ctx, "state-set", &[&format!("k{n}={value}")]).unwrap();
@@ -1172,5 +1173,30 @@ fn an_action_runs_with_its_own_environment_and_juju_hook_name_empty() {
             .unwrap_err()
             .0,
         "validation failed: (root).target : must be of type string, given 5"
+    );
+}
+
+#[test]
+fn a_peer_relation_is_created_right_after_install_before_leader_elected_and_start() {
+    let mut m = Model::new("test", UUID, "2026-01-01T00:00:00Z".parse().unwrap());
+    m.deploy("database", 1).unwrap();
+    let peers = m.add_peer_relation("database", "database-peers").unwrap();
+    m.add_unit("database").unwrap();
+    let order = |unit: &str| -> Vec<HookKind> {
+        m.queue
+            .iter()
+            .filter(|h| h.unit == unit)
+            .map(|h| h.kind.clone())
+            .take(3)
+            .collect()
+    };
+    let created = HookKind::RelationCreated { relation_id: peers };
+    assert_eq!(
+        order("database/0"),
+        [HookKind::Install, created.clone(), HookKind::LeaderElected]
+    );
+    assert_eq!(
+        order("database/1"),
+        [HookKind::Install, created, HookKind::ConfigChanged]
     );
 }
