@@ -1037,6 +1037,10 @@ fn the_whole_unit_state_is_limited_when_the_hook_commits_and_an_excess_writes_no
         )
     );
     assert!(!m.unit_state.contains_key("database/0"));
+    assert!(
+        !m.relations[&1].databags.contains_key("database/0"),
+        "the databag is written with the state or not at all"
+    );
 }
 
 // ---- peer relations ---------------------------------------------------------------------------
