@@ -214,7 +214,8 @@ fn hook_env(
 /// returns the charm directory.
 fn pack(p: &Paths, label: &str, component: &Path, sample: &Path, cache: &Path) -> PathBuf {
     let out = p.tmp(&format!("charms/{label}"));
-    let status = Command::new(p.target.join("bench-host/charm-host"))
+    let mut command = Command::new(p.target.join("bench-host/charm-host"));
+    command
         .arg("pack")
         .arg("--component")
         .arg(component)
@@ -224,7 +225,11 @@ fn pack(p: &Paths, label: &str, component: &Path, sample: &Path, cache: &Path) -
         .arg(sample.join("metadata.yaml"))
         .arg("--out")
         .arg(&out)
-        .arg("--no-archive")
+        .arg("--no-archive");
+    if sample.join("actions.yaml").is_file() {
+        command.arg("--actions").arg(sample.join("actions.yaml"));
+    }
+    let status = command
         .env("CHARM_HOST_CACHE_DIR", cache)
         .stdout(Stdio::null())
         .status()
