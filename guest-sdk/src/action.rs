@@ -33,8 +33,13 @@ use crate::error::{Error, Result};
 /// already filled in by Juju).
 pub fn params<T: DeserializeOwned>() -> Result<T> {
     let json = actions::params()?;
-    serde_json::from_str(&json)
-        .map_err(|e| Error::InvalidArgument(format!("action parameters: {e}")))
+    // A parameter may be a password: the error names keys, never a value.
+    serde_json::from_str(&json).map_err(|e| {
+        Error::InvalidArgument(match juju_rules::naming_keys_only(&e) {
+            Some(why) => format!("action parameters do not decode: {why}"),
+            None => "action parameters do not decode into the charm's type".into(),
+        })
+    })
 }
 
 /// Adds results: keys are lowercase letters, digits and `-` (dots nest); never a secret.

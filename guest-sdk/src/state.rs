@@ -49,8 +49,19 @@ pub fn delete(key: &str) -> Result<()> {
     Ok(state::delete(key)?)
 }
 
-/// A typed value kept under one key of the unit's state (as JSON).
-#[derive(Debug)]
+/// The value stored under `key`, as `T`. State may hold secrets: the error names keys, never
+/// a value.
+fn decode<T: DeserializeOwned>(key: &str, json: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| {
+        Error::InvalidArgument(match juju_rules::naming_keys_only(&e) {
+            Some(why) => format!("unit state {key:?} does not decode: {why}"),
+            None => format!("unit state {key:?} does not decode into the charm's type"),
+        })
+    })
+}
+
+/// A typed value kept under one key of the unit's state (as JSON). Its `Debug` shows the key
+/// only: the value may be a secret.
 pub struct Stored<T> {
     key: String,
     value: T,
@@ -62,9 +73,7 @@ impl<T: Serialize + DeserializeOwned + Default> Stored<T> {
     pub fn load(key: &str) -> Result<Self> {
         let saved = get(key)?;
         let value = match &saved {
-            Some(json) => serde_json::from_str(json).map_err(|e| {
-                Error::InvalidArgument(format!("unit state {key:?} does not decode: {e}"))
-            })?,
+            Some(json) => decode(key, json)?,
             None => T::default(),
         };
         Ok(Stored {
@@ -76,13 +85,22 @@ impl<T: Serialize + DeserializeOwned + Default> Stored<T> {
 
     /// Writes the value back if it changed since it was read or last saved.
     pub fn save(&mut self) -> Result<()> {
-        let json = serde_json::to_string(&self.value)
-            .map_err(|e| Error::InvalidArgument(format!("unit state {:?}: {e}", self.key)))?;
+        let json = serde_json::to_string(&self.value).map_err(|_| {
+            Error::InvalidArgument(format!("unit state {:?} does not encode as JSON", self.key))
+        })?;
         if self.saved.as_deref() != Some(json.as_str()) {
             set(&self.key, &json)?;
             self.saved = Some(json);
         }
         Ok(())
+    }
+}
+
+impl<T> std::fmt::Debug for Stored<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stored")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
     }
 }
 
@@ -97,5 +115,49 @@ impl<T> Deref for Stored<T> {
 impl<T> DerefMut for Stored<T> {
     fn deref_mut(&mut self) -> &mut T {
         &mut self.value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+    struct Login {
+        user: String,
+        pin: u32,
+    }
+
+    #[test]
+    fn a_stored_value_that_does_not_decode_is_named_by_key_never_shown() {
+        let err = decode::<Login>("login", r#"{"user": "admin", "pin": "hunter2"}"#).unwrap_err();
+        assert_eq!(
+            err,
+            Error::InvalidArgument(
+                "unit state \"login\" does not decode into the charm's type".into()
+            )
+        );
+        let missing = decode::<Login>("login", r#"{"user": "admin"}"#).unwrap_err();
+        assert!(
+            missing.to_string().contains("missing field `pin`"),
+            "{missing}"
+        );
+    }
+
+    #[test]
+    fn stored_debug_shows_the_key_not_the_value() {
+        let stored = Stored {
+            key: "login".to_string(),
+            value: Login {
+                user: "admin".into(),
+                pin: 4242,
+            },
+            saved: Some(r#"{"user":"admin","pin":4242}"#.into()),
+        };
+        let shown = format!("{stored:?}");
+        assert!(
+            shown.contains("login") && !shown.contains("4242"),
+            "{shown}"
+        );
     }
 }

@@ -128,15 +128,18 @@ export const setStatus = (state, message) => call(witStatus, state, message, fal
 // ---- actions ---------------------------------------------------------------------------------
 //
 // Each takes the charm's `juju:charm/actions@0.2.0` module. Only while handling an `action`
-// event; elsewhere every call throws a `JujuError` `invalid-argument`.
+// event the manifest grants: otherwise a call throws a `JujuError` `denied-by-policy` (the
+// action, or any action, is not granted) or, outside an action, `invalid-argument` (Juju's
+// `not running an action`).
 
 /** The action's parameters, JSON-decoded (the defaults `actions.yaml` declares filled in). */
 export function actionParams(actions) {
   const raw = call(actions.params);
   try {
     return JSON.parse(raw);
-  } catch (e) {
-    throw new JujuError('invalid-argument', `action parameters: ${e.message}`);
+  } catch {
+    // A parameter may be a password, and the parser's message may quote it.
+    throw new JujuError('invalid-argument', 'action parameters are not a JSON object');
   }
 }
 
@@ -144,7 +147,8 @@ function flatten(results, prefix = '') {
   return Object.entries(results).flatMap(([key, value]) =>
     value !== null && typeof value === 'object' && !Array.isArray(value)
       ? flatten(value, `${prefix}${key}.`)
-      : [[`${prefix}${key}`, String(value)]]);
+      // Text as it is, anything else as JSON: the same text in every language.
+      : [[`${prefix}${key}`, typeof value === 'string' ? value : JSON.stringify(value)]]);
 }
 
 /**
@@ -221,8 +225,9 @@ export class Stored {
     } else {
       try {
         value = JSON.parse(saved);
-      } catch (e) {
-        throw new JujuError('invalid-argument', `unit state "${key}" does not decode: ${e.message}`);
+      } catch {
+        // State may hold secrets, and the parser's message may quote them.
+        throw new JujuError('invalid-argument', `unit state "${key}" does not decode as JSON`);
       }
       if (isObject(defaults) && isObject(value)) value = { ...copy(defaults), ...value };
     }

@@ -299,7 +299,9 @@ def set_status(state: str, message: str) -> None:
 
 # ---- actions -------------------------------------------------------------------------------
 #
-# Only while handling an ``action`` event; elsewhere every call raises ``InvalidArgument``.
+# Only while handling an ``action`` event the manifest grants: otherwise a call raises
+# ``DeniedByPolicy`` (the action, or any action, is not granted) or, outside an action,
+# ``InvalidArgument`` (Juju's ``not running an action``).
 
 
 def action_params() -> dict:
@@ -308,8 +310,9 @@ def action_params() -> dict:
     raw = _call(actions.params)
     try:
         return json.loads(raw)
-    except ValueError as e:
-        raise InvalidArgument(f"action parameters: {e}") from None
+    except ValueError:
+        # A parameter may be a password: the error never quotes the text.
+        raise InvalidArgument("action parameters are not a JSON object") from None
 
 
 def _flatten(results: dict, prefix: str = "") -> list:
@@ -318,7 +321,8 @@ def _flatten(results: dict, prefix: str = "") -> list:
         if isinstance(value, dict):
             pairs.extend(_flatten(value, f"{prefix}{key}."))
         else:
-            pairs.append((f"{prefix}{key}", str(value)))
+            # Text as it is, anything else as JSON: the same text in every language.
+            pairs.append((f"{prefix}{key}", value if isinstance(value, str) else _json(value)))
     return pairs
 
 
@@ -431,8 +435,9 @@ class Stored:
                 value = json.loads(saved)
                 if isinstance(default, dict) and isinstance(value, dict):
                     value = {**json.loads(_json(default)), **value}
-        except (ValueError, TypeError, AttributeError) as e:
-            raise InvalidArgument(f"unit state {key!r} does not decode: {e}") from None
+        except (ValueError, TypeError, AttributeError):
+            # State may hold secrets: the error never quotes the stored text.
+            raise InvalidArgument(f"unit state {key!r} does not decode into its type") from None
         return cls(key, value, saved, kind)
 
     def save(self) -> None:

@@ -1367,3 +1367,36 @@ juju_rule!(
         assert_eq!(ran.step(2), "ok");
     }
 );
+
+juju_rule!(
+    a_state_key_or_value_with_a_nul_is_refused_before_juju,
+    |mut h: Harness| {
+        let ran = run(
+            &mut h,
+            "owner/0",
+            json!([
+                {"op": "state-get", "key": "a\u{0}b"},
+                {"op": "state-delete", "key": "a\u{0}b"},
+                {"op": "state-set", "values": {"k": "v\u{0}"}},
+                {"op": "state-set", "values": {"": "v"}},
+            ]),
+        )
+        .ok();
+        assert_eq!(
+            ran.step(0),
+            "error invalid-argument: state key contains a NUL character"
+        );
+        assert_eq!(
+            ran.step(1),
+            "error invalid-argument: state key contains a NUL character"
+        );
+        assert_eq!(
+            ran.step(2),
+            "error invalid-argument: state value contains a NUL character"
+        );
+        assert_eq!(
+            ran.step(3),
+            "error invalid-argument: state key must not be empty"
+        );
+    }
+);

@@ -730,7 +730,7 @@ fn check(
             logs,
         } => check_action(h, unit, action, status, results, message, logs),
         Expectation::State { unit, has } => {
-            let state = h.model.unit_state.get(unit).cloned().unwrap_or_default();
+            let state = h.model.unit_state.get(unit).cloned().unwrap_or_default().0;
             holds(
                 &state,
                 has,
@@ -804,8 +804,9 @@ fn check_action(
         .model
         .tasks
         .values()
-        .rev()
-        .find(|t| t.unit == unit && t.action == action)
+        .filter(|t| t.unit == unit && t.action == action)
+        // Ids are numbers in text: the last run has the greatest.
+        .max_by_key(|t| t.id.parse::<u64>().unwrap_or_default())
         .ok_or_else(|| format!("{action} never ran on {unit}"))?;
     if let Some(want) = status
         && *want != task.status

@@ -15,8 +15,6 @@ use crate::cli::is_action_key;
 /// One action of `actions.yaml`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ActionSpec {
-    /// What the action does (`No description` when the file gives none, as Juju says).
-    pub description: String,
     /// Its parameters: a JSON schema's `properties`.
     pub params: Map<String, Value>,
     /// The parameters the operator must give.
@@ -58,14 +56,10 @@ pub fn parse_actions(text: &str) -> Result<BTreeMap<String, ActionSpec>, String>
             Value::Object(map) => map,
             _ => return Err(format!("action {name:?}: not a map")),
         };
-        let mut spec = ActionSpec {
-            description: "No description".into(),
-            ..ActionSpec::default()
-        };
+        let mut spec = ActionSpec::default();
         for (key, value) in body {
             match (key.as_str(), value) {
-                ("description", Value::String(s)) => spec.description = s,
-                ("title" | "execution-group", Value::String(_)) => {}
+                ("description" | "title" | "execution-group", Value::String(_)) => {}
                 ("parallel", Value::Bool(_)) => {}
                 ("params", Value::Object(map)) => spec.params = map,
                 ("params", Value::Null) => {}
@@ -433,7 +427,6 @@ mod tests {
     fn defaults_are_filled_in_and_types_checked() {
         let specs = parse_actions(ACTIONS).unwrap();
         let spec = &specs["rotate-password"];
-        assert_eq!(spec.description, "Rotate now.");
         let given: Map<String, Value> = serde_json::from_str(r#"{"reason": "audit"}"#).unwrap();
         let prepared = spec.prepare(given).unwrap();
         assert_eq!(prepared["length"], 24);

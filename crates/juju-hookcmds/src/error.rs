@@ -96,7 +96,9 @@ impl CommandError {
             || lower.contains("secret value")
         {
             CommandError::InvalidContent(msg)
-        } else if code == 2 || lower.contains("not running an action") || lower.contains("exceeded")
+        } else if code == 2
+            || lower.contains("not running an action")
+            || (lower.starts_with("max allowed") && lower.contains("exceeded"))
         {
             CommandError::InvalidArgument(msg)
         } else {

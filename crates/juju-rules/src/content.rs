@@ -89,17 +89,8 @@ impl SecretContent {
                 (k.clone(), value)
             })
             .collect();
-        serde_json::from_value(serde_json::Value::Object(fields)).map_err(|e| {
-            // serde quotes offending values, escaped or in another form (a number read from
-            // the text), so its message passes only when it names keys: a missing or unknown
-            // field.
-            let message = e.to_string();
-            if message.starts_with("missing field `") || message.starts_with("unknown field `") {
-                ContentError::Mismatch(Some(message))
-            } else {
-                ContentError::Mismatch(None)
-            }
-        })
+        serde_json::from_value(serde_json::Value::Object(fields))
+            .map_err(|e| ContentError::Mismatch(naming_keys_only(&e)))
     }
 
     /// One value.
@@ -156,6 +147,15 @@ impl fmt::Debug for SecretContent {
             .entries(self.0.keys().map(|k| (k, "<redacted>")))
             .finish()
     }
+}
+
+/// serde's message for a value that did not decode, if it names only keys (a missing or
+/// unknown field): serde quotes offending values, escaped or in another form (a number read
+/// from the text), and a value may be a secret, so any other message is withheld.
+pub fn naming_keys_only(e: &serde_json::Error) -> Option<String> {
+    let message = e.to_string();
+    (message.starts_with("missing field `") || message.starts_with("unknown field `"))
+        .then_some(message)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::fmt;
 mod content;
 pub mod names;
 
-pub use content::SecretContent;
+pub use content::{SecretContent, naming_keys_only};
 
 /// Juju's limit on one value and on the whole content, measured base64-encoded (1 MB).
 pub const MAX_ENCODED_BYTES: usize = 1_000_000;

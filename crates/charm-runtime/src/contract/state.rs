@@ -1,15 +1,17 @@
 use super::CharmCtx;
 use super::bindings::juju::charm::state;
+use super::validate::check_text;
 use crate::error::HostError;
 
-/// A key the charm names: Juju takes any text but the empty string.
+/// A key the charm names: Juju takes any text but the empty string; a NUL could not reach a
+/// command line.
 fn check_key(key: &str) -> Result<&str, HostError> {
     if key.is_empty() {
         Err(HostError::InvalidArgument(
             "state key must not be empty".into(),
         ))
     } else {
-        Ok(key)
+        check_text("state key", key)
     }
 }
 
@@ -24,8 +26,9 @@ impl state::Host for CharmCtx<'_> {
     }
 
     fn set(&mut self, values: Vec<(String, String)>) -> Result<(), HostError> {
-        for (key, _) in &values {
+        for (key, value) in &values {
             check_key(key)?;
+            check_text("state value", value)?;
         }
         self.backend()?.state_set(&values)
     }

@@ -31,7 +31,11 @@ pub(crate) use generated::{Charm, CharmPre};
 fn port<A: Serialize, B: DeserializeOwned>(value: A) -> Result<B, HostError> {
     serde_json::to_value(value)
         .and_then(serde_json::from_value)
-        .map_err(|e| HostError::Fatal(format!("contract 0.1.0 value does not fit 0.2.0: {e}")))
+        .map_err(|e| {
+            HostError::Fatal(format!(
+                "a value does not convert between contract 0.1.0 and 0.2.0: {e}"
+            ))
+        })
 }
 
 /// The event as 0.1.0 shows it: a kind 0.1.0 has no case for is `other(<hook name>)`.

@@ -303,7 +303,9 @@ impl HookContext {
             }
         }
         if let Some(state) = self.state.take() {
-            self.controller.unit_state.insert(self.unit.clone(), state);
+            self.controller
+                .unit_state
+                .insert(self.unit.clone(), super::UnitState(state));
         }
         Ok(())
     }
@@ -962,7 +964,7 @@ impl HookContext {
         let committed = &self.controller.unit_state;
         let unit = &self.unit;
         self.state
-            .get_or_insert_with(|| committed.get(unit).cloned().unwrap_or_default())
+            .get_or_insert_with(|| committed.get(unit).map(|s| s.0.clone()).unwrap_or_default())
     }
 
     /// `state-get`: every key, or one (`None` if missing).

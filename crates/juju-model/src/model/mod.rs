@@ -150,8 +150,29 @@ pub struct LogLine {
     pub message: String,
 }
 
+/// A unit's state: its keys and values. Its `Debug` shows the keys only: a value may be a
+/// secret.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UnitState(pub BTreeMap<String, String>);
+
+impl std::ops::Deref for UnitState {
+    type Target = BTreeMap<String, String>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for UnitState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
 /// An action the operator ran on a unit (a Juju task): what it was given and what it reported.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Its `Debug` shows the parameters' names only: an operator may pass a password.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Task {
     /// Juju's id for it (`JUJU_ACTION_UUID`).
     pub id: String,
@@ -169,6 +190,21 @@ pub struct Task {
     pub message: Option<String>,
     /// Its `action-log` messages, in order.
     pub logs: Vec<String>,
+}
+
+impl std::fmt::Debug for Task {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Task")
+            .field("id", &self.id)
+            .field("unit", &self.unit)
+            .field("action", &self.action)
+            .field("params", &self.params.keys().collect::<Vec<_>>())
+            .field("status", &self.status)
+            .field("results", &self.results)
+            .field("message", &self.message)
+            .field("logs", &self.logs)
+            .finish()
+    }
 }
 
 /// A hook Juju has queued for a unit.
@@ -202,7 +238,7 @@ pub struct Model {
     /// Every juju-log line, in order.
     pub logs: Vec<LogLine>,
     /// Each unit's state (`state-set`), by unit name.
-    pub unit_state: BTreeMap<String, BTreeMap<String, String>>,
+    pub unit_state: BTreeMap<String, UnitState>,
     /// Actions run, by id.
     pub tasks: BTreeMap<String, Task>,
     next_relation: u32,

@@ -859,7 +859,7 @@ fn action_set_checks_every_key_before_setting_any() {
     let mut m = model();
     let mut ctx = in_action(&mut m);
     assert_eq!(
-        refused(&mut ctx, "action-set", &["a=1", "novalue"]),
+        refused(&mut ctx, "action-set", &["x=1", "novalue"]),
         (
             2,
             "argument \"novalue\" must be of the form key...=value".into()
@@ -887,7 +887,8 @@ fn action_set_checks_every_key_before_setting_any() {
     let task = m.tasks.values().next().unwrap();
     assert_eq!(
         serde_json::Value::Object(task.results.clone()),
-        serde_json::json!({"a": {"b": "1=2"}, "c": "x", "return-code": 0})
+        serde_json::json!({"a": {"b": "1=2"}, "c": "x", "return-code": 0}),
+        "x, given with a malformed argument, was not set"
     );
 }
 
@@ -1202,5 +1203,22 @@ fn a_peer_relation_is_created_right_after_install_before_leader_elected_and_star
     assert_eq!(
         order("database/1"),
         [HookKind::Install, created, HookKind::ConfigChanged]
+    );
+}
+
+#[test]
+fn debug_output_of_the_model_shows_no_unit_state_value_or_action_parameter() {
+    let mut m = model();
+    let _ = in_action(&mut m);
+    let mut ctx = install(&m, "database/0");
+    sh(&mut ctx, "state-set", &["password=hunter2-in-state"]).unwrap();
+    let (m, outcome) = ctx.finish(true);
+    outcome.unwrap();
+    let shown = format!("{m:?}");
+    assert!(shown.contains("password"), "keys are shown");
+    assert!(!shown.contains("hunter2-in-state"), "{shown}");
+    assert!(
+        !shown.contains("s3"),
+        "the action's parameter values are not shown"
     );
 }
