@@ -37,6 +37,10 @@ pub struct HookToolBackend<R: Runner = ProcessRunner> {
 /// The longest single argument Linux passes to a command (`MAX_ARG_STRLEN`, with its NUL).
 const MAX_ARG: usize = (128 << 10) - 1;
 
+/// What the arguments of one command may take together: half of Linux's usual `ARG_MAX`
+/// (2 MiB with an 8 MiB stack), leaving the rest to the environment Juju gives the hook.
+const MAX_ARGS: usize = 1 << 20;
+
 impl HookToolBackend<ProcessRunner> {
     /// Runs the hook commands on `PATH`, killing any that takes longer than `command_timeout`.
     pub fn new(command_timeout: Duration) -> Self {
@@ -75,6 +79,14 @@ impl<R: Runner> HookToolBackend<R> {
             return Err(HostError::InvalidArgument(format!(
                 "an argument to `{tool}` of {} bytes is longer than a command line takes ({MAX_ARG} at most)",
                 long.len()
+            )));
+        }
+        // Nor one whose arguments together pass what it holds with Juju's environment (many
+        // action results, say): each costs its bytes, its NUL and a pointer.
+        let total: usize = args.iter().map(|a| a.len() + 1 + 8).sum();
+        if total > MAX_ARGS {
+            return Err(HostError::InvalidArgument(format!(
+                "the arguments to `{tool}` take {total} bytes, more than a command line takes ({MAX_ARGS} at most)"
             )));
         }
         let done = self.runner.run(&Invocation { tool, args, stdin })?;

@@ -855,3 +855,20 @@ fn juju_refusing_an_action_command_outside_an_action_is_invalid_argument() {
         HostError::InvalidArgument("max allowed value length (65536) exceeded".into())
     );
 }
+
+#[test]
+fn results_too_large_for_one_command_line_are_the_charms_mistake_and_nothing_runs() {
+    let mut b = backend(vec![]);
+    let results: Vec<(String, String)> = (0..20)
+        .map(|n| (format!("part-{n}"), "x".repeat(100_000)))
+        .collect();
+    let err = b.action_set(&results).unwrap_err();
+    let HostError::InvalidArgument(message) = err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        message.starts_with("the arguments to `action-set` take 2000"),
+        "{message}"
+    );
+    assert!(b.runner().calls.is_empty(), "nothing ran");
+}
