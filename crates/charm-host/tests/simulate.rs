@@ -199,6 +199,13 @@ fn passes_with(args: &[&str]) -> (String, Vec<serde_json::Value>) {
         stdout.ends_with("scenario passed: 71 hooks ran\n"),
         "{stdout}"
     );
+    // Each action ends with what `juju run` reports: its status, message and result keys.
+    for line in [
+        "  task 1: failed: rotate-password must run on the leader unit (results [\"return-code\"])\n",
+        "  task 2: completed (results [\"revision\", \"return-code\"])\n",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
     let invocations = std::fs::read_to_string(&record)
         .unwrap()
         .lines()

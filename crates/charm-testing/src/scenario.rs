@@ -495,6 +495,23 @@ fn run_steps(
                     .map_err(model_err)?;
                 let _ = writeln!(out, "run-action {unit} {action} (task {id})");
                 h.run_queued().map_err(|e| failed(format!("{e:#}")))?;
+                for record in &h.hooks()[traced..] {
+                    let _ = write!(out, "{}", trace(h, record));
+                }
+                traced = h.hooks().len();
+                // What `juju run` prints at the end: the task's status and message, and its
+                // results' keys (an operator may see them; a trace shows no values).
+                let task = &h.model.tasks[&id];
+                let results: Vec<&String> = task.results.keys().collect();
+                let _ = writeln!(
+                    out,
+                    "  task {id}: {}{} (results {results:?})",
+                    task.status,
+                    task.message
+                        .as_deref()
+                        .map(|m| format!(": {m}"))
+                        .unwrap_or_default()
+                );
             }
             Step::Expect(expectation) => {
                 let shown = check(h, expectation, &mut expected_failures).map_err(failed)?;
