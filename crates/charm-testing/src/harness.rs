@@ -302,13 +302,7 @@ impl Harness {
             .cloned()
             .with_context(|| format!("application {app:?} has no charm"))?;
         let env = self.model.hook_env(unit, &kind);
-        let hook = env
-            .iter()
-            // The hook's or the action's name (JUJU_HOOK_NAME is empty in an action).
-            .find(|(k, _)| k == "JUJU_DISPATCH_PATH")
-            .and_then(|(_, v)| v.rsplit('/').next())
-            .unwrap_or_default()
-            .to_string();
+        let hook = juju_model::dispatched_name(&env);
         let context = HookContext::new(&self.model, unit, kind);
         let (mut context, charm_outcome, output) = match deployed {
             Deployed::Component {

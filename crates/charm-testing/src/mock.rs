@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use charm_runtime::HostError;
 use charm_runtime::backend::Backend;
 use juju_hookcmds::args::{self, level_name, shown};
+use juju_hookcmds::cli::result_key;
 use juju_hookcmds::{
     AddOptions, ConfigValue, Databag, Grantee, JujuError, LogLevel, Lookup, ReadMode, Scope,
     SecretInfo, SetOptions, WorkloadState,
@@ -279,10 +280,9 @@ impl Backend for MockBackend {
     fn action_set(&mut self, results: &[(String, String)]) -> Result<(), HostError> {
         let shown = shown(&args::action_set(results));
         self.call("action-set", shown, nothing, |ctx| {
-            results.iter().try_for_each(|(key, value)| {
-                let path: Vec<String> = key.split('.').map(String::from).collect();
-                ctx.action_set(&path, value)
-            })
+            results
+                .iter()
+                .try_for_each(|(key, value)| ctx.action_set(&result_key(key)?, value))
         })
     }
 

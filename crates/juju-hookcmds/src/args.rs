@@ -236,7 +236,7 @@ pub fn relation_get(relation_id: u32, bag: &Databag) -> Vec<String> {
 }
 
 /// `relation-set -r <id> [--app] --file=-`: the data goes on stdin
-/// ([`relation_set_input`]), where no value can be taken for a flag.
+/// ([`settings_input`]), where no value can be taken for a flag.
 pub fn relation_set(relation_id: u32, scope: Scope) -> Vec<String> {
     let mut args = vec![relation_arg(relation_id)];
     if scope == Scope::App {
@@ -246,8 +246,9 @@ pub fn relation_set(relation_id: u32, scope: Scope) -> Vec<String> {
     args
 }
 
-/// `relation-set --file`'s input: a map (JSON is YAML); an empty value deletes the key.
-pub fn relation_set_input(data: &[(String, String)]) -> Vec<u8> {
+/// The `--file=-` input of `relation-set` and `state-set`: a map (JSON is YAML). For
+/// `relation-set` an empty value deletes the key.
+pub fn settings_input(data: &[(String, String)]) -> Vec<u8> {
     let map: std::collections::BTreeMap<&str, &str> =
         data.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     serde_json::to_vec(&map).expect("a map of strings serialises")
@@ -303,7 +304,7 @@ pub fn state_get(key: Option<&str>) -> Vec<String> {
     args
 }
 
-/// `state-set --file=-`: the values go on stdin ([`relation_set_input`]'s map), never on the
+/// `state-set --file=-`: the values go on stdin ([`settings_input`]), never on the
 /// command line, since unit state may hold secrets.
 pub fn state_set() -> Vec<String> {
     vec!["--file=-".into()]

@@ -642,6 +642,11 @@ pub fn action_result(arg: &str) -> Result<(Vec<String>, String), JujuError> {
             "argument {arg:?} must be of the form key...=value"
         )));
     };
+    Ok((result_key(key)?, value.to_string()))
+}
+
+/// An `action-set` key as its dotted path, each segment an action key and none reserved.
+pub fn result_key(key: &str) -> Result<Vec<String>, JujuError> {
     let path: Vec<String> = key.split('.').map(String::from).collect();
     for segment in &path {
         if !is_action_key(segment) {
@@ -655,7 +660,7 @@ pub fn action_result(arg: &str) -> Result<(Vec<String>, String), JujuError> {
             )));
         }
     }
-    Ok((path, value.to_string()))
+    Ok(path)
 }
 
 /// `state-set`'s `key=value` arguments as Juju's `keyvalues.Parse` reads them: empty

@@ -19,5 +19,5 @@ pub mod simulator;
 pub use model::{
     ActionSpec, App, Call, Consumer, Endpoint, Grant, HookContext, HookKind, JujuError, LogLine,
     Model, ModelError, Owner, QueuedHook, Relation, Revision, Secret, Status, Subject, Task,
-    keys_summary,
+    dispatched_name, keys_summary,
 };

@@ -1,4 +1,4 @@
-use juju_hookcmds::cli::action_result;
+use juju_hookcmds::cli::result_key;
 
 use super::CharmCtx;
 use super::bindings::juju::charm::actions;
@@ -14,7 +14,7 @@ impl actions::Host for CharmCtx<'_> {
         // Juju's key rules, checked here as well: a key goes on a command line, and one the
         // host let through must never be taken for a flag.
         for (key, value) in &results {
-            action_result(&format!("{key}=")).map_err(|e| HostError::InvalidArgument(e.message))?;
+            result_key(key).map_err(|e| HostError::InvalidArgument(e.message))?;
             check_text("action result", value)?;
         }
         self.backend()?.action_set(&results)

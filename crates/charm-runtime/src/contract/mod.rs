@@ -136,13 +136,17 @@ impl HasData for HasCharm {
     type Data<'a> = CharmCtx<'a>;
 }
 
-/// Adds the whole contract, every version, to `linker`, each host function reaching the
-/// store through `T`'s [`CharmView`].
+/// Adds contract `version` (the one the component targets) to `linker`, each host function
+/// reaching the store through `T`'s [`CharmView`]: a hook links only what its charm uses.
 pub(crate) fn add_to_linker<T: CharmView + 'static>(
     linker: &mut Linker<T>,
+    version: &str,
 ) -> wasmtime::Result<()> {
-    bindings::Charm::add_to_linker::<T, HasCharm>(linker, T::charm)?;
-    v0_1::Charm::add_to_linker::<T, HasCharm>(linker, T::charm)
+    if version == "0.1.0" {
+        v0_1::Charm::add_to_linker::<T, HasCharm>(linker, T::charm)
+    } else {
+        bindings::Charm::add_to_linker::<T, HasCharm>(linker, T::charm)
+    }
 }
 
 /// A linked charm, ready to instantiate, of whichever contract version it targets.

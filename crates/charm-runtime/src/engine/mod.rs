@@ -336,7 +336,7 @@ impl Runtime {
             .map_err(|e| LoadError::Link(path.clone(), e))?
             .unwrap_or(crate::contract::CONTRACT_VERSION);
         let instance_pre = self
-            .linker_for(&imports)
+            .linker_for(&imports, version)
             .map_err(|e| LoadError::Link(path.clone(), root_cause(&e)))?
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Link(path.clone(), root_cause(&e)))?;
@@ -353,11 +353,11 @@ impl Runtime {
         })
     }
 
-    /// A linker with the contract and the WASI interfaces among `imports` (WASI denied
-    /// through `WasiCtx`).
-    fn linker_for(&self, imports: &[String]) -> wasmtime::Result<Linker<HostState>> {
+    /// A linker with the contract `version` the component targets and the WASI interfaces
+    /// among `imports` (WASI denied through `WasiCtx`).
+    fn linker_for(&self, imports: &[String], version: &str) -> wasmtime::Result<Linker<HostState>> {
         let mut linker = Linker::new(&self.engine);
-        crate::contract::add_to_linker(&mut linker)?;
+        crate::contract::add_to_linker(&mut linker, version)?;
         for import in imports {
             wasi::link(&mut linker, import)?;
         }

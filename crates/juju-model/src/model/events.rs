@@ -136,6 +136,16 @@ pub(super) fn still_relevant(model: &Model, kind: &HookKind) -> bool {
     }
 }
 
+/// The name of what `env` dispatches: the hook's, or the action's (Juju leaves
+/// `JUJU_HOOK_NAME` empty in an action; `JUJU_DISPATCH_PATH` names both).
+pub fn dispatched_name(env: &[(String, String)]) -> String {
+    env.iter()
+        .find(|(k, _)| k == "JUJU_DISPATCH_PATH")
+        .and_then(|(_, v)| v.rsplit('/').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
 impl Model {
     /// The environment Juju's unit agent gives `unit`'s dispatch for this hook: the same
     /// variables a real deployment sets, so the host reads mock and real hooks alike.

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, VecDeque};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use events::HookKind;
+pub use events::{HookKind, dispatched_name};
 pub use hook::{Call, HookContext, keys_summary};
 pub use secret::{Consumer, Grant, Owner, Revision, Secret, Subject};
 

@@ -111,13 +111,7 @@ impl UnitAgent {
         context: HookContext,
         env: &[(String, String)],
     ) -> anyhow::Result<Dispatched> {
-        let hook = env
-            .iter()
-            // The hook's or the action's name (JUJU_HOOK_NAME is empty in an action).
-            .find(|(k, _)| k == "JUJU_DISPATCH_PATH")
-            .and_then(|(_, v)| v.rsplit('/').next())
-            .unwrap_or_default()
-            .to_string();
+        let hook = crate::dispatched_name(env);
         let state_path = self.dir.path().join("state.json");
         state::write(
             &state_path,

@@ -218,7 +218,7 @@ impl<R: Runner> Backend for HookToolBackend<R> {
         self.call_with_stdin(
             "relation-set",
             args::relation_set(relation_id, scope),
-            Some(args::relation_set_input(data)),
+            Some(args::settings_input(data)),
         )?;
         Ok(())
     }
@@ -307,7 +307,7 @@ impl<R: Runner> Backend for HookToolBackend<R> {
             self.call_with_stdin(
                 "state-set",
                 args::state_set(),
-                Some(args::relation_set_input(values)),
+                Some(args::settings_input(values)),
             )?;
         }
         Ok(())
