@@ -11,7 +11,11 @@
 //!   remote units are this application's others), leadership ([`is_leader`]), configuration
 //!   ([`config`]), logging ([`log`]) and status ([`status`]);
 //! - actions ([`action`]: typed parameters, results, progress, failure) and the unit's own
-//!   state across hooks ([`state`], [`state::Stored`]).
+//!   state across hooks ([`state`], [`state::Stored`]);
+//! - the unit's place in the deployment: its open ports ([`ports`]), its bindings' addresses
+//!   ([`binding`]), its storage ([`storage`]), where the deployment is heading
+//!   ([`goal_state`], [`goal_state::planned_units`]), its status as Juju reports it and the
+//!   application's version ([`status::get`], [`status::set_version`]).
 //!
 //! Juju's `leader-get`/`leader-set` are left out: a peer relation's application data does
 //! the same job (the leader writes, every unit reads), as Juju's documentation recommends.
@@ -44,12 +48,16 @@
 #![warn(missing_docs)]
 
 pub mod action;
+pub mod binding;
 mod content;
 mod error;
 mod event;
+pub mod goal_state;
 mod model;
+pub mod ports;
 mod secret;
 pub mod state;
+pub mod storage;
 
 pub use content::{ContentError, SecretContent};
 pub use error::{Error, Result};

@@ -257,4 +257,53 @@ pub mod status {
     pub fn app_active(message: &str) -> Result<()> {
         Ok(set(State::Active, message, true)?)
     }
+
+    pub use crate::bindings::juju::charm::status::Reported;
+
+    /// A status as Juju reports it.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Status {
+        /// Besides what a charm sets: `Unknown` (nothing set), `Error` (a hook failed),
+        /// `Terminated`.
+        pub state: Reported,
+        /// The message beside it.
+        pub message: String,
+        /// Data set with it.
+        pub data: std::collections::BTreeMap<String, String>,
+    }
+
+    fn from_wit(s: crate::bindings::juju::charm::status::StatusInfo) -> Status {
+        Status {
+            state: s.state,
+            message: s.message,
+            data: s.data.into_iter().collect(),
+        }
+    }
+
+    /// This unit's status: what a hook set last (in this hook, as of the first read).
+    pub fn get() -> Result<Status> {
+        Ok(from_wit(crate::bindings::juju::charm::status::get()?))
+    }
+
+    /// The application's status and each unit's, by name (leader only).
+    pub fn get_application() -> Result<(Status, Vec<(String, Status)>)> {
+        let all = crate::bindings::juju::charm::status::get_application()?;
+        Ok((
+            from_wit(all.application),
+            all.units
+                .into_iter()
+                .map(|(unit, s)| (unit, from_wit(s)))
+                .collect(),
+        ))
+    }
+
+    /// The workload version `juju status` shows for the application (any unit may set it;
+    /// it takes effect at once, whatever becomes of the hook).
+    ///
+    /// ```no_run
+    /// juju_charm::status::set_version(env!("CARGO_PKG_VERSION")).unwrap();
+    /// ```
+    pub fn set_version(version: &str) -> Result<()> {
+        Ok(crate::bindings::juju::charm::status::set_version(version)?)
+    }
 }

@@ -206,6 +206,13 @@ fn check(mut args: CheckArgs) -> ExitCode {
             })
             .err(),
         )
+        .chain({
+            // So is its metadata.yaml, which names the bindings and storages it may be granted.
+            let metadata = manifest_path.with_file_name("metadata.yaml");
+            std::fs::read_to_string(&metadata).ok().and_then(|text| {
+                pack::check_granted_metadata(&manifest, &manifest_path, &metadata, &text).err()
+            })
+        })
         .collect();
     problems.extend(over_ceiling);
     if inspection.metadata > limits.memory as u64 {

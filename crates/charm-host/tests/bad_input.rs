@@ -128,7 +128,10 @@ fn a_component_of_another_world_is_refused_as_not_a_charm() {
     assert_refused(
         &stubs,
         &out,
-        "is not a charm: it does not export `handle` of world juju:charm/charm@0.2.0",
+        &format!(
+            "is not a charm: it does not export `handle` of world juju:charm/charm@{}",
+            charm_runtime::contract::CONTRACT_VERSION
+        ),
     );
 }
 

@@ -31,10 +31,18 @@ fn a_sample_with_its_manifest_would_run() {
     let text = stdout(&out);
     assert!(out.status.success(), "{text}");
     for line in [
-        "world: juju:charm/charm@0.2.0 (exports handle)",
-        "  juju:charm/secrets@0.2.0: granted",
+        "world: juju:charm/charm@0.2.1 (exports handle)",
+        "  juju:charm/secrets@0.2.1: granted",
+        "  juju:charm/ports@0.2.1: granted",
+        "  juju:charm/bindings@0.2.1: granted",
         "exports: handle",
         "  secrets: operations [read, peek, refresh]; labels [database-secret]; readable: owned no, granted over [database], config [none]",
+        "  status: granted (status-set, status-get)",
+        "  application-version: granted (application-version-set)",
+        "  ports: 1024-65535/tcp, at most 1 open at once (open-port, close-port, opened-ports)",
+        "  bindings: database (network-get)",
+        "  storage: not granted (storage-list, storage-get, storage-add)",
+        "  goal-state: not granted (goal-state)",
         "mismatches: none",
         "result: it would run",
     ] {
@@ -72,12 +80,12 @@ fn without_a_manifest_every_contract_import_is_a_mismatch() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("juju:charm/secrets@0.2.0: NOT GRANTED"),
+        text.contains("juju:charm/secrets@0.2.1: NOT GRANTED"),
         "{text}"
     );
     assert!(
         text.contains(
-            "  - it imports juju:charm/secrets@0.2.0, but capabilities.yaml grants nothing of it"
+            "  - it imports juju:charm/secrets@0.2.1, but capabilities.yaml grants nothing of it"
         ),
         "{text}"
     );
@@ -129,7 +137,7 @@ fn check_names_the_contract_version_a_component_targets() {
     assert!(out.status.success(), "{text}");
     assert!(
         text.contains(
-            "world: juju:charm/charm@0.1.0 (exports handle, an older contract this host still runs; the current one is 0.2.0)"
+            "world: juju:charm/charm@0.1.0 (exports handle, an older contract this host still runs; the current one is 0.2.1)"
         ),
         "{text}"
     );
@@ -158,5 +166,63 @@ fn check_refuses_a_grant_of_an_action_the_charm_does_not_declare() {
             "  actions: rotate-password (action-get, action-set, action-log, action-fail)"
         ),
         "the report names the granted actions:\n{text}"
+    );
+}
+
+#[test]
+fn check_names_contract_0_2_0_for_a_component_built_for_it() {
+    let component = common::foreign_component("python", "database");
+    let manifest = common::workspace_root().join("sample-charms/python/database/capabilities.yaml");
+    let out = check(&component, Some(&manifest));
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "world: juju:charm/charm@0.2.0 (exports handle, an older contract this host still runs; the current one is 0.2.1)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("  juju:charm/state@0.2.0: granted"), "{text}");
+}
+
+#[test]
+fn a_binding_or_storage_grant_the_metadata_does_not_declare_is_a_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("capabilities.yaml");
+    let original = std::fs::read_to_string(sample("webserver")).unwrap();
+    std::fs::write(
+        &manifest,
+        original.replace(
+            "bindings: [database]",
+            "bindings: [databse]\nstorage: [data]",
+        ),
+    )
+    .unwrap();
+    std::fs::copy(
+        common::workspace_root().join("sample-charms/webserver/metadata.yaml"),
+        dir.path().join("metadata.yaml"),
+    )
+    .unwrap();
+    let out = check(&common::component("webserver"), Some(&manifest));
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("bindings: \"databse\" is not an endpoint or extra binding of metadata.yaml"),
+        "{text}"
+    );
+    std::fs::write(
+        &manifest,
+        original.replace(
+            "bindings: [database]",
+            "bindings: [database]\nstorage: [data]",
+        ),
+    )
+    .unwrap();
+    let out = check(&common::component("webserver"), Some(&manifest));
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("storage: \"data\" is not a storage of metadata.yaml"),
+        "{text}"
     );
 }

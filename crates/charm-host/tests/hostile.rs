@@ -53,7 +53,8 @@ fn charm_from_wat_in(
                 .push_str("extra.wit", wit)
                 .expect("the extra WIT parses");
             let world = format!(
-                "package test:extra; world extended {{ include juju:charm/charm@0.2.0; import {import}; }}"
+                "package test:extra; world extended {{ include juju:charm/charm@{}; import {import}; }}",
+                charm_runtime::contract::CONTRACT_VERSION
             );
             let extended = resolve
                 .push_str("world.wit", &world)

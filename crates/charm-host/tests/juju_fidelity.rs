@@ -1,4 +1,5 @@
-//! One hook's secret, action and unit-state calls against what Juju 3.6.11 does with them: its unit agent's change
+//! One hook's secret, action, unit-state, port, binding, status, storage and goal-state calls
+//! against what Juju 3.6.11 does with them: its unit agent's change
 //! recorder and the controller's commit (`docs/juju-reference.md` cites the source for each
 //! rule). Each rule runs twice: in process on the mock, and packed, with the charm's
 //! `dispatch` calling the hook-command simulator, as `charm-host simulate --dispatch` runs it.
@@ -7,6 +8,7 @@
 //! `script` lists for that hook and logs each outcome as `step N <op>: ok ...` or
 //! `step N <op>: error <kind>: <message>`. Two applications of it, `owner` and `consumer`
 //! (two units each; `owner/0` and `consumer/0` lead), are related over `secrets` (relation 1).
+//! Each unit has one instance of storage `data` (`data/0`, `data/1` on owner's units).
 
 mod common;
 
@@ -43,8 +45,12 @@ fn deployed(packed: bool) -> Harness {
         } else {
             let manifest = Manifest::load(&charm_file("capabilities.yaml")).unwrap();
             h.deploy(app, &component, manifest, 2).unwrap();
-            h.declare(app, None, Some(&charm_file("actions.yaml")))
-                .unwrap();
+            h.declare(
+                app,
+                Some(&charm_file("metadata.yaml")),
+                Some(&charm_file("actions.yaml")),
+            )
+            .unwrap();
         }
     }
     assert_eq!(
@@ -1397,6 +1403,241 @@ juju_rule!(
         assert_eq!(
             ran.step(3),
             "error invalid-argument: state key must not be empty"
+        );
+    }
+);
+
+// Ports, bindings, status, version, storage and goal state ------------------------------------
+
+juju_rule!(
+    ports_open_only_when_the_hook_commits_and_opened_ports_sees_the_hooks_own,
+    |mut h: Harness| {
+        let ran = run(
+            &mut h,
+            "owner/0",
+            json!([
+                {"op": "open-port", "protocol": "tcp", "first": 8080},
+                {"op": "open-port", "protocol": "icmp"},
+                {"op": "open-port", "protocol": "udp", "first": 53, "last": 55, "endpoints": ["secrets"]},
+                {"op": "opened-ports"},
+            ]),
+        )
+        .ok();
+        assert_eq!(
+            ran.step(3),
+            "ok icmp (*), 8080/tcp (*), 53-55/udp (secrets)"
+        );
+        let ranges: Vec<String> = h.model.ports["owner/0"]
+            .keys()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(ranges, ["icmp", "8080/tcp", "53-55/udp"]);
+        let failed = run(
+            &mut h,
+            "owner/0",
+            json!([
+                {"op": "close-port", "protocol": "tcp", "first": 8080},
+                {"op": "open-port", "protocol": "tcp", "first": 9090},
+                {"op": "fail"},
+            ]),
+        );
+        assert!(failed.outcome.is_err());
+        assert_eq!(
+            h.model.ports["owner/0"].len(),
+            3,
+            "a failed hook changes no port"
+        );
+        assert!(!h.model.ports.contains_key("owner/1"), "ports are per unit");
+    }
+);
+
+juju_rule!(
+    a_range_overlapping_an_open_one_is_refused_with_jujus_text,
+    |mut h: Harness| {
+        run(
+            &mut h,
+            "owner/0",
+            json!([{"op": "open-port", "protocol": "tcp", "first": 50, "last": 80}]),
+        )
+        .ok();
+        let ran = run(
+            &mut h,
+            "owner/0",
+            json!([
+                {"op": "open-port", "protocol": "tcp", "first": 40, "last": 90},
+                {"op": "open-port", "protocol": "tcp", "first": 50, "last": 80},
+                {"op": "open-port", "protocol": "tcp", "first": 90, "last": 80},
+            ]),
+        )
+        .ok();
+        assert_eq!(
+            ran.step(0),
+            "error backend: open-port: cannot open 40-90/tcp (unit \"owner/0\"): port range conflicts with 50-80/tcp (unit \"owner/0\")"
+        );
+        assert_eq!(ran.step(1), "ok", "the identical range is nothing to do");
+        assert_eq!(
+            ran.step(2),
+            "error invalid-argument: port range 90-80 not valid: the first port is after the last"
+        );
+    }
+);
+
+juju_rule!(
+    network_get_gives_the_units_address_on_each_binding,
+    |mut h: Harness| {
+        let ran = run(
+            &mut h,
+            "consumer/1",
+            json!([
+                {"op": "network-get", "binding": "secrets"},
+                {"op": "network-get", "binding": "admin", "relation": 1},
+            ]),
+        )
+        .ok();
+        let address = h.model.address_of("consumer/1").unwrap();
+        let line =
+            format!("ok bind=eth0:{address}/10.1.0.0/16 ingress={address} egress={address}/32");
+        assert_eq!(ran.step(0), line);
+        assert_eq!(ran.step(1), line);
+    }
+);
+
+juju_rule!(
+    status_get_reads_the_unit_status_and_the_leader_reads_every_units,
+    |mut h: Harness| {
+        let leader = run(
+            &mut h,
+            "owner/0",
+            json!([{"op": "status-get"}, {"op": "app-status-get"}]),
+        )
+        .ok();
+        assert_eq!(leader.step(0), "ok unknown: ");
+        assert_eq!(
+            leader.step(1),
+            "ok app=unknown:  units=owner/0=unknown: ; owner/1=unknown: "
+        );
+        let other = run(&mut h, "owner/1", json!([{"op": "app-status-get"}])).ok();
+        assert_eq!(
+            other.step(0),
+            "error not-leader: finding application status: this unit is not the leader"
+        );
+    }
+);
+
+juju_rule!(
+    the_application_version_is_set_at_once_even_if_the_hook_then_fails,
+    |mut h: Harness| {
+        let ran = run(
+            &mut h,
+            "owner/1",
+            json!([{"op": "set-version", "version": "2.4.1"}, {"op": "fail"}]),
+        );
+        assert!(ran.outcome.is_err());
+        assert_eq!(h.model.apps["owner"].version, "2.4.1");
+    }
+);
+
+juju_rule!(
+    storage_is_listed_read_and_added_with_the_charms_limits_checked_at_commit,
+    |mut h: Harness| {
+        let ran = run(
+            &mut h,
+            "owner/0",
+            json!([
+                {"op": "storage-list", "name": "data"},
+                {"op": "storage-get", "id": "data/0"},
+                {"op": "storage-get", "id": "data/1"},
+                {"op": "storage-add", "name": "cache", "count": 2},
+                {"op": "storage-list", "name": "cache"},
+            ]),
+        )
+        .ok();
+        assert_eq!(ran.step(0), "ok data/0");
+        assert_eq!(ran.step(1), "ok data/0 filesystem /srv/data");
+        assert_eq!(
+            ran.step(2),
+            "error not-found: invalid value \"data/1\" for option -s: storage attachment data/1:owner/0 not found",
+            "another unit's storage"
+        );
+        assert_eq!(ran.step(4), "ok", "added storage attaches after the commit");
+        let cache = h.model.storage_of("owner/0", "cache");
+        assert_eq!(cache, ["cache/4", "cache/5"]);
+        h.model
+            .queue
+            .retain(|q| matches!(q.kind, HookKind::StorageAttached { .. }));
+        assert_eq!(
+            h.model.queue.len(),
+            2,
+            "each instance has its storage-attached"
+        );
+        script(
+            &mut h,
+            "owner/0",
+            "cache-storage-attached",
+            json!([{"op": "storage-list", "name": "cache"}]),
+        );
+        let logged = h.model.logs.len();
+        h.run_queued().unwrap();
+        let attached = ran_since(&h, "owner/0", logged);
+        assert_eq!(attached.step(0), "ok cache/4 cache/5");
+        let over = run(
+            &mut h,
+            "owner/0",
+            json!([{"op": "storage-add", "name": "cache", "count": 1}]),
+        );
+        assert_eq!(
+            over.outcome,
+            Err("run: cannot apply changes: adding \"cache\" storage to owner/0: attaching 1 storage instance brings the total to 3, exceeding the maximum of 2".into())
+        );
+    }
+);
+
+juju_rule!(
+    goal_state_lists_the_applications_units_and_the_related_ones,
+    |mut h: Harness| {
+        let ran = run(&mut h, "owner/1", json!([{"op": "goal-state"}])).ok();
+        assert_eq!(
+            ran.step(0),
+            "ok units=owner/0=unknown,owner/1=unknown relations=secrets:[consumer=joined,consumer/0=unknown,consumer/1=unknown]"
+        );
+    }
+);
+
+juju_rule!(
+    names_that_could_pass_for_flags_or_lists_are_refused_before_any_command_runs,
+    |mut h: Harness| {
+        let calls = h.calls().count();
+        let ran = run(
+            &mut h,
+            "owner/0",
+            json!([
+                {"op": "open-port", "protocol": "tcp", "first": 80, "endpoints": ["secrets,admin"]},
+                {"op": "open-port", "protocol": "tcp", "first": 80, "endpoints": ["--format"]},
+                {"op": "network-get", "binding": "-r"},
+                {"op": "storage-get", "id": "../../etc/passwd"},
+                {"op": "storage-list", "name": "--format=yaml"},
+                {"op": "storage-add", "name": "cache", "count": 0},
+                {"op": "storage-add", "name": "cache", "count": 101},
+            ]),
+        )
+        .ok();
+        for n in 0..7 {
+            assert!(
+                ran.step(n).starts_with("error invalid-argument: "),
+                "step {n}: {}",
+                ran.step(n)
+            );
+        }
+        assert_eq!(
+            ran.step(6),
+            "error invalid-argument: storage-add count 101 not valid: between 1 and 100"
+        );
+        let made: Vec<String> = h.calls().skip(calls).map(|c| c.operation.clone()).collect();
+        assert!(
+            !made.iter().any(|c| c.starts_with("open-port")
+                || c.starts_with("network-get")
+                || c.starts_with("storage")),
+            "{made:?}"
         );
     }
 );

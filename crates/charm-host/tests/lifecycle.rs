@@ -10,6 +10,7 @@ use chrono::TimeDelta;
 use charm_runtime::engine::Limits;
 use charm_testing::Harness;
 use common::Deployment;
+use juju_hookcmds::ConfigValue;
 use juju_model::{HookKind, Owner};
 
 const DB_LABEL: &str = "secret-for-webserver-app";
@@ -32,6 +33,15 @@ fn db_secret(h: &Harness) -> &juju_model::Secret {
         .values()
         .find(|s| s.label.as_deref() == Some(DB_LABEL))
         .expect("the database's secret exists")
+}
+
+/// The ports `unit` has open, as `opened-ports` prints them.
+fn opened(h: &Harness, unit: &str) -> Vec<String> {
+    h.model
+        .ports
+        .get(unit)
+        .map(|p| p.keys().map(ToString::to_string).collect())
+        .unwrap_or_default()
 }
 
 fn ran(h: &Harness, unit: &str, hook: &str) -> usize {
@@ -67,9 +77,11 @@ in_every_deployment!(
             let seen = h.content_seen_by(unit, WEB_LABEL).unwrap();
             assert_eq!(seen["username"], "admin");
             assert_eq!(seen["password"].len(), 24);
+            let address = h.model.address_of(unit).unwrap();
             assert_eq!(
                 h.model.status_of(unit).unwrap().message,
-                "connected to the database as admin"
+                format!("connected to the database as admin from {address}"),
+                "the status names the address of the unit's database binding"
             );
         }
         assert!(
@@ -417,6 +429,64 @@ in_every_deployment!(
                 .get("database/1")
                 .is_none_or(|state| !state.contains_key("rotations")),
             "the refusing unit performed no rotation"
+        );
+    }
+);
+
+in_every_deployment!(
+    the_webserver_opens_only_its_configured_port_and_sets_its_version,
+    |d| {
+        let mut h = deployed(d);
+        assert_eq!(failures(&h), Vec::<String>::new());
+        for unit in ["webserver/0", "webserver/1"] {
+            assert_eq!(opened(&h, unit), ["8080/tcp"], "the default port, {unit}");
+        }
+        assert_eq!(h.model.apps["webserver"].version, "0.1.0");
+        h.model
+            .set_config(
+                "webserver",
+                [("port".to_string(), ConfigValue::Integer(9090))].into(),
+            )
+            .unwrap();
+        h.run_queued().unwrap();
+        assert_eq!(failures(&h), Vec::<String>::new());
+        for unit in ["webserver/0", "webserver/1"] {
+            assert_eq!(
+                opened(&h, unit),
+                ["9090/tcp"],
+                "the port it opened before is closed, {unit}"
+            );
+        }
+        if d.webserver == common::Impl::Ops {
+            return;
+        }
+        // Port 80 is outside what the manifest grants (1024-65535/tcp).
+        h.model
+            .set_config(
+                "webserver",
+                [("port".to_string(), ConfigValue::Integer(80))].into(),
+            )
+            .unwrap();
+        h.run_queued().unwrap();
+        assert_eq!(
+            failures(&h),
+            Vec::<String>::new(),
+            "a refused port fails no hook"
+        );
+        for unit in ["webserver/0", "webserver/1"] {
+            assert!(
+                opened(&h, unit).is_empty(),
+                "{unit}: {:?}",
+                opened(&h, unit)
+            );
+            let status = h.model.status_of(unit).unwrap();
+            assert_eq!(status.message, "port 80 is not allowed");
+        }
+        assert!(
+            h.model.logs.iter().any(|l| l.unit == "webserver/0"
+                && l.message
+                    .starts_with("capability denied: opening port 80/tcp is not granted")),
+            "the denial is audited"
         );
     }
 );

@@ -377,7 +377,7 @@ fn the_packed_samples_run_the_lifecycle_scenario_through_their_dispatch() {
     );
     assert!(stdout.contains("(run through dispatch)"), "{stdout}");
     assert!(
-        stdout.ends_with("scenario passed: 71 hooks ran\n"),
+        stdout.ends_with("scenario passed: 73 hooks ran\n"),
         "{stdout}"
     );
 }
@@ -512,4 +512,30 @@ fn pack_refuses_a_base_juju_does_not_know() {
         stderr.contains("base \"debian@12\" not valid: os \"debian\" not valid"),
         "{stderr}"
     );
+}
+
+#[test]
+fn pack_refuses_storage_juju_would_refuse_naming_the_storage() {
+    let base = "name: database\nsummary: s\ndescription: d\nstorage:\n  data:\n";
+    for (text, error) in [
+        (
+            format!("{base}    location: /srv/data\n"),
+            "charm \"database\" storage \"data\": type must be specified",
+        ),
+        (
+            format!("{base}    type: block\n    location: /srv/data\n"),
+            "charm \"database\" storage \"data\": location may not be specified for \"type: block\"",
+        ),
+        (
+            format!("{base}    type: filesystem\n    multiple: {{range: 3-x}}\n"),
+            "metadata: storage.data.multiple.range: value \"3-x\" does not match 'm', 'm-n', or 'm+'",
+        ),
+        (
+            format!("{base}    type: filesystem\n    location: /var/lib/juju/storage/x\n"),
+            "invalid location \"/var/lib/juju/storage/x\": must not fall within \"/var/lib/juju/storage\"",
+        ),
+    ] {
+        let stderr = refusal_for("metadata.yaml", &text);
+        assert!(stderr.contains(error), "{text:?}: {stderr}");
+    }
 }

@@ -60,7 +60,7 @@ fn the_sample_scenario_passes_and_traces_every_hook_and_secret_operation() {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
     assert!(
-        stdout.trim_end().ends_with("scenario passed: 71 hooks ran"),
+        stdout.trim_end().ends_with("scenario passed: 73 hooks ran"),
         "{stdout}"
     );
 }
@@ -98,7 +98,7 @@ fn a_failed_expectation_exits_1_naming_the_step_and_what_differed() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     assert_eq!(
         text(&out.stderr).trim(),
-        "charm-host: scenario failed at step 4: webserver/0 says \"connected to the database as admin\", expected \"all good\""
+        "charm-host: scenario failed at step 4: webserver/0 says \"connected to the database as admin from 10.1.0.13\", expected \"all good\""
     );
 }
 
@@ -196,7 +196,7 @@ fn passes_with(args: &[&str]) -> (String, Vec<serde_json::Value>) {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
     assert!(
-        stdout.ends_with("scenario passed: 71 hooks ran\n"),
+        stdout.ends_with("scenario passed: 73 hooks ran\n"),
         "{stdout}"
     );
     // Each action ends with what `juju run` reports: its status, message and result keys.

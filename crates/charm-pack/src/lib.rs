@@ -267,6 +267,29 @@ pub fn check_granted_actions(
         .map_err(|e| format!("{}: {e}", manifest_path.display()))
 }
 
+/// Checks that every binding and storage `manifest` grants is one `metadata.yaml` declares
+/// (and its storages as Juju reads them): a misspelt grant would leave the real one without.
+pub fn check_granted_metadata(
+    manifest: &Manifest,
+    manifest_path: &Path,
+    metadata_path: &Path,
+    metadata: &str,
+) -> Result<(), String> {
+    use juju_hookcmds::charm::{binding_names, storage_specs};
+    let in_metadata = |e: String| format!("{}: {e}", metadata_path.display());
+    let bindings = binding_names(metadata).map_err(in_metadata)?;
+    let storage = storage_specs(metadata).map_err(in_metadata)?;
+    let in_manifest = |e: String| format!("{}: {e}", manifest_path.display());
+    manifest
+        .bindings
+        .declared_in(&bindings)
+        .map_err(in_manifest)?;
+    manifest
+        .storage
+        .declared_in(&storage.into_keys().collect())
+        .map_err(in_manifest)
+}
+
 /// Checks everything and writes the charm directory `<out>/<name>`, replacing one `pack`
 /// made before; returns its path. The component is compiled (not shipped compiled) to check
 /// it loads under this manifest.
@@ -305,6 +328,8 @@ pub fn pack_dir(spec: &PackSpec, out: &Path) -> anyhow::Result<PathBuf> {
         &spec.actions.map(Path::to_path_buf),
     )
     .map_err(anyhow::Error::msg)?;
+    check_granted_metadata(&manifest, spec.manifest, spec.metadata, &metadata_text)
+        .map_err(anyhow::Error::msg)?;
 
     // Read (and checked) before anything is written: only a regular file of a component's
     // size is packed.

@@ -145,8 +145,10 @@ impl Harness {
         )
     }
 
-    /// Gives `app` what its charm declares besides its code: the peer relations of its
-    /// `metadata.yaml` (established now, as Juju does at deploy) and the actions of its
+    /// Gives `app` what its charm declares besides its code: from its `metadata.yaml`, the
+    /// peer relations (established now, as Juju does at deploy), the bindings and the
+    /// storages (each unit gets each storage's minimum count of instances, attached before
+    /// install); the defaults of the `config.yaml` beside it; and the actions of its
     /// `actions.yaml` (which [`Harness::run_action`] runs). A missing file declares nothing.
     pub fn declare(
         &mut self,
@@ -170,6 +172,20 @@ impl Harness {
             self.model.add_peer_relation(app, &endpoint)?;
         }
         self.model.set_actions(app, specs)?;
+        let text = read(metadata)?;
+        let in_metadata = |e: String| anyhow::anyhow!("{}: {e}", shown(metadata));
+        let bindings = juju_hookcmds::charm::binding_names(&text).map_err(in_metadata)?;
+        let storage = juju_hookcmds::charm::storage_specs(&text).map_err(in_metadata)?;
+        self.model.set_bindings(app, bindings)?;
+        self.model.set_storage(app, storage)?;
+        let config = metadata.map(|m| m.with_file_name("config.yaml"));
+        let defaults = juju_hookcmds::charm::config_defaults(&read(config.as_deref())?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", shown(config.as_deref())))?;
+        if let Some(a) = self.model.apps.get_mut(app) {
+            for (option, value) in defaults {
+                a.config.entry(option).or_insert(value);
+            }
+        }
         Ok(())
     }
 
@@ -222,15 +238,16 @@ impl Harness {
             .unit_binary
             .clone()
             .context("packing needs the runtime binary: call use_hook_commands first")?;
-        // The charm's actions, if it has any, are beside its metadata.
+        // The charm's actions and config, if it has them, are beside its metadata.
         let actions = Some(metadata.with_file_name("actions.yaml")).filter(|a| a.is_file());
+        let config = Some(metadata.with_file_name("config.yaml")).filter(|c| c.is_file());
         let bases = ["ubuntu@24.04".parse().expect("valid base")];
         let dir = charm_pack::pack_dir(
             &charm_pack::PackSpec {
                 component,
                 manifest,
                 metadata: &metadata,
-                config: None,
+                config: config.as_deref(),
                 actions: actions.as_deref(),
                 host_binary: &host_binary,
                 bases: &bases,

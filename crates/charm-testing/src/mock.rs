@@ -11,10 +11,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use charm_runtime::HostError;
 use charm_runtime::backend::Backend;
 use juju_hookcmds::args::{self, level_name, shown};
-use juju_hookcmds::cli::result_key;
+use juju_hookcmds::cli::{result_key, storage_directives};
+use juju_hookcmds::ports::{OpenedPort, PortRange};
 use juju_hookcmds::{
-    AddOptions, ConfigValue, Databag, Grantee, JujuError, LogLevel, Lookup, ReadMode, Scope,
-    SecretInfo, SetOptions, WorkloadState,
+    AddOptions, ApplicationStatus, ConfigValue, Databag, GoalState, Grantee, JujuError, LogLevel,
+    Lookup, NetworkInfo, ReadMode, Scope, SecretInfo, SetOptions, StatusInfo, StorageDetails,
+    WorkloadState,
 };
 use juju_model::{Call, HookContext, keys_summary};
 use juju_rules::{SecretContent, SecretId};
@@ -326,4 +328,124 @@ impl Backend for MockBackend {
             Ok(())
         })
     }
+
+    fn status_get(&mut self) -> Result<StatusInfo, HostError> {
+        let shown = shown(&args::status_get(false));
+        self.call(
+            "status-get",
+            shown,
+            |s: &StatusInfo| s.status.clone(),
+            |ctx| Ok(ctx.unit_status()),
+        )
+    }
+
+    fn application_status(&mut self) -> Result<ApplicationStatus, HostError> {
+        let shown = shown(&args::status_get(true));
+        self.call(
+            "status-get",
+            shown,
+            |s: &ApplicationStatus| s.application.status.clone(),
+            |ctx| ctx.application_status(),
+        )
+    }
+
+    fn application_version_set(&mut self, version: &str) -> Result<(), HostError> {
+        let shown = shown(&args::application_version_set(version));
+        self.call("application-version-set", shown, nothing, |ctx| {
+            ctx.application_version_set(version);
+            Ok(())
+        })
+    }
+
+    fn open_port(&mut self, range: &PortRange, endpoints: &[String]) -> Result<(), HostError> {
+        let shown = shown(&args::port_change(range, endpoints));
+        self.call("open-port", shown, nothing, |ctx| {
+            each_endpoint(endpoints, |e| ctx.open_port(*range, e))
+        })
+    }
+
+    fn close_port(&mut self, range: &PortRange, endpoints: &[String]) -> Result<(), HostError> {
+        let shown = shown(&args::port_change(range, endpoints));
+        self.call("close-port", shown, nothing, |ctx| {
+            each_endpoint(endpoints, |e| ctx.close_port(*range, e))
+        })
+    }
+
+    fn opened_ports(&mut self) -> Result<Vec<OpenedPort>, HostError> {
+        let shown = shown(&args::opened_ports());
+        self.call(
+            "opened-ports",
+            shown,
+            |ports: &Vec<OpenedPort>| {
+                let lines: Vec<String> = ports.iter().map(OpenedPort::line).collect();
+                lines.join(", ")
+            },
+            |ctx| Ok(ctx.opened_ports()),
+        )
+    }
+
+    fn network_get(
+        &mut self,
+        binding: &str,
+        relation_id: Option<u32>,
+    ) -> Result<NetworkInfo, HostError> {
+        let shown = shown(&args::network_get(binding, relation_id));
+        self.call("network-get", shown, nothing, |ctx| {
+            if let Some(id) = relation_id {
+                ctx.relation_remote_app(id).map_err(|_| {
+                    JujuError::usage(format!(
+                        "invalid value \"{id}\" for option -r: relation not found"
+                    ))
+                })?;
+            }
+            ctx.network_get(binding)
+        })
+    }
+
+    fn storage_list(&mut self, name: &str) -> Result<Vec<String>, HostError> {
+        let shown = shown(&args::storage_list(name));
+        self.call(
+            "storage-list",
+            shown,
+            |ids: &Vec<String>| ids.join(", "),
+            |ctx| Ok(ctx.storage_list(Some(name))),
+        )
+    }
+
+    fn storage_get(&mut self, id: &str) -> Result<StorageDetails, HostError> {
+        let shown = shown(&args::storage_get(id));
+        self.call("storage-get", shown, nothing, |ctx| ctx.storage_get(id))
+    }
+
+    fn storage_add(&mut self, name: &str, count: u32) -> Result<(), HostError> {
+        let argv = args::storage_add(name, count);
+        let shown = shown(&argv);
+        self.call("storage-add", shown, nothing, |ctx| {
+            // The command's own grammar, as Juju's tool checks it before recording.
+            let directives = storage_directives(&argv[1..])?;
+            ctx.storage_add(&directives);
+            Ok(())
+        })
+    }
+
+    fn goal_state(&mut self) -> Result<GoalState, HostError> {
+        let shown = shown(&args::goal_state());
+        self.call(
+            "goal-state",
+            shown,
+            |g: &GoalState| format!("{} units", g.units.len()),
+            |ctx| Ok(ctx.goal_state()),
+        )
+    }
+}
+
+/// Runs `op` for each endpoint, as the command does for `--endpoints` (none: every endpoint).
+fn each_endpoint(
+    endpoints: &[String],
+    mut op: impl FnMut(&str) -> Result<(), JujuError>,
+) -> Result<(), JujuError> {
+    if endpoints.is_empty() {
+        return op("");
+    }
+    endpoints.iter().try_for_each(|e| op(e))
 }

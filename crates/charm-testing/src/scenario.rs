@@ -165,6 +165,17 @@ enum Step {
         #[serde(default)]
         params: serde_json::Map<String, serde_json::Value>,
     },
+    /// `juju add-storage <unit> <storage>=<count>`: attach more instances (checked against
+    /// the charm's limits); their storage-attached hooks are queued.
+    AddStorage {
+        unit: String,
+        storage: String,
+        #[serde(default = "one")]
+        count: u32,
+    },
+    /// `juju detach-storage <id>`: its storage-detaching hook is queued; it goes once that
+    /// hook has run.
+    DetachStorage(String),
     Expect(Expectation),
 }
 
@@ -237,6 +248,25 @@ enum Expectation {
     State {
         unit: String,
         has: BTreeMap<String, String>,
+    },
+    /// `unit` has exactly these ports open (`8080/tcp`, `10-20/udp`, `icmp`; with endpoints
+    /// as `opened-ports --endpoints` prints them, `8080/tcp (*)`, they are compared too).
+    OpenedPorts { unit: String, ports: Vec<String> },
+    /// The application's status (what its leader set, else derived from its units').
+    AppStatus {
+        app: String,
+        #[serde(default)]
+        state: Option<String>,
+        #[serde(default)]
+        message: Option<String>,
+    },
+    /// The workload version `juju status` shows for `app`.
+    Version { app: String, version: String },
+    /// `unit` has exactly these instances of `storage` attached (ids, oldest first).
+    Storage {
+        unit: String,
+        storage: String,
+        ids: Vec<String>,
     },
 }
 
@@ -513,6 +543,25 @@ fn run_steps(
                         .unwrap_or_default()
                 );
             }
+            Step::AddStorage {
+                unit,
+                storage,
+                count,
+            } => {
+                let ids = h
+                    .model
+                    .add_storage(unit, storage, u64::from(*count))
+                    .map_err(model_err)?;
+                let _ = writeln!(
+                    out,
+                    "add-storage {unit} {storage}={count} ({})",
+                    ids.join(", ")
+                );
+            }
+            Step::DetachStorage(id) => {
+                h.model.detach_storage(id).map_err(model_err)?;
+                let _ = writeln!(out, "detach-storage {id}");
+            }
             Step::Expect(expectation) => {
                 let shown = check(h, expectation, &mut expected_failures).map_err(failed)?;
                 let _ = writeln!(out, "  ✓ {shown}");
@@ -756,6 +805,76 @@ fn check(
             )?;
             let keys: Vec<&String> = has.keys().collect();
             Ok(format!("{unit}'s state holds the expected {keys:?}"))
+        }
+        Expectation::OpenedPorts { unit, ports } => {
+            let open: Vec<juju_hookcmds::ports::OpenedPort> = h
+                .model
+                .ports
+                .get(unit)
+                .into_iter()
+                .flatten()
+                .map(|(range, endpoints)| juju_hookcmds::ports::OpenedPort {
+                    range: *range,
+                    endpoints: if endpoints.contains("") {
+                        Vec::new()
+                    } else {
+                        endpoints.iter().cloned().collect()
+                    },
+                })
+                .collect();
+            let with_endpoints = ports.iter().any(|p| p.contains(" ("));
+            let have: Vec<String> = open
+                .iter()
+                .map(|p| {
+                    if with_endpoints {
+                        p.line()
+                    } else {
+                        p.range.to_string()
+                    }
+                })
+                .collect();
+            if have == *ports {
+                Ok(format!("{unit} has open {have:?}"))
+            } else {
+                Err(format!("{unit} has open {have:?}, expected {ports:?}"))
+            }
+        }
+        Expectation::AppStatus {
+            app,
+            state,
+            message,
+        } => {
+            let status = h.model.application_status(app);
+            if let Some(want) = state
+                && *want != status.status
+            {
+                return Err(format!("{app} is {}, expected {want}", status.status));
+            }
+            if let Some(want) = message
+                && *want != status.message
+            {
+                return Err(format!(
+                    "{app} says {:?}, expected {want:?}",
+                    status.message
+                ));
+            }
+            Ok(format!("{app} is {}: {}", status.status, status.message))
+        }
+        Expectation::Version { app, version } => {
+            let have = h.model.apps.get(app).map(|a| a.version.clone());
+            match have {
+                Some(v) if v == *version => Ok(format!("{app} runs version {v}")),
+                Some(v) => Err(format!("{app} runs version {v:?}, expected {version:?}")),
+                None => Err(format!("application {app:?} not found")),
+            }
+        }
+        Expectation::Storage { unit, storage, ids } => {
+            let have = h.model.storage_of(unit, storage);
+            if have == *ids {
+                Ok(format!("{unit} has {storage} {have:?}"))
+            } else {
+                Err(format!("{unit} has {storage} {have:?}, expected {ids:?}"))
+            }
         }
     }
 }

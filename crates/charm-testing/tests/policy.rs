@@ -395,3 +395,177 @@ fn unit_state_needs_its_grant() {
     );
     assert_eq!(finish(granted, ctx).unit_state["database/0"]["a"], "1");
 }
+
+fn tcp(from: u16, to: u16) -> juju_hookcmds::ports::PortRange {
+    juju_hookcmds::ports::PortRange {
+        protocol: juju_hookcmds::ports::Protocol::Tcp,
+        from,
+        to,
+    }
+}
+
+fn denied(text: &str) -> HostError {
+    HostError::DeniedByPolicy(text.into())
+}
+
+#[test]
+fn ports_open_and_close_only_within_the_granted_ranges() {
+    let m = model();
+    let (mut b, ctx) = policy(&m, "webserver/0", "ports: {open: [8000-8999/tcp, icmp]}\n");
+    b.open_port(&tcp(8080, 8080), &[]).unwrap();
+    b.open_port(&tcp(8100, 8200), &[]).unwrap();
+    b.open_port(&juju_hookcmds::ports::PortRange::ICMP, &[])
+        .unwrap();
+    assert_eq!(
+        b.open_port(&tcp(80, 80), &[]).unwrap_err(),
+        denied("opening port 80/tcp is not granted (capabilities.yaml: ports.open)")
+    );
+    assert_eq!(
+        b.open_port(&tcp(8990, 9010), &[]).unwrap_err(),
+        denied("opening port 8990-9010/tcp is not granted (capabilities.yaml: ports.open)"),
+        "a range reaching past the grant"
+    );
+    let udp = juju_hookcmds::ports::PortRange {
+        protocol: juju_hookcmds::ports::Protocol::Udp,
+        from: 8080,
+        to: 8080,
+    };
+    assert!(
+        b.open_port(&udp, &[]).is_err(),
+        "the protocol is part of the grant"
+    );
+    assert_eq!(
+        b.close_port(&tcp(22, 22), &[]).unwrap_err(),
+        denied("closing port 22/tcp is not granted (capabilities.yaml: ports.open)")
+    );
+    assert_eq!(b.opened_ports().unwrap().len(), 3);
+    let calls: Vec<String> = ctx
+        .lock()
+        .unwrap()
+        .calls
+        .iter()
+        .map(|c| c.operation.clone())
+        .collect();
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.contains("80/tcp") && !c.contains("8080")),
+        "{calls:?}"
+    );
+    let (mut none, _) = policy(&m, "webserver/0", "logging: true\n");
+    assert_eq!(
+        none.opened_ports().unwrap_err(),
+        denied("`ports` is not granted (capabilities.yaml: ports)")
+    );
+}
+
+#[test]
+fn at_most_counts_the_ports_already_open_and_a_range_by_its_ports() {
+    let mut m = model();
+    let grant = "ports: {open: [1024-65535/tcp], at-most: 1}\n";
+    let (mut b, ctx) = policy(&m, "webserver/0", grant);
+    assert_eq!(
+        b.open_port(&tcp(8000, 8001), &[]).unwrap_err(),
+        denied(
+            "opening 8000-8001/tcp would leave 2 ports open; at most 1 are granted (capabilities.yaml: ports.at-most)"
+        ),
+        "a range granted is a choice, not a port to open whole"
+    );
+    b.open_port(&tcp(8080, 8080), &[]).unwrap();
+    b.open_port(&tcp(8080, 8080), &[]).unwrap();
+    assert!(b.open_port(&tcp(9090, 9090), &[]).is_err(), "a second port");
+    m = finish(b, ctx);
+    let (mut later, ctx) = policy(&m, "webserver/0", grant);
+    assert!(
+        later.open_port(&tcp(9090, 9090), &[]).is_err(),
+        "the port opened in an earlier hook counts"
+    );
+    later.close_port(&tcp(8080, 8080), &[]).unwrap();
+    later.open_port(&tcp(9090, 9090), &[]).unwrap();
+    let m = finish(later, ctx);
+    let open: Vec<String> = m.ports["webserver/0"]
+        .keys()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(open, ["9090/tcp"]);
+}
+
+#[test]
+fn only_granted_bindings_are_read_and_from_readable_relations() {
+    let m = model();
+    let (mut b, _ctx) = policy(&m, "webserver/0", "bindings: [database]\n");
+    let network = b.network_get("database", None).unwrap();
+    assert_eq!(
+        network.ingress_addresses,
+        [m.address_of("webserver/0").unwrap()]
+    );
+    assert_eq!(
+        b.network_get("juju-info", None).unwrap_err(),
+        denied("binding \"juju-info\" is not granted (capabilities.yaml: bindings)")
+    );
+    assert!(
+        matches!(
+            b.network_get("database", Some(1)).unwrap_err(),
+            HostError::DeniedByPolicy(_)
+        ),
+        "asking from a relation reads it: relations.read is needed"
+    );
+    let (mut with_relation, _) = policy(
+        &m,
+        "webserver/0",
+        "bindings: [database]\nrelations: {read: [database]}\n",
+    );
+    with_relation.network_get("database", Some(1)).unwrap();
+}
+
+#[test]
+fn storage_calls_name_a_granted_storage() {
+    let mut m = model();
+    let specs = juju_hookcmds::charm::storage_specs(
+        "name: database\nstorage:\n  data: {type: filesystem}\n  keys: {type: filesystem}\n",
+    )
+    .unwrap();
+    m.set_storage("database", specs).unwrap();
+    let (mut b, _ctx) = policy(&m, "database/0", "storage: [data]\n");
+    assert_eq!(b.storage_list("data").unwrap(), ["data/0"]);
+    assert_eq!(
+        b.storage_get("data/0").unwrap().location,
+        "/var/lib/juju/storage/data/0"
+    );
+    let keys = denied("storage \"keys\" is not granted (capabilities.yaml: storage)");
+    assert_eq!(b.storage_list("keys").unwrap_err(), keys);
+    assert_eq!(b.storage_get("keys/1").unwrap_err(), keys);
+    assert_eq!(b.storage_add("keys", 1).unwrap_err(), keys);
+}
+
+#[test]
+fn status_version_and_goal_state_each_need_their_grant() {
+    let m = model();
+    let (mut b, _ctx) = policy(&m, "database/0", "logging: true\n");
+    let status = denied("`status` is not granted (capabilities.yaml: status)");
+    assert_eq!(b.status_get().unwrap_err(), status);
+    assert_eq!(b.application_status().unwrap_err(), status);
+    assert_eq!(
+        b.application_version_set("1.0").unwrap_err(),
+        denied("`application-version` is not granted (capabilities.yaml: application-version)")
+    );
+    assert_eq!(
+        b.goal_state().unwrap_err(),
+        denied("`goal-state` is not granted (capabilities.yaml: goal-state)")
+    );
+    let (mut granted, ctx) = policy(
+        &m,
+        "database/0",
+        "status: true\napplication-version: true\ngoal-state: true\n",
+    );
+    assert_eq!(granted.status_get().unwrap().status, "unknown");
+    granted.application_version_set("1.0").unwrap();
+    assert_eq!(granted.goal_state().unwrap().units.len(), 1);
+    assert_eq!(finish(granted, ctx).apps["database"].version, "1.0");
+}
+
+#[test]
+fn a_grant_named_network_is_not_a_capability() {
+    let err = Manifest::parse("network: [database]\n", "capabilities.yaml").unwrap_err();
+    assert!(err.to_string().contains("network"), "{err}");
+}

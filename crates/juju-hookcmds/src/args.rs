@@ -315,6 +315,71 @@ pub fn state_delete(key: &str) -> Vec<String> {
     vec!["--".into(), key.to_string()]
 }
 
+/// `open-port`/`close-port [--endpoints a,b] <range>`: endpoint names are already checked
+/// (no `,`), a range never starts with `-`.
+pub fn port_change(range: &crate::ports::PortRange, endpoints: &[String]) -> Vec<String> {
+    let mut args = Vec::new();
+    if !endpoints.is_empty() {
+        args.push(format!("--endpoints={}", endpoints.join(",")));
+    }
+    args.push(range.to_string());
+    args
+}
+
+/// `opened-ports --endpoints --format=json`.
+pub fn opened_ports() -> Vec<String> {
+    let mut args = vec!["--endpoints".into()];
+    args.extend(json_only());
+    args
+}
+
+/// `network-get --format=json [-r <id>] -- <binding>`.
+pub fn network_get(binding: &str, relation_id: Option<u32>) -> Vec<String> {
+    let mut args = json_only();
+    if let Some(id) = relation_id {
+        args.push(relation_arg(id));
+    }
+    args.extend(["--".into(), binding.to_string()]);
+    args
+}
+
+/// `status-get --include-data --format=json --application=<bool>`.
+pub fn status_get(application: bool) -> Vec<String> {
+    let mut args = vec!["--include-data".to_string()];
+    args.extend(json_only());
+    args.push(format!("--application={application}"));
+    args
+}
+
+/// `application-version-set -- <version>`.
+pub fn application_version_set(version: &str) -> Vec<String> {
+    vec!["--".into(), version.to_string()]
+}
+
+/// `storage-get --format=json -s <id>`.
+pub fn storage_get(id: &str) -> Vec<String> {
+    let mut args = json_only();
+    args.extend(["-s".into(), id.to_string()]);
+    args
+}
+
+/// `storage-list --format=json -- <name>`.
+pub fn storage_list(name: &str) -> Vec<String> {
+    let mut args = json_only();
+    args.extend(["--".into(), name.to_string()]);
+    args
+}
+
+/// `storage-add -- <name>=<count>`.
+pub fn storage_add(name: &str, count: u32) -> Vec<String> {
+    vec!["--".into(), format!("{name}={count}")]
+}
+
+/// `goal-state --format=json`.
+pub fn goal_state() -> Vec<String> {
+    json_only()
+}
+
 /// Arguments as a trace shows them: without the output format, which only the host's parser
 /// cares about.
 pub fn shown(args: &[String]) -> String {

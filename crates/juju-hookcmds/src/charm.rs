@@ -278,6 +278,202 @@ pub fn peer_endpoints(metadata: &str) -> Result<Vec<String>, String> {
     }
 }
 
+fn metadata_root(metadata: &str) -> Result<Value, String> {
+    if metadata.trim().is_empty() {
+        Ok(Value::Null)
+    } else {
+        crate::yaml::from_str(metadata)
+    }
+}
+
+/// The names `network-get` and `open-port --endpoints` take: every relation endpoint
+/// (`provides`, `requires`, `peers`), the implicit `juju-info`, and every `extra-bindings`
+/// name.
+pub fn binding_names(metadata: &str) -> Result<std::collections::BTreeSet<String>, String> {
+    let root = metadata_root(metadata)?;
+    let mut names = std::collections::BTreeSet::from(["juju-info".to_string()]);
+    for key in ["provides", "requires", "peers", "extra-bindings"] {
+        match root.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(map)) => names.extend(map.keys().cloned()),
+            Some(other) => {
+                return Err(format!("metadata: {key}: expected map, got {}", got(other)));
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// A storage the charm declares under `storage:` in `metadata.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StorageSpec {
+    /// `filesystem` or `block`.
+    pub kind: crate::StorageKind,
+    /// Where a filesystem is mounted, if the charm says.
+    pub location: Option<String>,
+    /// How many instances a unit has at least (attached at deploy).
+    pub count_min: u32,
+    /// How many it may have at most; `None` for no limit.
+    pub count_max: Option<u32>,
+}
+
+/// Where Juju mounts filesystem storage that names no location.
+pub const STORAGE_DIR: &str = "/var/lib/juju/storage";
+
+impl StorageSpec {
+    /// Where instance `id` (`data/3`) of this storage is: a filesystem's mount point as Juju
+    /// chooses it (`location` as is for a single instance, `<location>/<id>` for several,
+    /// else under [`STORAGE_DIR`]), a block storage's device (`/dev/` and a name the model
+    /// chooses, `seq`).
+    pub fn location_of(&self, id: &str, seq: u64) -> String {
+        match (self.kind, &self.location) {
+            (crate::StorageKind::Block, _) => format!("/dev/loop{seq}"),
+            (_, Some(location)) if self.count_max == Some(1) => location.clone(),
+            (_, Some(location)) => format!("{}/{id}", location.trim_end_matches('/')),
+            (_, None) => format!("{STORAGE_DIR}/{id}"),
+        }
+    }
+}
+
+/// The storages `metadata.yaml` declares, checked as Juju checks them (`type` required,
+/// no `location` for block storage, `multiple: range` as `m`, `m-n` or `m+`).
+pub fn storage_specs(metadata: &str) -> Result<BTreeMap<String, StorageSpec>, String> {
+    let root = metadata_root(metadata)?;
+    let charm = root
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let storage = match root.get("storage") {
+        None | Some(Value::Null) => return Ok(BTreeMap::new()),
+        Some(Value::Object(map)) => map,
+        Some(other) => {
+            return Err(format!(
+                "metadata: storage: expected map, got {}",
+                got(other)
+            ));
+        }
+    };
+    let mut specs = BTreeMap::new();
+    for (name, spec) in storage {
+        let fail = |problem: &str| format!("charm {charm:?} storage {name:?}: {problem}");
+        if !crate::cli::is_storage_name(name) {
+            return Err(fail("name not valid"));
+        }
+        let kind = match spec.get("type").and_then(Value::as_str) {
+            Some("filesystem") => crate::StorageKind::Filesystem,
+            Some("block") => crate::StorageKind::Block,
+            None => return Err(fail("type must be specified")),
+            Some(other) => {
+                return Err(format!(
+                    "metadata: storage.{name}.type: unexpected value {other:?}"
+                ));
+            }
+        };
+        let location = spec
+            .get("location")
+            .and_then(Value::as_str)
+            .map(String::from);
+        if kind == crate::StorageKind::Block && location.is_some() {
+            return Err(fail("location may not be specified for \"type: block\""));
+        }
+        if let Some(location) = &location
+            && (location == STORAGE_DIR || location.starts_with(&format!("{STORAGE_DIR}/")))
+        {
+            return Err(format!(
+                "invalid location {location:?}: must not fall within {STORAGE_DIR:?}"
+            ));
+        }
+        let path = format!("metadata: storage.{name}.multiple.range");
+        let (count_min, count_max) = match spec.get("multiple").and_then(|m| m.get("range")) {
+            None => (1, Some(1)),
+            Some(Value::Number(n)) => match n.as_u64().and_then(|n| u32::try_from(n).ok()) {
+                Some(m) if m > 0 => (m, Some(m)),
+                _ => return Err(format!("{path}: invalid count {n}")),
+            },
+            Some(Value::String(range)) => storage_range(range).ok_or_else(|| {
+                format!("{path}: value {range:?} does not match 'm', 'm-n', or 'm+'")
+            })?,
+            Some(other) => {
+                return Err(format!(
+                    "{path}: expected int or string, got {}",
+                    got(other)
+                ));
+            }
+        };
+        if count_max == Some(0) {
+            return Err(fail("invalid maximum count 0"));
+        }
+        specs.insert(
+            name.clone(),
+            StorageSpec {
+                kind,
+                location,
+                count_min,
+                count_max,
+            },
+        );
+    }
+    Ok(specs)
+}
+
+/// `m-n`, `m+` or `m-` (no upper limit).
+fn storage_range(range: &str) -> Option<(u32, Option<u32>)> {
+    let digits = range.bytes().take_while(u8::is_ascii_digit).count();
+    let min: u32 = range[..digits].parse().ok()?;
+    match &range[digits..] {
+        "+" | "-" => Some((min, None)),
+        rest => {
+            let max = rest.strip_prefix('-')?;
+            if max.is_empty() || !max.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            Some((min, Some(max.parse().ok()?)))
+        }
+    }
+}
+
+/// The defaults of `config.yaml`'s options, as `config-get` shows them before the operator
+/// sets anything (options without a default have no value).
+pub fn config_defaults(text: &str) -> Result<BTreeMap<String, crate::ConfigValue>, String> {
+    use crate::ConfigValue;
+    check_config_if_any(text)?;
+    let root = metadata_root(text)?;
+    let Some(Value::Object(options)) = root.get("options") else {
+        return Ok(BTreeMap::new());
+    };
+    let mut defaults = BTreeMap::new();
+    for (name, option) in options {
+        let ty = option
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("string");
+        let value = match (ty, option.get("default")) {
+            (_, None | Some(Value::Null)) => continue,
+            ("int", Some(Value::Number(n))) => ConfigValue::Integer(n.as_i64().unwrap_or_default()),
+            ("int", Some(Value::String(s))) => ConfigValue::Integer(s.parse().unwrap_or_default()),
+            ("float", Some(Value::Number(n))) => ConfigValue::Float(n.as_f64().unwrap_or_default()),
+            ("boolean", Some(Value::Bool(b))) => ConfigValue::Boolean(*b),
+            ("boolean", Some(Value::String(s))) => {
+                ConfigValue::Boolean(crate::cli::go_bool(s).unwrap_or_default())
+            }
+            (_, Some(Value::String(s))) => ConfigValue::Text(s.clone()),
+            (_, Some(other)) => ConfigValue::Text(other.to_string()),
+        };
+        defaults.insert(name.clone(), value);
+    }
+    Ok(defaults)
+}
+
+/// [`check_config`] for a file that is there (an absent or empty one has no options).
+fn check_config_if_any(text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        Ok(())
+    } else {
+        check_config(text)
+    }
+}
+
 /// The JSON-schema type name of a value, as a parameter's `type` names it.
 fn type_matches(ty: &str, value: &Value) -> bool {
     match ty {

@@ -48,6 +48,15 @@ pub const TOOLS: &[&str] = &[
     "state-get",
     "state-set",
     "state-delete",
+    "open-port",
+    "close-port",
+    "opened-ports",
+    "network-get",
+    "application-version-set",
+    "storage-get",
+    "storage-list",
+    "storage-add",
+    "goal-state",
 ];
 
 /// Go's `strconv.ParseBool`, which gnuflag uses for `--flag=<bool>`.
@@ -75,6 +84,14 @@ pub fn parse<T: Parser>(tool: &str, args: &[String]) -> Result<T, JujuError> {
                 } else {
                     format!("unrecognized args: [\"{arg}\"]")
                 }
+            }
+            ErrorKind::InvalidValue if e.to_string().contains("a value is required") => {
+                let flag = e
+                    .get(ContextKind::InvalidArg)
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
+                let flag = flag.split_whitespace().next().unwrap_or_default();
+                format!("option needs an argument: {flag}")
             }
             _ => e
                 .render()
@@ -571,15 +588,6 @@ pub struct StatusGet {
     pub output: Option<String>,
 }
 
-/// One status as `status-get --include-data` prints it.
-#[derive(Serialize)]
-pub struct StatusDisplay {
-    pub message: String,
-    pub status: &'static str,
-    #[serde(rename = "status-data")]
-    pub status_data: BTreeMap<String, String>,
-}
-
 // ---- actions and unit state ------------------------------------------------------------------
 
 #[derive(Parser, Debug)]
@@ -759,4 +767,278 @@ pub fn log_level(cmd: &JujuLog) -> String {
         "WARN" => "WARNING".to_string(),
         _ => "INFO".to_string(),
     }
+}
+
+// ---- ports, bindings, storage and goal state -------------------------------------------------
+
+/// `open-port` and `close-port`: `--format` is deprecated and takes any value.
+#[derive(Parser, Debug)]
+#[command(disable_help_flag = true, disable_version_flag = true)]
+pub struct PortChange {
+    #[arg(long)]
+    pub endpoints: Option<String>,
+    #[arg(long)]
+    pub format: Option<String>,
+    pub args: Vec<String>,
+}
+
+#[derive(Parser, Debug)]
+#[command(disable_help_flag = true, disable_version_flag = true)]
+pub struct OpenedPorts {
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub endpoints: bool,
+    #[arg(long)]
+    pub format: Option<String>,
+    #[arg(short = 'o', long)]
+    pub output: Option<String>,
+    pub args: Vec<String>,
+}
+
+#[derive(Parser, Debug)]
+#[command(disable_help_flag = true, disable_version_flag = true)]
+pub struct NetworkGet {
+    #[arg(long = "primary-address", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub primary_address: bool,
+    #[arg(long = "bind-address", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub bind_address: bool,
+    #[arg(long = "ingress-address", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub ingress_address: bool,
+    #[arg(long = "egress-subnets", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub egress_subnets: bool,
+    #[arg(short = 'r', long = "relation")]
+    pub relation: Option<String>,
+    #[arg(long)]
+    pub format: Option<String>,
+    #[arg(short = 'o', long)]
+    pub output: Option<String>,
+    pub args: Vec<String>,
+}
+
+/// `network-get`'s YAML form of an address: the legacy `address` key after the others.
+#[derive(Serialize)]
+pub struct AddressYaml<'a> {
+    pub hostname: &'a str,
+    pub value: &'a str,
+    pub cidr: &'a str,
+    pub address: &'a str,
+}
+
+/// `network-get`'s YAML form of an interface, with the legacy keys after the others.
+#[derive(Serialize)]
+pub struct BindAddressYaml<'a> {
+    #[serde(rename = "mac-address")]
+    pub mac_address: &'a str,
+    #[serde(rename = "interface-name")]
+    pub interface_name: &'a str,
+    pub addresses: Vec<AddressYaml<'a>>,
+    pub macaddress: &'a str,
+    pub interfacename: &'a str,
+}
+
+/// `network-get`'s YAML form; empty lists are left out as in JSON.
+#[derive(Serialize)]
+pub struct NetworkYaml<'a> {
+    #[serde(rename = "bind-addresses", skip_serializing_if = "Vec::is_empty")]
+    pub bind_addresses: Vec<BindAddressYaml<'a>>,
+    #[serde(
+        rename = "egress-subnets",
+        skip_serializing_if = "<[String]>::is_empty"
+    )]
+    pub egress_subnets: &'a [String],
+    #[serde(
+        rename = "ingress-addresses",
+        skip_serializing_if = "<[String]>::is_empty"
+    )]
+    pub ingress_addresses: &'a [String],
+}
+
+impl<'a> NetworkYaml<'a> {
+    pub fn of(info: &'a crate::NetworkInfo) -> Self {
+        NetworkYaml {
+            bind_addresses: info
+                .bind_addresses
+                .iter()
+                .map(|b| BindAddressYaml {
+                    mac_address: &b.mac_address,
+                    interface_name: &b.interface_name,
+                    addresses: b
+                        .addresses
+                        .iter()
+                        .map(|a| AddressYaml {
+                            hostname: &a.hostname,
+                            value: &a.value,
+                            cidr: &a.cidr,
+                            address: &a.value,
+                        })
+                        .collect(),
+                    macaddress: &b.mac_address,
+                    interfacename: &b.interface_name,
+                })
+                .collect(),
+            egress_subnets: &info.egress_subnets,
+            ingress_addresses: &info.ingress_addresses,
+        }
+    }
+}
+
+#[derive(Parser, Debug)]
+#[command(disable_help_flag = true, disable_version_flag = true)]
+pub struct StorageGet {
+    #[arg(short = 's')]
+    pub id: Option<String>,
+    #[arg(long)]
+    pub format: Option<String>,
+    #[arg(short = 'o', long)]
+    pub output: Option<String>,
+    pub args: Vec<String>,
+}
+
+/// `storage-list` and `goal-state`: a format, an output file, positional arguments.
+#[derive(Parser, Debug)]
+#[command(disable_help_flag = true, disable_version_flag = true)]
+pub struct FormatArgs {
+    #[arg(long)]
+    pub format: Option<String>,
+    #[arg(short = 'o', long)]
+    pub output: Option<String>,
+    pub args: Vec<String>,
+}
+
+/// Whether `id` is a storage instance id as Juju's `names.IsValidStorage` takes it
+/// (`data/0`, `my-logs/12`).
+pub fn is_storage_id(id: &str) -> bool {
+    let Some((name, number)) = id.split_once('/') else {
+        return false;
+    };
+    is_storage_name(name)
+        && !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && (number == "0" || !number.starts_with('0'))
+}
+
+/// Whether `name` is a storage name: lowercase letters and digits in `-`-separated words,
+/// starting with a letter, each word after the first holding a letter.
+pub fn is_storage_name(name: &str) -> bool {
+    let mut words = name.split('-');
+    let first = words.next().unwrap_or_default();
+    first.starts_with(|c: char| c.is_ascii_lowercase())
+        && first
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && words.all(|w| {
+            w.bytes().any(|b| b.is_ascii_lowercase())
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// `storage-add`'s arguments (`name[=count]`...) as Juju's `ParseConstraintsMap` reads them,
+/// with its texts (exit 2); only a count may be given.
+pub fn storage_directives(args: &[String]) -> Result<Vec<(String, u64)>, JujuError> {
+    if args.is_empty() {
+        return Err(JujuError::usage("storage add requires a storage directive"));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for arg in args {
+        let parts: Vec<&str> = arg.split('=').collect();
+        if parts.len() > 2 || parts[0].is_empty() {
+            return Err(JujuError::usage(format!(
+                "expected \"name=constraints\" or \"name\", got {arg:?}"
+            )));
+        }
+        let name = parts[0];
+        if !seen.insert(name) {
+            return Err(JujuError::usage(format!(
+                "storage {name:?} specified more than once"
+            )));
+        }
+        let count = match parts.get(1) {
+            None => 1,
+            Some(value) => storage_count(name, value)?,
+        };
+        out.push((name.to_string(), count));
+    }
+    Ok(out)
+}
+
+/// One directive's constraints: pool, count or size fields, of which only a count is allowed.
+fn storage_count(name: &str, value: &str) -> Result<u64, JujuError> {
+    let wrap = |e: String| {
+        JujuError::usage(format!(
+            "cannot parse constraints for storage {name:?}: {e}"
+        ))
+    };
+    let (mut count, mut other) = (None, false);
+    let fields: Vec<&str> = value.split(',').filter(|f| !f.is_empty()).collect();
+    if fields.is_empty() {
+        return Err(wrap(
+            "storage constraints require at least one field to be specified".into(),
+        ));
+    }
+    for field in fields {
+        let digits = field.strip_prefix('-').unwrap_or(field);
+        let is_pool = field.starts_with(|c: char| c.is_ascii_alphabetic())
+            && field
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'?');
+        if is_pool {
+            other = true;
+        } else if !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && (field.starts_with('-') || field.parse::<u64>().is_ok())
+        {
+            let n: u64 = field.parse().unwrap_or(0);
+            if n == 0 {
+                return Err(wrap(format!(
+                    "cannot parse count: count must be greater than zero, got {field:?}"
+                )));
+            }
+            if let Some(before) = count {
+                return Err(wrap(format!(
+                    "storage instance count is already set to {before}, new value {n} not valid"
+                )));
+            }
+            count = Some(n);
+        } else if is_size(field) {
+            if field.starts_with('-') {
+                return Err(wrap(format!(
+                    "cannot parse size: expected a non-negative number, got {field:?}"
+                )));
+            }
+            other = true;
+        } else {
+            return Err(wrap(format!(
+                "unrecognized storage constraint {field:?} not valid"
+            )));
+        }
+    }
+    match count {
+        Some(n) if !other => Ok(n),
+        _ => Err(JujuError::usage(format!(
+            "only count can be specified for {name:?}"
+        ))),
+    }
+}
+
+/// A size constraint: `-?[0-9]+(\.[0-9]+)?[MGTPEZY](i?B)?`.
+fn is_size(field: &str) -> bool {
+    let body = field.strip_prefix('-').unwrap_or(field);
+    let body = body
+        .strip_suffix("iB")
+        .or_else(|| body.strip_suffix('B'))
+        .unwrap_or(body);
+    let Some(number) = body.strip_suffix(['M', 'G', 'T', 'P', 'E', 'Z', 'Y']) else {
+        return false;
+    };
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, "0"));
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && !fraction.is_empty()
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `goal-state`'s `since`: Juju's `2006-01-02 15:04:05Z`.
+pub fn goal_since(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%SZ").to_string()
 }

@@ -83,7 +83,7 @@ impl CommandError {
         }
         let msg = line.to_string();
         let lower = line.to_ascii_lowercase();
-        if lower.contains("not found") {
+        if lower.contains("not found") || lower.starts_with("no network config found") {
             CommandError::NotFound(msg)
         } else if lower.contains("permission denied") || lower.contains("access denied") {
             CommandError::PermissionDenied(msg)

@@ -91,7 +91,143 @@ fn yaml(value: &Value) -> Result<String, JujuError> {
     if value.is_null() {
         return Ok(String::new());
     }
-    serde_saphyr::to_string(value).map_err(|e| JujuError::run(format!("cannot format output: {e}")))
+    // YAML 1.2's rules for what else a plain scalar could be are the narrower ones; the
+    // strings Go's yaml.v2 would read as something else are quoted explicitly.
+    let options = serde_saphyr::ser_options! {
+        yaml_12: true,
+        no_lang_directive: true,
+    };
+    serde_saphyr::to_string_with_options(&GoYaml(value), options)
+        .map_err(|e| JujuError::run(format!("cannot format output: {e}")))
+}
+
+/// A value as Go's yaml.v2 prints it: a string that yaml.v2 would read back as a null,
+/// boolean, number or timestamp is double-quoted, any other plain.
+struct GoYaml<'a>(&'a Value);
+
+impl Serialize for GoYaml<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            Value::String(s) if go_reads_as_other(s) => {
+                serde_saphyr::DoubleQuoted(s.as_str()).serialize(serializer)
+            }
+            Value::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&GoYaml(item))?;
+                }
+                seq.end()
+            }
+            Value::Object(map) => {
+                let mut out = serializer.serialize_map(Some(map.len()))?;
+                for (key, value) in map {
+                    let key = Value::String(key.clone());
+                    out.serialize_entry(&GoYaml(&key), &GoYaml(value))?;
+                }
+                out.end()
+            }
+            other => other.serialize(serializer),
+        }
+    }
+}
+
+/// Whether yaml.v2's resolver reads plain `s` as anything but a string: empty, a null, a
+/// YAML 1.1 boolean, an integer or float (underscores allowed), a timestamp, or a base-60
+/// number.
+fn go_reads_as_other(s: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+        "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
+        ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan",
+        ".NaN", ".NAN",
+    ];
+    if s.is_empty() || WORDS.contains(&s) {
+        return true;
+    }
+    if !s.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) {
+        return false;
+    }
+    let plain = s.replace('_', "");
+    let unsigned = plain.strip_prefix(['+', '-']).unwrap_or(&plain);
+    let digits_in =
+        |body: &str, radix: u32| !body.is_empty() && body.chars().all(|c| c.is_digit(radix));
+    let integer = digits_in(unsigned, 10)
+        || unsigned
+            .strip_prefix("0x")
+            .is_some_and(|b| digits_in(b, 16))
+        || unsigned.strip_prefix("0o").is_some_and(|b| digits_in(b, 8))
+        || unsigned.strip_prefix("0b").is_some_and(|b| digits_in(b, 2));
+    let float = unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && unsigned.parse::<f64>().is_ok();
+    integer || float || is_timestamp(s) || is_base60(s)
+}
+
+/// yaml.v2's timestamp forms: `2006-1-2`, `2006-1-2 15:4:5[.9]`, `2006-1-2T15:4:5[.9]<zone>`.
+fn is_timestamp(s: &str) -> bool {
+    let number = |part: &str, min: usize, max: usize| {
+        (min..=max).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+    };
+    let date = |d: &str| {
+        let parts: Vec<&str> = d.split('-').collect();
+        parts.len() == 3
+            && number(parts[0], 4, 4)
+            && number(parts[1], 1, 2)
+            && number(parts[2], 1, 2)
+    };
+    let clock = |t: &str| {
+        let (t, fraction) = t.split_once('.').unwrap_or((t, "0"));
+        let parts: Vec<&str> = t.split(':').collect();
+        parts.len() == 3 && parts.iter().all(|p| number(p, 1, 2)) && number(fraction, 1, 9)
+    };
+    if date(s) {
+        return true;
+    }
+    if let Some((d, t)) = s.split_once(' ') {
+        return date(d) && clock(t);
+    }
+    let Some((d, rest)) = s.split_once(['T', 't']) else {
+        return false;
+    };
+    let (t, zone_ok) = match rest.strip_suffix('Z') {
+        Some(t) => (t, true),
+        None => match rest.rfind(['+', '-']) {
+            Some(at) => {
+                let zone = &rest[at + 1..];
+                let ok = zone.len() == 5
+                    && zone.as_bytes()[2] == b':'
+                    && number(&zone[..2], 2, 2)
+                    && number(&zone[3..], 2, 2);
+                (&rest[..at], ok)
+            }
+            None => (rest, false),
+        },
+    };
+    date(d) && clock(t) && zone_ok
+}
+
+/// yaml.v2's base-60 float: `[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?` (`1:20`, MAC
+/// addresses of digits only).
+fn is_base60(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (body, fraction) = body.split_once('.').unwrap_or((body, ""));
+    if !fraction.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
+        return false;
+    }
+    let mut parts = body.split(':');
+    let first = parts.next().unwrap_or_default();
+    let rest: Vec<&str> = parts.collect();
+    first.starts_with(|c: char| c.is_ascii_digit())
+        && first.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+        && !rest.is_empty()
+        && rest.iter().all(|p| {
+            let b = p.as_bytes();
+            match b {
+                [d] => d.is_ascii_digit(),
+                [t, d] => (b'0'..=b'5').contains(t) && d.is_ascii_digit(),
+                _ => false,
+            }
+        })
 }
 
 #[cfg(test)]
@@ -126,6 +262,52 @@ mod tests {
             Format::Yaml.render(&map).unwrap(),
             "password: x\nusername: admin\n"
         );
+    }
+
+    #[test]
+    fn yaml_leaves_addresses_and_timestamps_plain_as_go_prints_them() {
+        let map = BTreeMap::from([("address", "10.1.0.12"), ("since", "2026-01-01 00:00:00Z")]);
+        assert_eq!(
+            Format::Yaml.render(&map).unwrap(),
+            "address: 10.1.0.12\nsince: 2026-01-01 00:00:00Z\n"
+        );
+        assert_eq!(Format::Yaml.render(&"1.5").unwrap(), "\"1.5\"\n");
+    }
+
+    #[test]
+    fn yaml_quotes_exactly_the_strings_go_would_read_as_something_else() {
+        for plain in [
+            "10.1.0.12",
+            "2026-01-01 00:00:00Z",
+            "00:16:3e:00:00:02",
+            "fc00::1",
+            "admin",
+            "00:11:22:33:44:66",
+        ] {
+            assert_eq!(
+                Format::Yaml.render(&plain).unwrap(),
+                format!("{plain}\n"),
+                "{plain}"
+            );
+        }
+        for quoted in [
+            "",
+            "yes",
+            "off",
+            "1.5",
+            "0x1F",
+            "1_000",
+            "2026-01-02T00:00:00Z",
+            "2026-01-02",
+            "00:11:22:33:44:22",
+            ".inf",
+        ] {
+            assert_eq!(
+                Format::Yaml.render(&quoted).unwrap(),
+                format!("\"{quoted}\"\n"),
+                "{quoted}"
+            );
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod cli;
 mod error;
 pub mod format;
 pub mod output;
+pub mod ports;
 pub mod process;
 pub mod queued;
 mod types;
@@ -20,7 +21,8 @@ pub mod yaml;
 
 pub use error::{CommandError, JujuError, neutral};
 pub use types::{
-    AccessGrant, AddOptions, AddOwner, ConfigValue, Databag, Datetime, Expiry, Grantee, LogLevel,
-    Lookup, OwnerKind, ReadMode, RelationUnit, RotatePolicy, Scope, SecretInfo, SetOptions,
-    WorkloadState,
+    AccessGrant, AddOptions, AddOwner, ApplicationStatus, BindAddress, ConfigValue, Databag,
+    Datetime, Expiry, Goal, GoalState, Grantee, InterfaceAddress, LogLevel, Lookup, NetworkInfo,
+    OwnerKind, ReadMode, RelationUnit, RotatePolicy, Scope, SecretInfo, SetOptions, StatusInfo,
+    StorageDetails, StorageKind, WorkloadState,
 };

@@ -183,3 +183,38 @@ pub fn parse_config(stdout: &str) -> Result<Vec<(String, ConfigValue)>, CommandE
         })
         .collect())
 }
+
+/// Parses `opened-ports --endpoints --format=json`: `["80/tcp (*)", "10-20/udp (a, b)"]`.
+pub fn parse_opened_ports(stdout: &str) -> Result<Vec<crate::ports::OpenedPort>, CommandError> {
+    let tool = "opened-ports";
+    let lines: Option<Vec<String>> = parse_json(tool, stdout)?;
+    lines
+        .unwrap_or_default()
+        .iter()
+        .map(|line| {
+            crate::ports::OpenedPort::parse_line(line).map_err(|_| {
+                CommandError::Unusable(format!(
+                    "hook command `{tool}` printed a port range that is not valid: {line:?}"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Parses `status-get --application=true --include-data --format=json`, whose units Juju
+/// nests inside `application-status`.
+pub fn parse_application_status(stdout: &str) -> Result<crate::ApplicationStatus, CommandError> {
+    #[derive(Deserialize)]
+    struct Wrapped {
+        #[serde(rename = "application-status")]
+        application_status: crate::ApplicationStatus,
+    }
+    let wrapped: Wrapped = parse_json("status-get", stdout)?;
+    Ok(wrapped.application_status)
+}
+
+/// Parses `storage-list --format=json`.
+pub fn parse_storage_list(stdout: &str) -> Result<Vec<String>, CommandError> {
+    let ids: Option<Vec<String>> = parse_json("storage-list", stdout)?;
+    Ok(ids.unwrap_or_default())
+}

@@ -224,3 +224,112 @@ pub enum WorkloadState {
     /// `waiting`.
     Waiting,
 }
+
+/// A status as `status-get --include-data --format=json` prints it: any of Juju's states
+/// (`unknown`, `error`, `terminated` besides what a charm sets), its message and its data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusInfo {
+    /// `active`, `blocked`, `maintenance`, `waiting`, `unknown`, `error`, `terminated`, ...
+    pub status: String,
+    /// The message, possibly empty.
+    #[serde(default)]
+    pub message: String,
+    /// The data set with it.
+    #[serde(rename = "status-data", default)]
+    pub data: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// `status-get --application`: the application's status with its units', nested as Juju
+/// nests them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplicationStatus {
+    /// The application's own status.
+    #[serde(flatten)]
+    pub application: StatusInfo,
+    /// Each unit's, by name.
+    #[serde(default)]
+    pub units: std::collections::BTreeMap<String, StatusInfo>,
+}
+
+/// One address of a binding's interface, as `network-get --format=json` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterfaceAddress {
+    /// The host name Juju knows, if any (always printed, possibly empty).
+    #[serde(default)]
+    pub hostname: String,
+    /// The IP address.
+    pub value: String,
+    /// Its subnet.
+    #[serde(default)]
+    pub cidr: String,
+}
+
+/// A machine interface on a binding's space.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct BindAddress {
+    /// Its MAC address (empty on Kubernetes).
+    #[serde(default)]
+    pub mac_address: String,
+    /// Its name (empty on Kubernetes).
+    #[serde(default)]
+    pub interface_name: String,
+    /// Its addresses.
+    #[serde(default)]
+    pub addresses: Vec<InterfaceAddress>,
+}
+
+/// `network-get <binding>`'s full form; empty lists are left out, as Juju leaves them out.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct NetworkInfo {
+    /// Where to listen.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bind_addresses: Vec<BindAddress>,
+    /// The subnets the unit's traffic comes from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub egress_subnets: Vec<String>,
+    /// The addresses to give the other side, preferred first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ingress_addresses: Vec<String>,
+}
+
+/// A storage instance's kind (`storage-get kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    /// A mounted filesystem.
+    Filesystem,
+    /// A block device.
+    Block,
+}
+
+/// `storage-get -s <id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageDetails {
+    /// Its kind.
+    pub kind: StorageKind,
+    /// Its mount point or device.
+    pub location: String,
+}
+
+/// A unit or a relation in `goal-state`: its status and since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Goal {
+    /// `active`, `waiting`, `dying`, ... (units); `joining`, `joined`, ... (relations).
+    pub status: String,
+    /// `2006-01-02 15:04:05Z`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+}
+
+/// `goal-state --format=json`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct GoalState {
+    /// This application's units, this one included, by name.
+    #[serde(default)]
+    pub units: std::collections::BTreeMap<String, Goal>,
+    /// Per local endpoint: the related applications (relation status) and their units.
+    #[serde(default)]
+    pub relations: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Goal>>,
+}

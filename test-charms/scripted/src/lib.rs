@@ -1,6 +1,7 @@
 //! A test charm for the host's Juju-fidelity tests: on each hook (or action, by its name) it
 //! makes the secret, action and unit-state calls its config option `script` lists for that
-//! hook, in order, and logs each call's outcome.
+//! hook, in order, and logs each call's outcome; and the calls about the unit's place in the
+//! deployment (ports, bindings, status, version, storage, goal state).
 //!
 //! `script` is a JSON object from hook name to a list of steps, for example
 //!
@@ -24,7 +25,9 @@ use juju::charm::secrets::{
     SecretRef, SetOptions,
 };
 use juju::charm::types::Datetime;
-use juju::charm::{actions, config, logging, relations, state};
+use juju::charm::{
+    actions, bindings, config, goal_state, logging, ports, relations, state, status, storage,
+};
 use serde::Deserialize;
 
 /// One call, as the script names it.
@@ -98,7 +101,100 @@ enum Step {
     StateDelete {
         key: String,
     },
+    OpenPort {
+        #[serde(flatten)]
+        ports: Ports,
+    },
+    ClosePort {
+        #[serde(flatten)]
+        ports: Ports,
+    },
+    OpenedPorts,
+    NetworkGet {
+        binding: String,
+        relation: Option<u32>,
+    },
+    StatusGet,
+    AppStatusGet,
+    SetVersion {
+        version: String,
+    },
+    StorageList {
+        name: String,
+    },
+    StorageGet {
+        id: String,
+    },
+    StorageAdd {
+        name: String,
+        count: u32,
+    },
+    GoalState,
     Fail,
+}
+
+/// A port range as a step names it: `protocol` (`tcp`, `udp`, `icmp`), `first`, `last`
+/// (default: `first`), `endpoints` (default: all).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Ports {
+    protocol: String,
+    #[serde(default)]
+    first: u16,
+    last: Option<u16>,
+    #[serde(default)]
+    endpoints: Vec<String>,
+}
+
+impl Ports {
+    fn range(&self) -> Result<ports::PortRange, String> {
+        let span = ports::Span {
+            first: self.first,
+            last: self.last.unwrap_or(self.first),
+        };
+        Ok(match self.protocol.as_str() {
+            "tcp" => ports::PortRange::Tcp(span),
+            "udp" => ports::PortRange::Udp(span),
+            "icmp" => ports::PortRange::Icmp,
+            other => return Err(format!("unknown protocol {other:?}")),
+        })
+    }
+}
+
+fn port_line(opened: &ports::OpenedPort) -> String {
+    let range = match &opened.ports {
+        ports::PortRange::Icmp => "icmp".to_string(),
+        ports::PortRange::Tcp(s) | ports::PortRange::Udp(s) => {
+            let protocol = if matches!(opened.ports, ports::PortRange::Tcp(_)) {
+                "tcp"
+            } else {
+                "udp"
+            };
+            if s.first == s.last {
+                format!("{}/{protocol}", s.first)
+            } else {
+                format!("{}-{}/{protocol}", s.first, s.last)
+            }
+        }
+    };
+    if opened.endpoints.is_empty() {
+        format!("{range} (*)")
+    } else {
+        format!("{range} ({})", opened.endpoints.join(", "))
+    }
+}
+
+fn status_line(s: &status::StatusInfo) -> String {
+    let state = match s.state {
+        status::Reported::Active => "active",
+        status::Reported::Blocked => "blocked",
+        status::Reported::Maintenance => "maintenance",
+        status::Reported::Waiting => "waiting",
+        status::Reported::Unknown => "unknown",
+        status::Reported::Error => "error",
+        status::Reported::Terminated => "terminated",
+    };
+    format!("{state}: {}", s.message)
 }
 
 /// The metadata options `add` and `set` share.
@@ -358,6 +454,97 @@ fn run(step: Step, ids: &[Option<String>]) -> Result<(String, Option<String>), S
             .map_err(|e| kind(&e)),
         Step::StateSet { values } => done(state::set(&pairs(&values))),
         Step::StateDelete { key } => done(state::delete(&key)),
+        Step::OpenPort { ports: p } => done(ports::open(p.range()?, &p.endpoints)),
+        Step::ClosePort { ports: p } => done(ports::close(p.range()?, &p.endpoints)),
+        Step::OpenedPorts => ports::opened()
+            .map(|all| {
+                let lines: Vec<String> = all.iter().map(port_line).collect();
+                (lines.join(", "), None)
+            })
+            .map_err(|e| kind(&e)),
+        Step::NetworkGet { binding, relation } => bindings::get(&binding, relation)
+            .map(|n| {
+                let bind: Vec<String> = n
+                    .bind_addresses
+                    .iter()
+                    .flat_map(|b| {
+                        b.addresses
+                            .iter()
+                            .map(move |a| format!("{}:{}/{}", b.interface_name, a.value, a.cidr))
+                    })
+                    .collect();
+                let line = format!(
+                    "bind={} ingress={} egress={}",
+                    bind.join(","),
+                    n.ingress_addresses.join(","),
+                    n.egress_subnets.join(",")
+                );
+                (line, None)
+            })
+            .map_err(|e| kind(&e)),
+        Step::StatusGet => status::get()
+            .map(|s| (status_line(&s), None))
+            .map_err(|e| kind(&e)),
+        Step::AppStatusGet => status::get_application()
+            .map(|all| {
+                let units: Vec<String> = all
+                    .units
+                    .iter()
+                    .map(|(u, s)| format!("{u}={}", status_line(s)))
+                    .collect();
+                (
+                    format!(
+                        "app={} units={}",
+                        status_line(&all.application),
+                        units.join("; ")
+                    ),
+                    None,
+                )
+            })
+            .map_err(|e| kind(&e)),
+        Step::SetVersion { version } => done(status::set_version(&version)),
+        Step::StorageList { name } => storage::list(&name)
+            .map(|ids| (ids.join(" "), None))
+            .map_err(|e| kind(&e)),
+        Step::StorageGet { id: given } => storage::get(&given)
+            .map(|i| {
+                let kind = match i.kind {
+                    storage::Kind::Filesystem => "filesystem",
+                    storage::Kind::Block => "block",
+                };
+                (format!("{} {kind} {}", i.id, i.location), None)
+            })
+            .map_err(|e| kind(&e)),
+        Step::StorageAdd { name, count } => done(storage::add(&name, count)),
+        Step::GoalState => goal_state::get()
+            .map(|plan| {
+                let units: Vec<String> = plan
+                    .units
+                    .iter()
+                    .map(|g| format!("{}={}", g.name, g.status))
+                    .collect();
+                let relations: Vec<String> = plan
+                    .relations
+                    .iter()
+                    .map(|r| {
+                        let goals: Vec<String> = r
+                            .goals
+                            .iter()
+                            .map(|g| format!("{}={}", g.name, g.status))
+                            .collect();
+                        format!("{}:[{}]", r.endpoint, goals.join(","))
+                    })
+                    .collect();
+                (
+                    format!(
+                        "units={} relations={}",
+                        units.join(","),
+                        relations.join(";")
+                    ),
+                    None,
+                )
+            })
+            .map_err(|e| kind(&e)),
         Step::Fail => Ok(("the hook will fail".into(), None)),
     }
 }
@@ -381,6 +568,17 @@ fn op_name(step: &Step) -> &'static str {
         Step::StateAll => "state-all",
         Step::StateSet { .. } => "state-set",
         Step::StateDelete { .. } => "state-delete",
+        Step::OpenPort { .. } => "open-port",
+        Step::ClosePort { .. } => "close-port",
+        Step::OpenedPorts => "opened-ports",
+        Step::NetworkGet { .. } => "network-get",
+        Step::StatusGet => "status-get",
+        Step::AppStatusGet => "app-status-get",
+        Step::SetVersion { .. } => "set-version",
+        Step::StorageList { .. } => "storage-list",
+        Step::StorageGet { .. } => "storage-get",
+        Step::StorageAdd { .. } => "storage-add",
+        Step::GoalState => "goal-state",
         Step::Fail => "fail",
     }
 }

@@ -9,9 +9,11 @@
 
 pub mod hook_tools;
 
+use juju_hookcmds::ports::{OpenedPort, PortRange};
 use juju_hookcmds::{
-    AddOptions, ConfigValue, Databag, Grantee, LogLevel, Lookup, ReadMode, Scope, SecretInfo,
-    SetOptions, WorkloadState,
+    AddOptions, ApplicationStatus, ConfigValue, Databag, GoalState, Grantee, LogLevel, Lookup,
+    NetworkInfo, ReadMode, Scope, SecretInfo, SetOptions, StatusInfo, StorageDetails,
+    WorkloadState,
 };
 use juju_rules::{SecretContent, SecretId};
 
@@ -137,6 +139,37 @@ pub trait Backend: Send {
     fn state_set(&mut self, values: &[(String, String)]) -> Result<(), HostError>;
     /// `state-delete`.
     fn state_delete(&mut self, key: &str) -> Result<(), HostError>;
+
+    /// `status-get --include-data`: this unit's status.
+    fn status_get(&mut self) -> Result<StatusInfo, HostError>;
+    /// `status-get --application --include-data`: the application's and its units'.
+    fn application_status(&mut self) -> Result<ApplicationStatus, HostError>;
+    /// `application-version-set`.
+    fn application_version_set(&mut self, version: &str) -> Result<(), HostError>;
+
+    /// `open-port [--endpoints]`; no endpoints: every endpoint.
+    fn open_port(&mut self, range: &PortRange, endpoints: &[String]) -> Result<(), HostError>;
+    /// `close-port [--endpoints]`.
+    fn close_port(&mut self, range: &PortRange, endpoints: &[String]) -> Result<(), HostError>;
+    /// `opened-ports --endpoints`.
+    fn opened_ports(&mut self) -> Result<Vec<OpenedPort>, HostError>;
+
+    /// `network-get <binding> [-r <id>]`.
+    fn network_get(
+        &mut self,
+        binding: &str,
+        relation_id: Option<u32>,
+    ) -> Result<NetworkInfo, HostError>;
+
+    /// `storage-list <name>`.
+    fn storage_list(&mut self, name: &str) -> Result<Vec<String>, HostError>;
+    /// `storage-get -s <id>`.
+    fn storage_get(&mut self, id: &str) -> Result<StorageDetails, HostError>;
+    /// `storage-add <name>=<count>`.
+    fn storage_add(&mut self, name: &str, count: u32) -> Result<(), HostError>;
+
+    /// `goal-state`.
+    fn goal_state(&mut self) -> Result<GoalState, HostError>;
 
     /// The charm's code has finished: write whatever the backend held back (the policy's
     /// count of repeated denials).

@@ -8,5 +8,6 @@ super::toggle!(
     /// `config: true` grants `config-get`.
     Config,
     "config",
+    "config",
     "config-get"
 );

@@ -8,5 +8,6 @@ super::toggle!(
     /// `leadership: true` grants `is-leader`.
     Leadership,
     "leadership",
+    "leadership",
     "is-leader"
 );

@@ -9,5 +9,6 @@ super::toggle!(
     /// `logging: true` grants `juju-log`.
     Logging,
     "logging",
+    "logging",
     "juju-log"
 );

@@ -22,9 +22,16 @@
 //! leadership: true
 //! config: true
 //! logging: true
-//! status: true
+//! status: true                        # status-set and status-get
+//! application-version: true           # the workload version `juju status` shows
 //! actions: [rotate-password]          # actions the charm may run (from actions.yaml)
 //! state: true                         # the unit's key/value state across hooks
+//! ports:
+//!   open: [1024-65535/tcp]            # ports and ranges it may open and close
+//!   at-most: 1                        # how many ports may be open at once (optional)
+//! bindings: [database]                # bindings whose addresses it may read (network-get)
+//! storage: [data]                     # storages of metadata.yaml it may use
+//! goal-state: true                    # where the deployment is heading
 //! limits:                             # each optional; the host's defaults otherwise
 //!   wall-time: 30s
 //!   memory: 64MiB
@@ -47,27 +54,37 @@ use serde::Deserialize;
 use crate::engine::{Limits, LimitsSpec};
 
 mod actions;
+mod bindings;
 mod config;
+mod goal_state;
 mod imports;
 mod leadership;
 mod logging;
 mod policy;
+mod ports;
 mod relations;
 pub mod report;
 mod secrets;
 mod state;
 mod status;
+mod storage;
+mod version;
 
 pub use actions::Actions;
+pub use bindings::Bindings;
 pub use config::Config;
+pub use goal_state::GoalState;
 pub use imports::{Mismatch, check_imports};
 pub use leadership::Leadership;
 pub use logging::Logging;
 pub use policy::PolicyBackend;
+pub use ports::Ports;
 pub use relations::Relations;
 pub use secrets::{Readable, SecretOp, Secrets};
 pub use state::UnitState;
 pub use status::Status;
+pub use storage::Storage;
+pub use version::ApplicationVersion;
 
 /// What every capability tells the rest of the host about itself.
 pub trait Capability {
@@ -114,6 +131,21 @@ pub struct Manifest {
     /// The unit's state.
     #[serde(default)]
     pub state: UnitState,
+    /// `application-version-set`.
+    #[serde(default)]
+    pub application_version: ApplicationVersion,
+    /// Ports the charm may open.
+    #[serde(default)]
+    pub ports: Ports,
+    /// Bindings whose addresses the charm may read.
+    #[serde(default)]
+    pub bindings: Bindings,
+    /// Storages the charm may use, by name.
+    #[serde(default)]
+    pub storage: Storage,
+    /// `goal-state`.
+    #[serde(default)]
+    pub goal_state: GoalState,
     /// Resource limits.
     #[serde(default)]
     pub limits: ManifestLimits,
@@ -169,7 +201,7 @@ impl Manifest {
     }
 
     /// Every capability, in the order the report lists them.
-    pub fn capabilities(&self) -> [&dyn Capability; 8] {
+    pub fn capabilities(&self) -> [&dyn Capability; 13] {
         [
             &self.secrets,
             &self.relations,
@@ -177,8 +209,13 @@ impl Manifest {
             &self.config,
             &self.logging,
             &self.status,
+            &self.application_version,
             &self.actions,
             &self.state,
+            &self.ports,
+            &self.bindings,
+            &self.storage,
+            &self.goal_state,
         ]
     }
 
@@ -195,7 +232,7 @@ impl Manifest {
 
 /// The capability behind a manifest key that is only `true` or `false`.
 macro_rules! toggle {
-    ($(#[$doc:meta])* $name:ident, $key:literal, $command:literal) => {
+    ($(#[$doc:meta])* $name:ident, $key:literal, $interface:literal, $command:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
         #[serde(transparent)]
@@ -220,7 +257,7 @@ macro_rules! toggle {
 
         impl super::Capability for $name {
             fn interface(&self) -> &'static str {
-                $key
+                $interface
             }
 
             fn granted(&self) -> bool {

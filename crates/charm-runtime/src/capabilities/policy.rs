@@ -8,9 +8,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use juju_hookcmds::ports::{OpenedPort, PortRange};
 use juju_hookcmds::{
-    AddOptions, ConfigValue, Databag, Grantee, LogLevel, Lookup, ReadMode, Scope, SecretInfo,
-    SetOptions, WorkloadState,
+    AddOptions, ApplicationStatus, ConfigValue, Databag, GoalState, Grantee, LogLevel, Lookup,
+    NetworkInfo, ReadMode, Scope, SecretInfo, SetOptions, StatusInfo, StorageDetails,
+    WorkloadState,
 };
 use juju_rules::{SecretContent, SecretId};
 
@@ -27,6 +29,8 @@ pub struct PolicyBackend {
     readable: BTreeSet<String>,
     /// The action the hook runs, if any.
     action: Option<String>,
+    /// The ports open, once `ports.at-most` needed to count them.
+    open_ports: super::ports::OpenCount,
 }
 
 /// What every capability's checks share: the backend behind the policy (for the lookups a
@@ -74,6 +78,7 @@ impl PolicyBackend {
             },
             readable: BTreeSet::new(),
             action: None,
+            open_ports: Default::default(),
         }
     }
 
@@ -398,6 +403,76 @@ impl Backend for PolicyBackend {
     fn state_delete(&mut self, key: &str) -> Result<(), HostError> {
         self.manifest.state.check(&mut self.gate)?;
         self.gate.inner.state_delete(key)
+    }
+
+    fn status_get(&mut self) -> Result<StatusInfo, HostError> {
+        self.manifest.status.check(&mut self.gate)?;
+        self.gate.inner.status_get()
+    }
+
+    fn application_status(&mut self) -> Result<ApplicationStatus, HostError> {
+        self.manifest.status.check(&mut self.gate)?;
+        self.gate.inner.application_status()
+    }
+
+    fn application_version_set(&mut self, version: &str) -> Result<(), HostError> {
+        self.manifest.application_version.check(&mut self.gate)?;
+        self.gate.inner.application_version_set(version)
+    }
+
+    fn open_port(&mut self, range: &PortRange, endpoints: &[String]) -> Result<(), HostError> {
+        self.manifest
+            .ports
+            .check_open(&mut self.gate, &mut self.open_ports, range)?;
+        self.gate.inner.open_port(range, endpoints)?;
+        super::Ports::opened(&mut self.open_ports, range);
+        Ok(())
+    }
+
+    fn close_port(&mut self, range: &PortRange, endpoints: &[String]) -> Result<(), HostError> {
+        self.manifest.ports.check_close(&mut self.gate, range)?;
+        self.gate.inner.close_port(range, endpoints)?;
+        super::Ports::closed(&mut self.open_ports, range, endpoints);
+        Ok(())
+    }
+
+    fn opened_ports(&mut self) -> Result<Vec<OpenedPort>, HostError> {
+        self.manifest.ports.check_list(&mut self.gate)?;
+        self.gate.inner.opened_ports()
+    }
+
+    fn network_get(
+        &mut self,
+        binding: &str,
+        relation_id: Option<u32>,
+    ) -> Result<NetworkInfo, HostError> {
+        self.manifest.bindings.check(&mut self.gate, binding)?;
+        if let Some(id) = relation_id {
+            // Asking as seen from a relation tells whether it exists: a read of it.
+            self.manifest.relations.check_read(&mut self.gate, id)?;
+        }
+        self.gate.inner.network_get(binding, relation_id)
+    }
+
+    fn storage_list(&mut self, name: &str) -> Result<Vec<String>, HostError> {
+        self.manifest.storage.check(&mut self.gate, name)?;
+        self.gate.inner.storage_list(name)
+    }
+
+    fn storage_get(&mut self, id: &str) -> Result<StorageDetails, HostError> {
+        let name = id.split_once('/').map_or(id, |(name, _)| name);
+        self.manifest.storage.check(&mut self.gate, name)?;
+        self.gate.inner.storage_get(id)
+    }
+
+    fn storage_add(&mut self, name: &str, count: u32) -> Result<(), HostError> {
+        self.manifest.storage.check(&mut self.gate, name)?;
+        self.gate.inner.storage_add(name, count)
+    }
+
+    fn goal_state(&mut self) -> Result<GoalState, HostError> {
+        self.manifest.goal_state.check(&mut self.gate)?;
+        self.gate.inner.goal_state()
     }
 
     fn set_deadline(&mut self, deadline: Option<std::time::Instant>) {

@@ -9,5 +9,6 @@ super::toggle!(
     /// `state: true` grants the unit's state.
     UnitState,
     "state",
+    "state",
     "state-get, state-set, state-delete"
 );

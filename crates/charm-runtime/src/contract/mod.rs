@@ -9,16 +9,20 @@
 //! queued, nothing of the engine, WASI or the limits.
 
 mod actions;
+mod binding;
 pub(crate) mod bindings;
 mod config;
 mod convert;
 pub mod event;
+mod goal_state;
 mod leadership;
 mod logging;
+mod ports;
 mod relations;
 mod secrets;
 mod state;
 mod status;
+mod storage;
 mod v0_1;
 pub(crate) mod validate;
 
@@ -30,10 +34,13 @@ use crate::error::HostError;
 use bindings::juju::charm::{events, types};
 
 /// The version of the contract this host provides, and the one charms should target.
-pub const CONTRACT_VERSION: &str = "0.2.0";
+pub const CONTRACT_VERSION: &str = "0.2.1";
 
 /// Every version this host runs, newest first: a charm built for an older one keeps running.
-pub const CONTRACT_VERSIONS: &[&str] = &[CONTRACT_VERSION, "0.1.0"];
+/// 0.2.1 only added to 0.2.0, so a 0.2.0 charm links with the current host functions
+/// (wasmtime resolves `@0.2.0` imports to `@0.2.1` definitions, semver-compatible); 0.1.0
+/// has its own forwarding bindings.
+pub const CONTRACT_VERSIONS: &[&str] = &[CONTRACT_VERSION, "0.2.0", "0.1.0"];
 
 /// The contract's interfaces; `types` and `events` hold only types.
 pub const INTERFACES: &[&str] = &[
@@ -45,12 +52,19 @@ pub const INTERFACES: &[&str] = &[
     "status",
     "actions",
     "state",
+    "ports",
+    "bindings",
+    "storage",
+    "goal-state",
     "types",
     "events",
 ];
 
 /// The interfaces 0.2.0 added: 0.1.0 has the others.
 const ADDED_IN_0_2: &[&str] = &["actions", "state"];
+
+/// The interfaces 0.2.1 added: 0.2.0 has the others (and `status` gained functions).
+const ADDED_IN_0_2_1: &[&str] = &["ports", "bindings", "storage", "goal-state"];
 
 /// The contract interface `import` names (`secrets` for `juju:charm/secrets@0.2.0`), if it
 /// is one of a contract version this host runs.
@@ -59,7 +73,8 @@ pub fn interface(import: &str) -> Option<&str> {
     let name = name.strip_prefix("juju:charm/")?;
     let known = match version {
         CONTRACT_VERSION => true,
-        "0.1.0" => !ADDED_IN_0_2.contains(&name),
+        "0.2.0" => !ADDED_IN_0_2_1.contains(&name),
+        "0.1.0" => !ADDED_IN_0_2.contains(&name) && !ADDED_IN_0_2_1.contains(&name),
         _ => false,
     };
     (known && INTERFACES.contains(&name)).then_some(name)

@@ -57,6 +57,34 @@ pub fn check_endpoint(name: &str) -> Result<&str, HostError> {
     }
 }
 
+/// A storage name from charm metadata (`data`).
+pub fn check_storage_name(name: &str) -> Result<&str, HostError> {
+    if name.len() > MAX_NAME {
+        return Err(too_long("storage name", name.len(), MAX_NAME));
+    }
+    if juju_hookcmds::cli::is_storage_name(name) {
+        Ok(name)
+    } else {
+        Err(HostError::InvalidArgument(format!(
+            "storage name {name:?} not valid"
+        )))
+    }
+}
+
+/// A storage instance id (`data/0`).
+pub fn check_storage_id(id: &str) -> Result<&str, HostError> {
+    if id.len() > MAX_NAME {
+        return Err(too_long("storage id", id.len(), MAX_NAME));
+    }
+    if juju_hookcmds::cli::is_storage_id(id) {
+        Ok(id)
+    } else {
+        Err(HostError::InvalidArgument(format!(
+            "storage id {id:?} not valid"
+        )))
+    }
+}
+
 /// A label: non-empty, one line, no control characters.
 pub fn check_label(label: &str) -> Result<&str, HostError> {
     if label.len() > MAX_LABEL {

@@ -80,6 +80,16 @@ pub enum HookKind {
         /// The revision nobody tracks any more.
         revision: u32,
     },
+    /// `<name>-storage-attached`: a storage instance is attached to the unit.
+    StorageAttached {
+        /// The instance, e.g. `data/0`.
+        id: String,
+    },
+    /// `<name>-storage-detaching`: a storage instance is about to be detached.
+    StorageDetaching {
+        /// The instance.
+        id: String,
+    },
     /// An action the operator ran (`juju run`); its parameters are on the model's task.
     Action {
         /// The task's id (`JUJU_ACTION_UUID`).
@@ -130,10 +140,18 @@ pub(super) fn still_relevant(model: &Model, kind: &HookKind) -> bool {
             model.secrets.contains_key(xid)
         }
         HookKind::RelationDeparted { .. } | HookKind::RelationBroken { .. } => true,
+        HookKind::StorageAttached { id } | HookKind::StorageDetaching { id } => {
+            model.storage.contains_key(id)
+        }
         other => other
             .relation_id()
             .is_none_or(|id| model.relations.get(&id).is_some_and(|r| !r.dying)),
     }
+}
+
+/// The storage name of an instance id (`data` of `data/0`).
+pub(crate) fn storage_name(id: &str) -> &str {
+    id.split_once('/').map_or(id, |(name, _)| name)
 }
 
 /// The name of what `env` dispatches: the hook's, or the action's (Juju leaves
@@ -178,6 +196,10 @@ impl Model {
             HookKind::SecretRotate { .. } => "secret-rotate".into(),
             HookKind::SecretExpired { .. } => "secret-expired".into(),
             HookKind::SecretRemove { .. } => "secret-remove".into(),
+            HookKind::StorageAttached { id } => format!("{}-storage-attached", storage_name(id)),
+            HookKind::StorageDetaching { id } => {
+                format!("{}-storage-detaching", storage_name(id))
+            }
             HookKind::Action { name, .. } => name.clone(),
             HookKind::Other(name) => name.clone(),
         };
@@ -222,6 +244,13 @@ impl Model {
                 set("JUJU_DEPARTING_UNIT", departing_unit.clone());
             }
             _ => {}
+        }
+        if let HookKind::StorageAttached { id } | HookKind::StorageDetaching { id } = kind
+            && let Some(instance) = self.storage.get(id)
+        {
+            set("JUJU_STORAGE_ID", id.clone());
+            set("JUJU_STORAGE_LOCATION", instance.location.clone());
+            set("JUJU_STORAGE_KIND", instance.kind_name().to_string());
         }
         if let Some(xid) = kind.secret_xid() {
             set("JUJU_SECRET_ID", format!("secret:{xid}"));

@@ -11,6 +11,8 @@
 //! changes are applied in the controller's order, each step failing on its own
 //! ([`HookContext::finish`]); `docs/juju-reference.md` cites the source of every rule.
 
+mod deployment;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -77,6 +79,15 @@ pub struct HookContext {
     /// In an action: the results set so far, and the `action-fail` message.
     results: serde_json::Map<String, serde_json::Value>,
     failed: Option<String>,
+    /// The ports this hook asked to open and close.
+    #[serde(default)]
+    ports: deployment::PendingPorts,
+    /// The storage this hook asked for (`storage-add`), by name.
+    #[serde(default)]
+    storage_added: Vec<(String, u64)>,
+    /// The unit's status as the hook's first `status-get` read it.
+    #[serde(default)]
+    status_cache: Option<Option<Status>>,
 }
 
 fn not_running_an_action() -> JujuError {
@@ -140,6 +151,9 @@ impl HookContext {
             state: None,
             results: serde_json::Map::new(),
             failed: None,
+            ports: Default::default(),
+            storage_added: Vec::new(),
+            status_cache: None,
         }
     }
 
@@ -213,6 +227,12 @@ impl HookContext {
         if let HookKind::RelationBroken { relation_id } = &self.kind {
             model.left_relation(*relation_id);
         }
+        if let HookKind::StorageDetaching { id } = &self.kind
+            && succeeded
+            && outcome.is_ok()
+        {
+            model.storage.remove(id);
+        }
         model.settle_secrets();
         for (level, message) in self.logs {
             model.logs.push(super::LogLine {
@@ -227,6 +247,9 @@ impl HookContext {
                     app.status = Some(status);
                 }
             } else {
+                if model.unit_status.get(&self.unit) != Some(&status) {
+                    model.status_since.insert(self.unit.clone(), model.now);
+                }
                 model.unit_status.insert(self.unit.clone(), status);
             }
         }
@@ -289,6 +312,8 @@ impl HookContext {
                 ));
             }
         }
+        self.check_ports()?;
+        self.check_storage()?;
         for (relation_id, bags) in std::mem::take(&mut self.bags) {
             for (owner, bag) in bags {
                 let Some(relation) = self.controller.relations.get_mut(&relation_id) else {
@@ -307,6 +332,8 @@ impl HookContext {
                 .unit_state
                 .insert(self.unit.clone(), super::UnitState(state));
         }
+        self.apply_ports();
+        self.apply_storage();
         Ok(())
     }
 
@@ -854,29 +881,6 @@ impl HookContext {
     /// `juju-log`: kept even if the hook fails.
     pub fn log(&mut self, level: &str, message: &str) {
         self.logs.push((level.to_string(), message.to_string()));
-    }
-
-    /// `status-get`: the unit's (or, for the leader, the application's) status as last set,
-    /// including earlier in this hook; `None` if never set.
-    pub fn status_get(&self, application: bool) -> Result<Option<Status>, JujuError> {
-        if application && !self.is_leader() {
-            return Err(JujuError::run(
-                "finding application status: this unit is not the leader",
-            ));
-        }
-        let pending = self
-            .statuses
-            .iter()
-            .rev()
-            .find(|(_, app)| *app == application)
-            .map(|(status, _)| status.clone());
-        Ok(pending.or_else(|| {
-            if application {
-                self.controller.apps[&self.app].status.clone()
-            } else {
-                self.controller.unit_status.get(&self.unit).cloned()
-            }
-        }))
     }
 
     /// `status-set`: applied even if the hook fails, as Juju does.

@@ -9,6 +9,7 @@
 //! follow-up hooks Juju would fire.
 
 mod controller;
+mod deployment;
 mod events;
 mod hook;
 mod recorder;
@@ -22,12 +23,14 @@ use std::collections::{BTreeMap, VecDeque};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use deployment::StorageInstance;
 pub use events::{HookKind, dispatched_name};
 pub use hook::{Call, HookContext, keys_summary};
 pub use secret::{Consumer, Grant, Owner, Revision, Secret, Subject};
 
 use juju_hookcmds::ConfigValue;
 use juju_hookcmds::WorkloadState as State;
+use juju_hookcmds::ports::PortRange;
 use juju_rules::names::{is_valid_app_name, is_valid_endpoint};
 use juju_rules::{SecretContent, SecretId};
 
@@ -80,6 +83,16 @@ pub struct App {
     /// Its charm's actions (`actions.yaml`), which the operator may run on its units.
     #[serde(default)]
     pub actions: BTreeMap<String, ActionSpec>,
+    /// Its charm's bindings: relation endpoints, `juju-info` and extra bindings (what
+    /// `network-get` and `open-port --endpoints` take).
+    #[serde(default)]
+    pub bindings: std::collections::BTreeSet<String>,
+    /// Its charm's storages (`storage:` in `metadata.yaml`).
+    #[serde(default)]
+    pub storage: BTreeMap<String, juju_hookcmds::charm::StorageSpec>,
+    /// The workload version `juju status` shows (the last `application-version-set`).
+    #[serde(default)]
+    pub version: String,
     next_unit: u32,
 }
 
@@ -101,6 +114,8 @@ pub struct Relation {
     pub ends: [Endpoint; 2],
     /// Databags by owner: a unit name or an application name.
     pub databags: BTreeMap<String, BTreeMap<String, String>>,
+    /// When it was established (`goal-state`'s `since`).
+    pub since: DateTime<Utc>,
     /// Removed by the operator; kept until its departed and broken hooks have run.
     pub dying: bool,
 }
@@ -241,6 +256,16 @@ pub struct Model {
     pub unit_state: BTreeMap<String, UnitState>,
     /// Actions run, by id.
     pub tasks: BTreeMap<String, Task>,
+    /// The ports each unit has open: by unit, each range with its endpoints (`""` for all).
+    pub ports: BTreeMap<String, BTreeMap<PortRange, std::collections::BTreeSet<String>>>,
+    /// Storage instances attached to units, by id (`data/0`).
+    pub storage: BTreeMap<String, StorageInstance>,
+    /// Each unit's machine number, from which the model gives it its addresses.
+    pub machines: BTreeMap<String, u32>,
+    /// When each unit's workload status last changed (`goal-state`'s `since`).
+    pub status_since: BTreeMap<String, DateTime<Utc>>,
+    next_machine: u32,
+    next_storage: u64,
     next_relation: u32,
     next_secret: u64,
     next_task: u64,
@@ -264,6 +289,12 @@ impl Model {
             logs: Vec::new(),
             unit_state: BTreeMap::new(),
             tasks: BTreeMap::new(),
+            ports: BTreeMap::new(),
+            storage: BTreeMap::new(),
+            machines: BTreeMap::new(),
+            status_since: BTreeMap::new(),
+            next_machine: 0,
+            next_storage: 0,
             next_relation: 0,
             next_secret: 0,
             next_task: 0,
@@ -351,6 +382,9 @@ impl Model {
                 config: BTreeMap::new(),
                 status: None,
                 actions: BTreeMap::new(),
+                bindings: std::collections::BTreeSet::new(),
+                storage: BTreeMap::new(),
+                version: String::new(),
                 next_unit: 0,
             },
         );
@@ -474,6 +508,11 @@ impl Model {
         if leader {
             a.leader = Some(unit.clone());
         }
+        self.machines.insert(unit.clone(), self.next_machine);
+        self.next_machine += 1;
+        self.status_since.insert(unit.clone(), self.now);
+        // On a machine, storage is attached (and its hooks run) before install.
+        self.attach_initial_storage(&unit);
         self.queue_hook(&unit, HookKind::Install);
         // A peer relation is created right after install, before leader-elected and start.
         let peers: Vec<u32> = self
@@ -515,6 +554,7 @@ impl Model {
                 id,
                 ends,
                 databags: BTreeMap::new(),
+                since: self.now,
                 dying: false,
             },
         );
@@ -580,6 +620,8 @@ impl Model {
         }
         self.unit_status.remove(unit);
         self.unit_state.remove(unit);
+        self.ports.remove(unit);
+        self.storage.retain(|_, s| s.unit != unit);
         for secret in self.secrets.values_mut() {
             secret.consumers.remove(unit);
             secret

@@ -15,6 +15,7 @@
 mod agent;
 mod state;
 mod tools;
+mod unit_tools;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -95,3 +96,5 @@ pub fn main(tool: &str, args: Vec<String>) -> i32 {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod unit_tests;

@@ -4,10 +4,10 @@
 use super::tools::run;
 use crate::model::{HookContext, HookKind, JujuError, Model};
 
-const UUID: &str = "7f1c2a8e-3b4d-4e5f-8a6b-9c0d1e2f3a4b";
+pub(super) const UUID: &str = "7f1c2a8e-3b4d-4e5f-8a6b-9c0d1e2f3a4b";
 
 /// database (2 units, leader database/0) related to webserver (2 units) as relation 1.
-fn model() -> Model {
+pub(super) fn model() -> Model {
     let mut m = Model::new("test", UUID, "2026-01-01T00:00:00Z".parse().unwrap());
     m.deploy("database", 2).unwrap();
     m.deploy("webserver", 2).unwrap();
@@ -16,15 +16,15 @@ fn model() -> Model {
     m
 }
 
-fn hook(m: &Model, unit: &str, kind: HookKind) -> HookContext {
+pub(super) fn hook(m: &Model, unit: &str, kind: HookKind) -> HookContext {
     HookContext::new(m, unit, kind)
 }
 
-fn install(m: &Model, unit: &str) -> HookContext {
+pub(super) fn install(m: &Model, unit: &str) -> HookContext {
     hook(m, unit, HookKind::Install)
 }
 
-fn sh(ctx: &mut HookContext, tool: &str, args: &[&str]) -> Result<String, JujuError> {
+pub(super) fn sh(ctx: &mut HookContext, tool: &str, args: &[&str]) -> Result<String, JujuError> {
     sh_stdin(ctx, tool, args, "")
 }
 
@@ -38,7 +38,7 @@ fn sh_stdin(
     run(ctx, tool, &args, &mut stdin.as_bytes()).map(|p| p.stdout)
 }
 
-fn refused(ctx: &mut HookContext, tool: &str, args: &[&str]) -> (i32, String) {
+pub(super) fn refused(ctx: &mut HookContext, tool: &str, args: &[&str]) -> (i32, String) {
     let e = sh(ctx, tool, args).expect_err("the command should be refused");
     (e.code, e.message)
 }
@@ -759,44 +759,6 @@ fn the_hook_context_survives_the_state_file_between_commands() {
     let (committed, outcome) = super::state::read(&path).unwrap().context.finish(true);
     assert_eq!(outcome, Ok(()));
     assert!(committed.secrets.contains_key(&xid));
-}
-
-#[test]
-fn status_get_reports_what_was_set_including_earlier_in_the_hook() {
-    let m = model();
-    let mut ctx = install(&m, "database/0");
-    assert_eq!(sh(&mut ctx, "status-get", &[]).unwrap(), "unknown\n");
-    sh(&mut ctx, "status-set", &["maintenance", "installing"]).unwrap();
-    assert_eq!(
-        sh(&mut ctx, "status-get", &["--format=json", "--include-data"]).unwrap(),
-        "{\"message\":\"installing\",\"status\":\"maintenance\",\"status-data\":{}}\n"
-    );
-    sh(
-        &mut ctx,
-        "status-set",
-        &["--application", "active", "serving"],
-    )
-    .unwrap();
-    assert_eq!(
-        sh(
-            &mut ctx,
-            "status-get",
-            &["--application", "--include-data", "--format=json"]
-        )
-        .unwrap(),
-        "{\"application-status\":{\"message\":\"serving\",\"status\":\"active\",\"status-data\":{}}}\n"
-    );
-    let (m, _) = ctx.finish(true);
-    let mut peer = install(&m, "database/1");
-    assert_eq!(
-        refused(&mut peer, "status-get", &["--application"]),
-        (
-            1,
-            "finding application status: this unit is not the leader".into()
-        )
-    );
-    let mut later = hook(&m, "database/0", HookKind::UpdateStatus);
-    assert_eq!(sh(&mut later, "status-get", &[]).unwrap(), "maintenance\n");
 }
 
 // ---- actions ----------------------------------------------------------------------------------

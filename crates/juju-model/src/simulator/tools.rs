@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use base64::Engine as _;
-use juju_hookcmds::args::{rotate_name, state_name};
+use juju_hookcmds::args::rotate_name;
 use juju_hookcmds::cli::{
     AccessDisplay, ActionGet, ConfigGet, FormatOnly, InfoDisplay, JujuLog, LIST_FORMATS,
     Positional, RelationGet, RelationIds, RelationList, RelationSet, SecretAdd, SecretGet,
     SecretGrant, SecretInfoGet, SecretRemove, SecretRevoke, SecretSet, StateGet, StateSet,
-    StatusDisplay, StatusGet, StatusSet, action_result, check_names, config_json, key_values,
-    log_level, metadata, parse, parse_state, required_id, rfc3339, secret_id, upsert_content,
+    StatusSet, action_result, check_names, config_json, key_values, log_level, metadata, parse,
+    parse_state, required_id, rfc3339, secret_id, upsert_content,
 };
 use juju_hookcmds::format::{Format, sorted};
 use juju_hookcmds::{
@@ -22,6 +22,7 @@ use juju_hookcmds::{
 };
 use juju_rules::names::{is_valid_app_name, is_valid_unit_name};
 
+use super::unit_tools;
 use crate::model::{HookContext, HookKind, Model, keys_summary};
 
 pub use juju_hookcmds::cli::{TOOLS, shown_args, shown_error};
@@ -38,7 +39,7 @@ pub struct Printed {
 /// A hook command's result: what it printed, or Juju's refusal.
 pub type ToolResult = Result<Printed, JujuError>;
 
-fn printed(stdout: String) -> Printed {
+pub(super) fn printed(stdout: String) -> Printed {
     let summary = stdout
         .lines()
         .next()
@@ -51,7 +52,10 @@ fn printed(stdout: String) -> Printed {
 
 /// The `-r/--relation` value: `<id>` or `<endpoint>:<id>` (only the part after the last `:`
 /// counts), resolved to a relation of this unit's application.
-fn relation_flag(ctx: &HookContext, raw: Option<&str>) -> Result<Option<u32>, JujuError> {
+pub(super) fn relation_flag(
+    ctx: &HookContext,
+    raw: Option<&str>,
+) -> Result<Option<u32>, JujuError> {
     let Some(raw) = raw else {
         return Ok(ctx.kind().relation_id());
     };
@@ -163,7 +167,7 @@ fn secret_get(ctx: &mut HookContext, args: &[String]) -> ToolResult {
 }
 
 /// `-o/--output`: the output goes to a file instead of stdout.
-fn write_output(output: Option<&str>, stdout: String, summary: String) -> ToolResult {
+pub(super) fn write_output(output: Option<&str>, stdout: String, summary: String) -> ToolResult {
     match output {
         None => Ok(Printed { stdout, summary }),
         Some(path) => {
@@ -427,32 +431,6 @@ fn status_set(ctx: &mut HookContext, args: &[String]) -> ToolResult {
     Ok(Printed::default())
 }
 
-fn status_get(ctx: &mut HookContext, args: &[String]) -> ToolResult {
-    let cmd: StatusGet = parse("status-get", args)?;
-    let format = Format::choose(cmd.format.as_deref(), Format::Smart, LIST_FORMATS)?;
-    let status = ctx.status_get(cmd.application)?;
-    let (state, message) = match &status {
-        Some(s) => (state_name(s.state), s.message.clone()),
-        None => ("unknown", String::new()),
-    };
-    let stdout = match (cmd.include_data, cmd.application) {
-        (false, _) => format.render(&state)?,
-        (true, unit_or_app) => {
-            let display = StatusDisplay {
-                message,
-                status: state,
-                status_data: BTreeMap::new(),
-            };
-            if unit_or_app {
-                format.render(&BTreeMap::from([("application-status", display)]))?
-            } else {
-                format.render(&display)?
-            }
-        }
-    };
-    write_output(cmd.output.as_deref(), stdout, state.to_string())
-}
-
 // ---- actions and unit state --------------------------------------------------------------------
 
 /// Reads `--file`'s settings: a YAML map, from stdin when the path is `-`.
@@ -479,7 +457,7 @@ fn settings_file(file: &str, stdin: &mut dyn Read) -> Result<BTreeMap<String, St
 }
 
 /// More positional arguments than a command takes: Juju's `unrecognized args`.
-fn unrecognized(extra: &[String]) -> JujuError {
+pub(super) fn unrecognized(extra: &[String]) -> JujuError {
     let quoted: Vec<String> = extra.iter().map(|a| format!("{a:?}")).collect();
     JujuError::usage(format!("unrecognized args: [{}]", quoted.join(" ")))
 }
@@ -625,7 +603,15 @@ pub fn run(ctx: &mut HookContext, tool: &str, args: &[String], stdin: &mut dyn R
         "config-get" => config_get(ctx, args),
         "juju-log" => juju_log(ctx, args),
         "status-set" => status_set(ctx, args),
-        "status-get" => status_get(ctx, args),
+        "status-get" => unit_tools::status_get(ctx, args),
+        "application-version-set" => unit_tools::application_version_set(ctx, args),
+        "open-port" | "close-port" => unit_tools::port_change(ctx, tool, args),
+        "opened-ports" => unit_tools::opened_ports(ctx, args),
+        "network-get" => unit_tools::network_get(ctx, args),
+        "storage-get" => unit_tools::storage_get(ctx, args),
+        "storage-list" => unit_tools::storage_list(ctx, args),
+        "storage-add" => unit_tools::storage_add(ctx, args),
+        "goal-state" => unit_tools::goal_state(ctx, args),
         "action-get" => action_get(ctx, args),
         "action-set" => action_set(ctx, args),
         "action-log" => action_log(ctx, args),

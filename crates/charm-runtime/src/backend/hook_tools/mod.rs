@@ -10,12 +10,14 @@ mod runner;
 use std::time::Duration;
 
 use juju_hookcmds::output::{
-    parse_config, parse_json, parse_relation_ids, parse_secret_add, parse_secret_get,
-    parse_secret_info,
+    parse_application_status, parse_config, parse_json, parse_opened_ports, parse_relation_ids,
+    parse_secret_add, parse_secret_get, parse_secret_info, parse_storage_list,
 };
+use juju_hookcmds::ports::{OpenedPort, PortRange};
 use juju_hookcmds::{
-    AddOptions, CommandError, ConfigValue, Databag, Grantee, LogLevel, Lookup, ReadMode, Scope,
-    SecretInfo, SetOptions, WorkloadState, args,
+    AddOptions, ApplicationStatus, CommandError, ConfigValue, Databag, GoalState, Grantee,
+    LogLevel, Lookup, NetworkInfo, ReadMode, Scope, SecretInfo, SetOptions, StatusInfo,
+    StorageDetails, WorkloadState, args,
 };
 use juju_rules::{SecretContent, SecretId};
 use serde::de::DeserializeOwned;
@@ -316,6 +318,64 @@ impl<R: Runner> Backend for HookToolBackend<R> {
     fn state_delete(&mut self, key: &str) -> Result<(), HostError> {
         self.call("state-delete", args::state_delete(key))?;
         Ok(())
+    }
+
+    fn status_get(&mut self) -> Result<StatusInfo, HostError> {
+        self.call_json("status-get", args::status_get(false))
+    }
+
+    fn application_status(&mut self) -> Result<ApplicationStatus, HostError> {
+        let stdout = self.call("status-get", args::status_get(true))?;
+        Ok(parse_application_status(&stdout)?)
+    }
+
+    fn application_version_set(&mut self, version: &str) -> Result<(), HostError> {
+        self.call(
+            "application-version-set",
+            args::application_version_set(version),
+        )?;
+        Ok(())
+    }
+
+    fn open_port(&mut self, range: &PortRange, endpoints: &[String]) -> Result<(), HostError> {
+        self.call("open-port", args::port_change(range, endpoints))?;
+        Ok(())
+    }
+
+    fn close_port(&mut self, range: &PortRange, endpoints: &[String]) -> Result<(), HostError> {
+        self.call("close-port", args::port_change(range, endpoints))?;
+        Ok(())
+    }
+
+    fn opened_ports(&mut self) -> Result<Vec<OpenedPort>, HostError> {
+        let stdout = self.call("opened-ports", args::opened_ports())?;
+        Ok(parse_opened_ports(&stdout)?)
+    }
+
+    fn network_get(
+        &mut self,
+        binding: &str,
+        relation_id: Option<u32>,
+    ) -> Result<NetworkInfo, HostError> {
+        self.call_json("network-get", args::network_get(binding, relation_id))
+    }
+
+    fn storage_list(&mut self, name: &str) -> Result<Vec<String>, HostError> {
+        let stdout = self.call("storage-list", args::storage_list(name))?;
+        Ok(parse_storage_list(&stdout)?)
+    }
+
+    fn storage_get(&mut self, id: &str) -> Result<StorageDetails, HostError> {
+        self.call_json("storage-get", args::storage_get(id))
+    }
+
+    fn storage_add(&mut self, name: &str, count: u32) -> Result<(), HostError> {
+        self.call("storage-add", args::storage_add(name, count))?;
+        Ok(())
+    }
+
+    fn goal_state(&mut self) -> Result<GoalState, HostError> {
+        self.call_json("goal-state", args::goal_state())
     }
 }
 

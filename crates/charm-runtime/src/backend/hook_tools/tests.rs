@@ -872,3 +872,146 @@ fn results_too_large_for_one_command_line_are_the_charms_mistake_and_nothing_run
     );
     assert!(b.runner().calls.is_empty(), "nothing ran");
 }
+
+fn port(arg: &str) -> juju_hookcmds::ports::PortRange {
+    juju_hookcmds::ports::PortRange::parse(arg).unwrap()
+}
+
+#[test]
+fn ports_are_opened_closed_and_listed_with_jujus_argv_and_output() {
+    let mut b = backend(vec![
+        ok(""),
+        ok(""),
+        ok("[\"icmp (*)\",\"8080/tcp (*)\",\"10-20/udp (admin, database)\"]\n"),
+    ]);
+    b.open_port(&port("8080"), &[]).unwrap();
+    assert_eq!(argv(&b), ["open-port", "8080/tcp"].map(String::from));
+    b.close_port(&port("10-20/udp"), &["admin".into(), "database".into()])
+        .unwrap();
+    assert_eq!(
+        argv(&b),
+        ["close-port", "--endpoints=admin,database", "10-20/udp"].map(String::from)
+    );
+    let opened = b.opened_ports().unwrap();
+    assert_eq!(
+        argv(&b),
+        ["opened-ports", "--endpoints", "--format=json"].map(String::from)
+    );
+    let lines: Vec<String> = opened.iter().map(|p| p.line()).collect();
+    assert_eq!(
+        lines,
+        ["icmp (*)", "8080/tcp (*)", "10-20/udp (admin, database)"]
+    );
+    let mut garbled = backend(vec![ok("[\"eighty\"]\n")]);
+    assert!(matches!(
+        garbled.opened_ports().unwrap_err(),
+        HostError::Fatal(_)
+    ));
+}
+
+#[test]
+fn a_conflicting_port_is_juju_s_refusal_with_its_text() {
+    let mut b = backend(vec![failed(
+        1,
+        "ERROR cannot open 40-90/tcp (unit \"web/0\"): port range conflicts with 50-80/tcp (unit \"web/0\")\n",
+    )]);
+    let err = b.open_port(&port("40-90"), &[]).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("port range conflicts with 50-80/tcp"),
+        "{err}"
+    );
+}
+
+#[test]
+fn network_get_names_the_binding_after_double_dash_and_reads_the_json_form() {
+    let mut b = backend(vec![ok(
+        "{\"bind-addresses\":[{\"mac-address\":\"00:16:3e:00:00:02\",\"interface-name\":\"eth0\",\"addresses\":[{\"hostname\":\"\",\"value\":\"10.1.0.12\",\"cidr\":\"10.1.0.0/16\"}]}],\"egress-subnets\":[\"10.1.0.12/32\"],\"ingress-addresses\":[\"10.1.0.12\"]}\n",
+    )]);
+    let network = b.network_get("database", Some(3)).unwrap();
+    assert_eq!(
+        argv(&b),
+        [
+            "network-get",
+            "--format=json",
+            "--relation=3",
+            "--",
+            "database"
+        ]
+        .map(String::from)
+    );
+    assert_eq!(network.ingress_addresses, ["10.1.0.12"]);
+    assert_eq!(network.bind_addresses[0].addresses[0].cidr, "10.1.0.0/16");
+    let mut b = backend(vec![failed(
+        1,
+        "ERROR no network config found for binding \"nosuch\"\n",
+    )]);
+    assert!(matches!(
+        b.network_get("nosuch", None).unwrap_err(),
+        HostError::NotFound(_)
+    ));
+}
+
+#[test]
+fn status_get_always_asks_for_the_data_and_names_the_application_flag() {
+    let mut b = backend(vec![
+        ok("{\"message\":\"ready\",\"status\":\"active\",\"status-data\":{\"n\":3}}\n"),
+        ok(
+            "{\"application-status\":{\"message\":\"\",\"status\":\"waiting\",\"status-data\":{},\"units\":{\"db/0\":{\"message\":\"m\",\"status\":\"active\",\"status-data\":{}}}}}\n",
+        ),
+    ]);
+    let unit = b.status_get().unwrap();
+    assert_eq!(
+        argv(&b),
+        [
+            "status-get",
+            "--include-data",
+            "--format=json",
+            "--application=false"
+        ]
+        .map(String::from)
+    );
+    assert_eq!(
+        (unit.status.as_str(), unit.message.as_str()),
+        ("active", "ready")
+    );
+    assert_eq!(unit.data["n"], 3);
+    let app = b.application_status().unwrap();
+    assert_eq!(argv(&b).last().unwrap(), "--application=true");
+    assert_eq!(app.application.status, "waiting");
+    assert_eq!(app.units["db/0"].message, "m");
+}
+
+#[test]
+fn a_version_storage_names_and_ids_go_where_no_flag_is_read() {
+    let mut b = backend(vec![
+        ok(""),
+        ok("[\"data/0\",\"data/3\"]\n"),
+        ok("{\"kind\":\"block\",\"location\":\"/dev/loop3\"}\n"),
+        ok(""),
+        ok(
+            "{\"units\":{\"db/0\":{\"status\":\"active\",\"since\":\"2026-01-01 00:00:00Z\"}},\"relations\":{}}\n",
+        ),
+    ]);
+    b.application_version_set("-rc1").unwrap();
+    assert_eq!(
+        argv(&b),
+        ["application-version-set", "--", "-rc1"].map(String::from)
+    );
+    assert_eq!(b.storage_list("data").unwrap(), ["data/0", "data/3"]);
+    assert_eq!(
+        argv(&b),
+        ["storage-list", "--format=json", "--", "data"].map(String::from)
+    );
+    let details = b.storage_get("data/3").unwrap();
+    assert_eq!(
+        argv(&b),
+        ["storage-get", "--format=json", "-s", "data/3"].map(String::from)
+    );
+    assert_eq!(details.kind, juju_hookcmds::StorageKind::Block);
+    b.storage_add("data", 2).unwrap();
+    assert_eq!(argv(&b), ["storage-add", "--", "data=2"].map(String::from));
+    let goal = b.goal_state().unwrap();
+    assert_eq!(argv(&b), ["goal-state", "--format=json"].map(String::from));
+    assert_eq!(goal.units["db/0"].status, "active");
+}

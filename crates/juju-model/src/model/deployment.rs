@@ -1,0 +1,326 @@
+//! A unit's place in the deployment, as the controller keeps it: its charm's bindings and
+//! storages, the storage instances attached to it, its addresses, the ports it has open, and
+//! where the deployment is heading (`goal-state`).
+//!
+//! Each unit is on a machine of its own (numbered in the order units are added), whose one
+//! interface `eth0` has the address `10.1.<m / 200>.<m % 200 + 10>` in `10.1.0.0/16`: no two
+//! units share a machine, so no unit's ports conflict with another's.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use juju_hookcmds::charm::StorageSpec;
+use juju_hookcmds::cli::goal_since;
+use juju_hookcmds::{
+    BindAddress, Goal, GoalState, InterfaceAddress, NetworkInfo, StatusInfo, StorageKind,
+};
+use serde::{Deserialize, Serialize};
+
+use super::events::storage_name;
+use super::{HookKind, Model, ModelError, QueuedHook, Status, refuse};
+
+/// A storage instance attached to a unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageInstance {
+    /// The unit it is attached to.
+    pub unit: String,
+    /// `filesystem` or `block`.
+    pub kind: StorageKind,
+    /// Its mount point or device.
+    pub location: String,
+    /// Detaching: its storage-detaching hook is queued.
+    pub dying: bool,
+}
+
+impl StorageInstance {
+    /// Its kind as Juju prints it.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            StorageKind::Filesystem => "filesystem",
+            StorageKind::Block => "block",
+        }
+    }
+}
+
+/// A status's name as Juju prints it.
+pub(crate) fn state_name(status: Option<&Status>) -> &'static str {
+    status.map_or("unknown", |s| juju_hookcmds::args::state_name(s.state))
+}
+
+/// A status as `status-get --include-data` shows it (the model keeps no status data).
+pub(crate) fn status_info(status: Option<&Status>) -> StatusInfo {
+    StatusInfo {
+        status: state_name(status).to_string(),
+        message: status.map(|s| s.message.clone()).unwrap_or_default(),
+        data: BTreeMap::new(),
+    }
+}
+
+/// How Juju ranks statuses when it derives an application's from its units'.
+fn severity(status: &str) -> u8 {
+    match status {
+        "error" => 100,
+        "blocked" => 90,
+        "maintenance" => 80,
+        "waiting" => 70,
+        "active" => 60,
+        "terminated" => 50,
+        _ => 40,
+    }
+}
+
+/// An application status nobody set, as Juju derives it: its most severe unit's, else
+/// `unknown`.
+pub(crate) fn derived_status(units: impl IntoIterator<Item = StatusInfo>) -> StatusInfo {
+    let mut derived = status_info(None);
+    for info in units {
+        if severity(&info.status) > severity(&derived.status) {
+            derived = info;
+        }
+    }
+    derived
+}
+
+impl Model {
+    /// Declares `app`'s charm bindings (from its `metadata.yaml`: endpoints, `juju-info`,
+    /// extra bindings).
+    pub fn set_bindings(&mut self, app: &str, names: BTreeSet<String>) -> Result<(), ModelError> {
+        match self.apps.get_mut(app) {
+            Some(a) => {
+                a.bindings = names;
+                Ok(())
+            }
+            None => refuse(format!("application {app:?} not found")),
+        }
+    }
+
+    /// Declares `app`'s storages and attaches to each unit the instances Juju creates at
+    /// deploy (each storage's minimum count), their storage-attached hooks before install.
+    pub fn set_storage(
+        &mut self,
+        app: &str,
+        specs: BTreeMap<String, StorageSpec>,
+    ) -> Result<(), ModelError> {
+        let Some(a) = self.apps.get_mut(app) else {
+            return refuse(format!("application {app:?} not found"));
+        };
+        a.storage = specs;
+        for unit in a.units.clone() {
+            self.attach_initial_storage(&unit);
+        }
+        Ok(())
+    }
+
+    /// The instances a new unit gets of each storage (its minimum count), queued to attach
+    /// before the unit's install if that has not run yet.
+    pub(crate) fn attach_initial_storage(&mut self, unit: &str) {
+        let specs = self.apps[Self::app_of(unit)].storage.clone();
+        for (name, spec) in specs {
+            let have = self.storage_of(unit, &name).len() as u32;
+            for _ in have..spec.count_min {
+                let id = self.create_storage(unit, &name, &spec);
+                let hook = QueuedHook {
+                    unit: unit.to_string(),
+                    kind: HookKind::StorageAttached { id },
+                };
+                match self
+                    .queue
+                    .iter()
+                    .position(|h| h.unit == unit && h.kind == HookKind::Install)
+                {
+                    Some(at) => self.queue.insert(at, hook),
+                    None => self.queue.push_back(hook),
+                }
+            }
+        }
+    }
+
+    /// A new instance of storage `name` on `unit`; ids count across every storage of the
+    /// model, as Juju's do (`data/0`, `logs/1`, `data/2`).
+    fn create_storage(&mut self, unit: &str, name: &str, spec: &StorageSpec) -> String {
+        let seq = self.next_storage;
+        self.next_storage += 1;
+        let id = format!("{name}/{seq}");
+        self.storage.insert(
+            id.clone(),
+            StorageInstance {
+                unit: unit.to_string(),
+                kind: spec.kind,
+                location: spec.location_of(&id, seq),
+                dying: false,
+            },
+        );
+        id
+    }
+
+    /// The ids of `unit`'s instances of storage `name`, oldest first.
+    pub fn storage_of(&self, unit: &str, name: &str) -> Vec<String> {
+        let mut ids: Vec<(u64, String)> = self
+            .storage
+            .iter()
+            .filter(|(id, s)| s.unit == unit && storage_name(id) == name)
+            .map(|(id, _)| {
+                let seq = id.rsplit('/').next().and_then(|n| n.parse().ok());
+                (seq.unwrap_or(u64::MAX), id.clone())
+            })
+            .collect();
+        ids.sort();
+        ids.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// `juju add-storage <unit> <name>=<count>` (and a committed `storage-add`): checks the
+    /// count against the charm's limits with Juju's texts, attaches the new instances and
+    /// queues their storage-attached hooks. Returns their ids.
+    pub fn add_storage(
+        &mut self,
+        unit: &str,
+        name: &str,
+        count: u64,
+    ) -> Result<Vec<String>, ModelError> {
+        if !self.unit_exists(unit) {
+            return refuse(format!("unit {unit:?} not found"));
+        }
+        let Some(spec) = self.apps[Self::app_of(unit)].storage.get(name).cloned() else {
+            return refuse(format!(
+                "adding storage {name} for unit-{}: storage {name:?} not found",
+                unit.replace('/', "-")
+            ));
+        };
+        let fail = |why: String| refuse(format!("adding {name:?} storage to {unit}: {why}"));
+        if count == 0 {
+            return fail("adding storage where instance count is 0 not valid".into());
+        }
+        let current = self.storage_of(unit, name).len() as u64;
+        let total = current + count;
+        let instances = if count == 1 {
+            "1 storage instance".to_string()
+        } else {
+            format!("{count} storage instances")
+        };
+        if spec.count_min == 1 && spec.count_max == Some(1) && total != 1 {
+            return fail("cannot attach, storage is singular".into());
+        }
+        if let Some(max) = spec.count_max
+            && total > u64::from(max)
+        {
+            return fail(format!(
+                "attaching {instances} brings the total to {total}, exceeding the maximum of {max}"
+            ));
+        }
+        let ids: Vec<String> = (0..count)
+            .map(|_| self.create_storage(unit, name, &spec))
+            .collect();
+        for id in &ids {
+            self.queue_hook(unit, HookKind::StorageAttached { id: id.clone() });
+        }
+        Ok(ids)
+    }
+
+    /// `juju detach-storage <id>`: the unit's storage-detaching hook is queued; the instance
+    /// goes once that hook has run.
+    pub fn detach_storage(&mut self, id: &str) -> Result<(), ModelError> {
+        let Some(instance) = self.storage.get_mut(id).filter(|s| !s.dying) else {
+            return refuse(format!("storage {id:?} not found"));
+        };
+        instance.dying = true;
+        let unit = instance.unit.clone();
+        self.queue_hook(&unit, HookKind::StorageDetaching { id: id.to_string() });
+        Ok(())
+    }
+
+    /// The names `unit`'s charm can bind: its declared bindings, and the endpoints of its
+    /// application's relations (for a charm whose metadata was never declared).
+    pub fn bindings_of(&self, unit: &str) -> BTreeSet<String> {
+        let app = Self::app_of(unit);
+        let mut names = self
+            .apps
+            .get(app)
+            .map(|a| a.bindings.clone())
+            .unwrap_or_default();
+        names.insert("juju-info".into());
+        names.extend(
+            self.relations
+                .values()
+                .filter_map(|r| r.sides(app).map(|(mine, _)| mine.endpoint.clone())),
+        );
+        names
+    }
+
+    /// The address the model gives `unit`'s machine.
+    pub fn address_of(&self, unit: &str) -> Option<String> {
+        let m = *self.machines.get(unit)?;
+        Some(format!("10.1.{}.{}", m / 200, m % 200 + 10))
+    }
+
+    /// `network-get <binding>` for `unit`: every binding is on the model's one space, so each
+    /// has the machine's address; `None` if `binding` is not one of the charm's.
+    pub fn network_of(&self, unit: &str, binding: &str) -> Option<NetworkInfo> {
+        if !self.bindings_of(unit).contains(binding) {
+            return None;
+        }
+        let m = *self.machines.get(unit)?;
+        let address = self.address_of(unit)?;
+        Some(NetworkInfo {
+            bind_addresses: vec![BindAddress {
+                mac_address: format!("00:16:3e:00:{:02x}:{:02x}", m / 256 % 256, m % 256),
+                interface_name: "eth0".into(),
+                addresses: vec![InterfaceAddress {
+                    hostname: String::new(),
+                    value: address.clone(),
+                    cidr: "10.1.0.0/16".into(),
+                }],
+            }],
+            egress_subnets: vec![format!("{address}/32")],
+            ingress_addresses: vec![address],
+        })
+    }
+
+    /// The application's status as `status-get --application` shows it: what the leader set,
+    /// else derived from its units' (the most severe), as Juju derives it.
+    pub fn application_status(&self, app: &str) -> StatusInfo {
+        let Some(a) = self.apps.get(app) else {
+            return status_info(None);
+        };
+        if let Some(set) = &a.status {
+            return status_info(Some(set));
+        }
+        derived_status(a.units.iter().map(|u| status_info(self.unit_status.get(u))))
+    }
+
+    /// `goal-state` for `unit`: its application's units (itself included) with their workload
+    /// status, and per endpoint of every relation with another application, that application
+    /// (with the relation's status) and its units. Peer relations are left out, as Juju
+    /// leaves them out.
+    pub fn goal_state(&self, unit: &str) -> GoalState {
+        let app = Self::app_of(unit);
+        let unit_goal = |u: &str| Goal {
+            status: state_name(self.unit_status.get(u)).to_string(),
+            since: Some(goal_since(
+                self.status_since.get(u).copied().unwrap_or(self.now),
+            )),
+        };
+        let units = self.apps.get(app).map_or_else(BTreeMap::new, |a| {
+            a.units.iter().map(|u| (u.clone(), unit_goal(u))).collect()
+        });
+        let mut relations: BTreeMap<String, BTreeMap<String, Goal>> = BTreeMap::new();
+        for relation in self.relations.values().filter(|r| !r.is_peer()) {
+            let Some((mine, other)) = relation.sides(app) else {
+                continue;
+            };
+            let goals = relations.entry(mine.endpoint.clone()).or_default();
+            let status = if relation.dying { "dying" } else { "joined" };
+            goals.insert(
+                other.app.clone(),
+                Goal {
+                    status: status.into(),
+                    since: Some(goal_since(relation.since)),
+                },
+            );
+            if let Some(remote) = self.apps.get(&other.app) {
+                for u in &remote.units {
+                    goals.insert(u.clone(), unit_goal(u));
+                }
+            }
+        }
+        GoalState { units, relations }
+    }
+}
