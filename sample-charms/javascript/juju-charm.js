@@ -1,18 +1,18 @@
 // A thin, idiomatic layer over the juju:charm contract for charms written in JavaScript.
 //
-// componentize-js exposes the contract (`juju:charm@0.2.0`) as modules
-// (`juju:charm/secrets@0.2.0`, ...): records are
+// componentize-js exposes the contract (`juju:charm@0.2.1`) as modules
+// (`juju:charm/secrets@0.2.1`, ...): records are
 // objects with camelCase fields, variants are `{tag, val}`, and a `result` error is thrown as an
 // exception whose `payload` is the contract's `error` variant. This module turns those into
 // `JujuError`s with a `kind` (`not-found`, `permission-denied`, ...) and gives the event as a
 // tagged value (`event.kind` is the hook kind, e.g. `relation-changed` or `action`), and nothing
 // more.
 //
-// It imports only `logging` and `status`, which every sample imports; the secret, relation,
-// action and state helpers take the imported module from the charm, so a charm's world decides
-// what it imports.
-import { log as witLog } from 'juju:charm/logging@0.2.0';
-import { set as witStatus } from 'juju:charm/status@0.2.0';
+// It imports only `logging` and `status` (0.2.1's, with `get` and `set-version`), which every
+// sample imports; the other helpers take the imported module from the charm, so a charm's world
+// decides what it imports.
+import { log as witLog } from 'juju:charm/logging@0.2.1';
+import { set as witStatus, get as witStatusGet, setVersion as witSetVersion } from 'juju:charm/status@0.2.1';
 
 /** A refusal from Juju or from the host; `kind` is the contract's error case. */
 export class JujuError extends Error {
@@ -125,9 +125,34 @@ export const log = (level, message) => call(witLog, level, message);
 /** The unit's workload status: 'active', 'blocked', 'maintenance' or 'waiting'. */
 export const setStatus = (state, message) => call(witStatus, state, message, false);
 
+/**
+ * This unit's status, as committed or as set earlier in this hook: `{state, message, data}`,
+ * `state` being one `setStatus` takes or 'unknown' (nothing set yet), 'error' (a hook failed),
+ * 'terminated'; `data` an object.
+ */
+export function getStatus() {
+  const { state, message, data } = call(witStatusGet);
+  return { state, message, data: Object.fromEntries(data) };
+}
+
+/** The workload version `juju status` shows for the application (any unit may set it). */
+export const setVersion = (version) => call(witSetVersion, version);
+
+/**
+ * Every option that has a value (`config` is the charm's `juju:charm/config` module): strings,
+ * numbers and booleans (a `secret`-typed option is its secret id); an option without a value is
+ * absent. An `int` beyond JavaScript's safe integers stays a BigInt.
+ */
+export function getConfig(config) {
+  return Object.fromEntries(call(config.getAll).map(([name, { tag, val }]) => {
+    if (tag === 'integer' && Number.isSafeInteger(Number(val))) return [name, Number(val)];
+    return [name, val];
+  }));
+}
+
 // ---- actions ---------------------------------------------------------------------------------
 //
-// Each takes the charm's `juju:charm/actions@0.2.0` module. Only while handling an `action`
+// Each takes the charm's `juju:charm/actions@0.2.1` module. Only while handling an `action`
 // event the manifest grants: otherwise a call throws a `JujuError` `denied-by-policy` (the
 // action, or any action, is not granted) or, outside an action, `invalid-argument` (Juju's
 // `not running an action`).
@@ -173,7 +198,7 @@ export const actionFail = (actions, message) => call(actions.fail, message);
 
 // ---- the unit's state --------------------------------------------------------------------------
 //
-// Each takes the charm's `juju:charm/state@0.2.0` module. This unit's own key/value store, kept
+// Each takes the charm's `juju:charm/state@0.2.1` module. This unit's own key/value store, kept
 // by Juju across hooks: what a charm (which has no disk) remembers. Changes commit with the hook.
 // Values may hold secrets: they reach Juju through a private file, never a command line. Juju
 // limits a key to 256 bytes, a value to 64 KiB and the whole state to 2 MiB by default.
@@ -244,3 +269,93 @@ export class Stored {
     }
   }
 }
+
+// ---- ports -------------------------------------------------------------------------------------
+//
+// Each takes the charm's `juju:charm/ports@0.2.1` module. What this unit opens in the firewall
+// (`juju expose` exposes it). Changes commit with the hook.
+
+function tcp(port) {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new JujuError('invalid-argument', `${port} is not a TCP port`);
+  }
+  return { tag: 'tcp', val: { first: port, last: port } };
+}
+
+/** Opens a TCP port for every endpoint. */
+export const openTcpPort = (ports, port) => call(ports.open, tcp(port), []);
+
+/** Closes a TCP port for every endpoint. */
+export const closeTcpPort = (ports, port) => call(ports.close, tcp(port), []);
+
+/**
+ * What this unit has open, this hook's changes included: `{protocol, first, last, endpoints}`
+ * objects, `protocol` being 'tcp', 'udp' or 'icmp' (whose `first` and `last` are null);
+ * `endpoints` is empty when it is open for every endpoint.
+ */
+export function openedPorts(ports) {
+  return call(ports.opened).map(({ ports: range, endpoints }) => ({
+    protocol: range.tag,
+    first: range.val ? range.val.first : null,
+    last: range.val ? range.val.last : null,
+    endpoints: Array.from(endpoints),
+  }));
+}
+
+/**
+ * Opens exactly this TCP port, closing any other TCP port this unit opened. It closes first, so
+ * at most one is ever open (what a manifest's `at-most: 1` allows).
+ */
+export function setTcpPort(ports, port) {
+  const wanted = tcp(port); // checked before anything closes
+  let isOpen = false;
+  for (const { ports: range, endpoints } of call(ports.opened)) {
+    if (range.tag !== 'tcp') continue;
+    if (range.val.first === port && range.val.last === port) isOpen = true;
+    else call(ports.close, range, Array.from(endpoints));
+  }
+  if (!isOpen) call(ports.open, wanted, []);
+}
+
+// ---- bindings ----------------------------------------------------------------------------------
+//
+// Each takes the charm's `juju:charm/bindings@0.2.1` module.
+
+/**
+ * The network of a binding (an endpoint or extra binding), as seen from a relation when
+ * `relationId` is given: `{bindAddresses, ingressAddresses (preferred first), egressSubnets}`.
+ */
+export const bindingNetwork = (bindings, name, relationId) => call(bindings.get, name, relationId);
+
+/** The address to give the other side of a binding (its first ingress address), or undefined. */
+export const bindingAddress = (bindings, name, relationId) =>
+  bindingNetwork(bindings, name, relationId).ingressAddresses[0];
+
+// ---- storage -----------------------------------------------------------------------------------
+//
+// Each takes the charm's `juju:charm/storage@0.2.1` module.
+
+/** The ids of the instances of storage `name` attached to this unit. */
+export const storageList = (storage, name) => Array.from(call(storage.list, name));
+
+/**
+ * An attached instance, by id: `{id, kind, location}`, `kind` being 'filesystem' or 'block' and
+ * `location` the mount point or the device.
+ */
+export const storageGet = (storage, id) => call(storage.get, id);
+
+/** Asks for `count` more instances; each attaches after the hook, with its `storage-attached`. */
+export const storageAdd = (storage, name, count = 1) => call(storage.add, name, count);
+
+// ---- goal state --------------------------------------------------------------------------------
+//
+// Each takes the charm's `juju:charm/goal-state@0.2.1` module.
+
+/**
+ * Where the deployment is heading: `{units, relations}`, `units` being this application's goals
+ * (`{name, status, since}`) and `relations` per endpoint the remote ones (`{endpoint, goals}`).
+ */
+export const goalState = (goals) => call(goals.get);
+
+/** How many units this application will have: its goal units not dying (as ops counts). */
+export const plannedUnits = (goals) => goalState(goals).units.filter((u) => u.status !== 'dying').length;

@@ -5,13 +5,16 @@ componentize-py turns the contract into generated modules (``wit_world``): resul
 event is a dataclass with a variant inside. This module makes errors ordinary exceptions
 (``NotFound``, ``PermissionDenied``, ...) and the event a tagged value (``event.kind`` is the
 hook kind, e.g. ``"relation-changed"`` or ``"action"``), adds plain functions for secrets,
-relations, actions and the unit's state, and nothing more: the generated modules stay one
-import away for anything it does not cover. It targets the contract ``juju:charm@0.2.0``.
+relations, config, actions, the unit's state, ports, bindings, storage and goal state, and
+nothing more: the generated modules stay one import away for anything it does not cover. It
+targets the contract ``juju:charm@0.2.1`` and works for ``0.2.0`` worlds too.
 
 A charm's world may import only some interfaces: those it lacks are simply absent here (a
-function needing one raises ``DeniedByPolicy``). Every import happens when the module is
-loaded, because componentize-py snapshots the interpreter after loading the charm and the
-sandbox gives the charm no files to import from later.
+function needing one raises ``DeniedByPolicy``), and so are the interfaces 0.2.0 does not have
+(``ports``, ``bindings``, ``storage``, ``goal-state``; ``get_status`` and ``set_version`` need
+0.2.1's ``status``). Every import happens when the module is loaded, because componentize-py
+snapshots the interpreter after loading the charm and the sandbox gives the charm no files to
+import from later.
 """
 
 import dataclasses
@@ -34,6 +37,10 @@ try:
 except ImportError:
     relations = None
 try:
+    from wit_world.imports import config as charm_config
+except ImportError:
+    charm_config = None
+try:
     from wit_world.imports import logging
 except ImportError:
     logging = None
@@ -49,6 +56,22 @@ try:
     from wit_world.imports import state as unit_state
 except ImportError:
     unit_state = None
+try:
+    from wit_world.imports import ports
+except ImportError:
+    ports = None
+try:
+    from wit_world.imports import bindings
+except ImportError:
+    bindings = None
+try:
+    from wit_world.imports import storage
+except ImportError:
+    storage = None
+try:
+    from wit_world.imports import goal_state as goals
+except ImportError:
+    goals = None
 
 
 class JujuError(Exception):
@@ -99,9 +122,12 @@ _ERRORS = {
 }
 
 
-def _need(interface, name: str) -> None:
+def _need(interface, name: str, function: Optional[str] = None) -> None:
     if interface is None:
         raise DeniedByPolicy(f"this charm's world does not import juju:charm/{name}")
+    if function is not None and not hasattr(interface, function):
+        # An interface that gained the function in a later contract version.
+        raise DeniedByPolicy(f"this charm's world imports a juju:charm/{name} without {function}")
 
 
 def _call(fn: Callable, *args):
@@ -297,6 +323,36 @@ def set_status(state: str, message: str) -> None:
     _call(status.set, status.State[state.upper()], message, False)
 
 
+@dataclass
+class Status:
+    """A status as Juju reports it: ``state`` is one :func:`set_status` takes, or ``"unknown"``
+    (nothing set yet), ``"error"`` (a hook failed), ``"terminated"``."""
+
+    state: str
+    message: str
+    data: dict
+
+
+def get_status() -> Status:
+    """This unit's status, as committed or as set earlier in this hook (0.2.1)."""
+    _need(status, "status", "get")
+    info = _call(status.get)
+    return Status(info.state.name.lower(), info.message, dict(info.data))
+
+
+def set_version(version: str) -> None:
+    """The workload version ``juju status`` shows for the application (0.2.1; any unit)."""
+    _need(status, "status", "set_version")
+    _call(status.set_version, version)
+
+
+def get_config() -> dict:
+    """Every option that has a value, as ``str``, ``int``, ``float`` or ``bool`` (a
+    ``secret``-typed option is its secret id); an option without a value is absent."""
+    _need(charm_config, "config")
+    return {name: value.value for name, value in _call(charm_config.get_all)}
+
+
 # ---- actions -------------------------------------------------------------------------------
 #
 # Only while handling an ``action`` event the manifest grants: otherwise a call raises
@@ -450,3 +506,131 @@ class Stored:
         if text != self._saved:
             state_set(self.key, text)
             self._saved = text
+
+
+# ---- ports (0.2.1) ---------------------------------------------------------------------------
+#
+# What this unit opens in the firewall (``juju expose`` exposes it). Changes commit with the hook.
+
+
+@dataclass
+class Port:
+    """An opened range: ``protocol`` is ``"tcp"``, ``"udp"`` or ``"icmp"`` (whose ``first`` and
+    ``last`` are ``None``); ``endpoints`` is empty when it is open for every endpoint."""
+
+    protocol: str
+    first: Optional[int]
+    last: Optional[int]
+    endpoints: list
+
+
+def _tcp(port: int):
+    if not 0 < port < 65536:
+        raise InvalidArgument(f"{port} is not a TCP port")
+    return ports.PortRange_Tcp(ports.Span(port, port))
+
+
+def open_tcp_port(port: int) -> None:
+    """Opens a TCP port for every endpoint."""
+    _need(ports, "ports")
+    _call(ports.open, _tcp(port), [])
+
+
+def close_tcp_port(port: int) -> None:
+    """Closes a TCP port for every endpoint."""
+    _need(ports, "ports")
+    _call(ports.close, _tcp(port), [])
+
+
+def opened_ports() -> list:
+    """What this unit has open, this hook's changes included: a list of :class:`Port`."""
+    _need(ports, "ports")
+    opened = []
+    for o in _call(ports.opened):
+        protocol = type(o.ports).__name__.removeprefix("PortRange_").lower()
+        span = getattr(o.ports, "value", None)  # none for icmp
+        first, last = (span.first, span.last) if span is not None else (None, None)
+        opened.append(Port(protocol, first, last, list(o.endpoints)))
+    return opened
+
+
+def set_tcp_port(port: int) -> None:
+    """Opens exactly this TCP port, closing any other TCP port this unit opened. It closes
+    first, so at most one is ever open (what a manifest's ``at-most: 1`` allows)."""
+    _need(ports, "ports")
+    wanted = _tcp(port)  # checked before anything closes
+    is_open = False
+    for o in _call(ports.opened):
+        if not isinstance(o.ports, ports.PortRange_Tcp):
+            continue
+        if o.ports.value.first == o.ports.value.last == port:
+            is_open = True
+        else:
+            _call(ports.close, o.ports, list(o.endpoints))
+    if not is_open:
+        _call(ports.open, wanted, [])
+
+
+# ---- bindings (0.2.1) ------------------------------------------------------------------------
+
+
+def binding_network(name: str, relation_id: Optional[int] = None):
+    """The network of a binding (an endpoint or extra binding), as seen from a relation when
+    given: ``bind_addresses``, ``ingress_addresses`` (preferred first), ``egress_subnets``."""
+    _need(bindings, "bindings")
+    return _call(bindings.get, name, relation_id)
+
+
+def binding_address(name: str, relation_id: Optional[int] = None) -> Optional[str]:
+    """The address to give the other side of a binding (its first ingress address), or
+    ``None`` if Juju has none."""
+    addresses = binding_network(name, relation_id).ingress_addresses
+    return addresses[0] if addresses else None
+
+
+# ---- storage (0.2.1) -------------------------------------------------------------------------
+
+
+@dataclass
+class StorageInstance:
+    """An attached storage instance: ``id`` (``data/0``), ``kind`` (``"filesystem"`` or
+    ``"block"``) and ``location`` (the mount point, or the device)."""
+
+    id: str
+    kind: str
+    location: str
+
+
+def storage_list(name: str) -> list:
+    """The ids of the instances of storage ``name`` attached to this unit."""
+    _need(storage, "storage")
+    return list(_call(storage.list, name))
+
+
+def storage_get(id: str) -> StorageInstance:
+    """An attached instance, by id."""
+    _need(storage, "storage")
+    instance = _call(storage.get, id)
+    return StorageInstance(instance.id, instance.kind.name.lower(), instance.location)
+
+
+def storage_add(name: str, count: int = 1) -> None:
+    """Asks for ``count`` more instances; each attaches after the hook, with its
+    ``storage-attached`` event."""
+    _need(storage, "storage")
+    _call(storage.add, name, count)
+
+
+# ---- goal state (0.2.1) ----------------------------------------------------------------------
+
+
+def goal_state():
+    """Where the deployment is heading: ``units`` (this application's, as goals with ``name``,
+    ``status``, ``since``) and ``relations`` (per ``endpoint``, the remote ``goals``)."""
+    _need(goals, "goal-state")
+    return _call(goals.get)
+
+
+def planned_units() -> int:
+    """How many units this application will have: its goal units not dying (as ops counts)."""
+    return sum(1 for unit in goal_state().units if unit.status != "dying")

@@ -5,11 +5,11 @@
 // unit counts the rotations it performed in its unit state; the leader publishes the revision it
 // last rotated to in the peer relation, and every unit shows it in its status. It behaves
 // exactly like the Rust sample (`sample-charms/database`).
-import * as secrets from 'juju:charm/secrets@0.2.0';
-import * as relations from 'juju:charm/relations@0.2.0';
-import * as actions from 'juju:charm/actions@0.2.0';
-import * as state from 'juju:charm/state@0.2.0';
-import { isLeader } from 'juju:charm/leadership@0.2.0';
+import * as secrets from 'juju:charm/secrets@0.2.1';
+import * as relations from 'juju:charm/relations@0.2.1';
+import * as actions from 'juju:charm/actions@0.2.1';
+import * as state from 'juju:charm/state@0.2.1';
+import { isLeader } from 'juju:charm/leadership@0.2.1';
 import {
   run, call, pairs, JujuError, log, setStatus, appData, setAppData, relationId,
   actionFail, setActionResults, Stored,

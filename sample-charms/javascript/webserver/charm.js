@@ -1,14 +1,41 @@
 // The observer side of the secrets how-to, in JavaScript: reads the credentials the database
-// shares as a secret and follows new revisions (peek, validate, refresh).
-import * as secrets from 'juju:charm/secrets@0.2.0';
-import * as relations from 'juju:charm/relations@0.2.0';
-import { run, getSecret, appData, log, setStatus } from '../juju-charm.js';
+// shares as a secret and follows new revisions (peek, validate, refresh). It opens the TCP port
+// the operator configures, and tells the version it runs and the address it connects from.
+import * as secrets from 'juju:charm/secrets@0.2.1';
+import * as relations from 'juju:charm/relations@0.2.1';
+import * as config from 'juju:charm/config@0.2.1';
+import * as ports from 'juju:charm/ports@0.2.1';
+import * as bindings from 'juju:charm/bindings@0.2.1';
+import {
+  run, getSecret, appData, log, setStatus, setVersion, getConfig, setTcpPort, bindingAddress, JujuError,
+} from '../juju-charm.js';
 
 const LABEL = 'database-secret';
+// The workload version `juju status` shows; kept equal to the package version, as the Rust
+// sample's Cargo version.
+const VERSION = '0.1.0';
+const DEFAULT_PORT = 8080;
 
 function configure(content) {
-  setStatus('active', `connected to the database as ${content.username ?? '?'}`);
+  const address = bindingAddress(bindings, 'database') ?? '?';
+  setStatus('active', `connected to the database as ${content.username ?? '?'} from ${address}`);
   log('info', 'configured database credentials');
+}
+
+// Makes the configured port the only TCP port open; one the manifest does not allow blocks the
+// unit instead of failing the hook, which retrying would not fix.
+function listen() {
+  const port = getConfig(config).port ?? DEFAULT_PORT;
+  if (!(Number.isInteger(Number(port)) && Number(port) > 0 && Number(port) < 65536)) {
+    setStatus('blocked', `port ${port} is not a TCP port`);
+    return;
+  }
+  try {
+    setTcpPort(ports, port);
+  } catch (e) {
+    if (!(e instanceof JujuError && e.kind === 'denied-by-policy')) throw e;
+    setStatus('blocked', `port ${port} is not allowed`);
+  }
 }
 
 const valid = (content) => Boolean(content.username) && (content.password ?? '').length >= 12;
@@ -16,6 +43,11 @@ const valid = (content) => Boolean(content.username) && (content.password ?? '')
 function onEvent(event) {
   if (event.kind === 'install') {
     setStatus('waiting', 'waiting for a database relation');
+  } else if (event.kind === 'start') {
+    setVersion(VERSION);
+    listen();
+  } else if (event.kind === 'config-changed') {
+    listen();
   } else if (event.kind === 'relation-changed' && event.relation.endpoint === 'database') {
     const secretId = appData(relations, event.relation.relationId, event.relation.remoteApp)['secret-id'];
     if (!secretId) {

@@ -1,16 +1,36 @@
 """The observer side of the secrets how-to, in Python: reads the credentials the database
-shares as a secret and follows new revisions (peek, validate, refresh)."""
+shares as a secret and follows new revisions (peek, validate, refresh). It opens the TCP port
+the operator configures, and tells the version it runs and the address it connects from."""
 
 import wit_world
 
 import juju_charm as juju
 
 LABEL = "database-secret"
+#: The workload version ``juju status`` shows; kept equal to the package version, as the Rust
+#: sample's Cargo version.
+VERSION = "0.1.0"
+DEFAULT_PORT = 8080
 
 
 def configure(content: dict) -> None:
-    juju.set_status("active", f"connected to the database as {content.get('username', '?')}")
+    user = content.get("username", "?")
+    address = juju.binding_address("database") or "?"
+    juju.set_status("active", f"connected to the database as {user} from {address}")
     juju.log("info", "configured database credentials")
+
+
+def listen() -> None:
+    """Makes the configured port the only TCP port open; one the manifest does not allow
+    blocks the unit instead of failing the hook, which retrying would not fix."""
+    port = juju.get_config().get("port", DEFAULT_PORT)
+    if not isinstance(port, int) or not 0 < port < 65536:
+        juju.set_status("blocked", f"port {port} is not a TCP port")
+        return
+    try:
+        juju.set_tcp_port(port)
+    except juju.DeniedByPolicy:
+        juju.set_status("blocked", f"port {port} is not allowed")
 
 
 def valid(content: dict) -> bool:
@@ -20,6 +40,11 @@ def valid(content: dict) -> bool:
 def handle(event: juju.Event) -> None:
     if event.kind == "install":
         juju.set_status("waiting", "waiting for a database relation")
+    elif event.kind == "start":
+        juju.set_version(VERSION)
+        listen()
+    elif event.kind == "config-changed":
+        listen()
     elif event.kind == "relation-changed" and event.relation.endpoint == "database":
         secret_id = juju.app_data(event.relation.relation_id, event.relation.remote_app).get("secret-id")
         if not secret_id:

@@ -1,8 +1,11 @@
 //! The observer side of the secrets how-to: a web server that reads database credentials
-//! from a secret whose id the database publishes, and follows new revisions.
+//! from a secret whose id the database publishes, and follows new revisions. It opens the TCP
+//! port the operator configures (and only that one), and tells the version it runs and the
+//! address it connects to the database from.
 
 use juju_charm::{
-    Charm, Context, Event, Result, SecretContent, log, secret_by_id_with_label, status,
+    Charm, Context, Error, Event, Result, SecretContent, binding, config, log, ports,
+    secret_by_id_with_label, status,
 };
 
 /// The label this charm attaches to the database's secret.
@@ -10,12 +13,32 @@ pub const LABEL: &str = "database-secret";
 
 struct Webserver;
 
+/// The port the web server listens on unless the operator configures another.
+const DEFAULT_PORT: i64 = 8080;
+
 /// What the web server would write into its configuration; here, the status says it.
 fn configure(content: &SecretContent) -> Result<()> {
     let user = content.get("username").unwrap_or("?");
-    status::active(&format!("connected to the database as {user}"))?;
+    let network = binding::network("database")?;
+    let address = network.ingress_address().unwrap_or("?");
+    status::active(&format!(
+        "connected to the database as {user} from {address}"
+    ))?;
     log::info("configured database credentials");
     Ok(())
+}
+
+/// Makes the configured port the only TCP port open. A port the manifest does not allow
+/// blocks the unit rather than failing the hook, which retrying would not fix.
+fn listen() -> Result<()> {
+    let port = config()?.integer("port").unwrap_or(DEFAULT_PORT);
+    let Some(tcp) = u16::try_from(port).ok().filter(|p| *p > 0) else {
+        return status::blocked(&format!("port {port} is not a TCP port"));
+    };
+    match ports::set_tcp(tcp) {
+        Err(Error::DeniedByPolicy(_)) => status::blocked(&format!("port {port} is not allowed")),
+        other => other,
+    }
 }
 
 fn valid(content: &SecretContent) -> bool {
@@ -27,6 +50,11 @@ impl Charm for Webserver {
     fn handle(_ctx: &Context, event: Event) -> Result<()> {
         match event {
             Event::Install => status::waiting("waiting for a database relation")?,
+            Event::Start => {
+                status::set_version(env!("CARGO_PKG_VERSION"))?;
+                listen()?;
+            }
+            Event::ConfigChanged => listen()?,
             Event::RelationChanged(changed) if changed.relation.endpoint == "database" => {
                 let data = changed.relation.app_data(&changed.remote_app)?;
                 let Some(id) = data.get("secret-id") else {
