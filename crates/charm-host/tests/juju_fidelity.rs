@@ -1618,9 +1618,21 @@ juju_rule!(
                 {"op": "storage-list", "name": "--format=yaml"},
                 {"op": "storage-add", "name": "cache", "count": 0},
                 {"op": "storage-add", "name": "cache", "count": 101},
+                {"op": "storage-add", "name": "cache", "count": 60},
+                {"op": "storage-add", "name": "cache", "count": 60},
             ]),
-        )
-        .ok();
+        );
+        assert_eq!(
+            ran.outcome,
+            Err("run: cannot apply changes: adding \"cache\" storage to owner/0: attaching 60 storage instances brings the total to 60, exceeding the maximum of 2".into()),
+            "what the host let through, Juju checks against the charm's maximum"
+        );
+        assert_eq!(ran.step(7), "ok");
+        assert_eq!(
+            ran.step(8),
+            "error invalid-argument: storage-add of 60 would ask for 120 storage instances in this hook; at most 100",
+            "the limit is on the hook's total"
+        );
         for n in 0..7 {
             assert!(
                 ran.step(n).starts_with("error invalid-argument: "),
@@ -1630,14 +1642,18 @@ juju_rule!(
         }
         assert_eq!(
             ran.step(6),
-            "error invalid-argument: storage-add count 101 not valid: between 1 and 100"
+            "error invalid-argument: storage-add of 101 would ask for 101 storage instances in this hook; at most 100"
         );
-        let made: Vec<String> = h.calls().skip(calls).map(|c| c.operation.clone()).collect();
-        assert!(
-            !made.iter().any(|c| c.starts_with("open-port")
-                || c.starts_with("network-get")
-                || c.starts_with("storage")),
-            "{made:?}"
+        let made: Vec<String> = h
+            .calls()
+            .skip(calls)
+            .map(|c| c.operation.clone())
+            .filter(|c| !c.starts_with("config-get"))
+            .collect();
+        assert_eq!(
+            made,
+            ["storage-add -- cache=60"],
+            "only the one call within the limits reached Juju"
         );
     }
 );

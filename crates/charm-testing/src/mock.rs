@@ -12,7 +12,7 @@ use charm_runtime::HostError;
 use charm_runtime::backend::Backend;
 use juju_hookcmds::args::{self, level_name, shown};
 use juju_hookcmds::cli::{result_key, storage_directives};
-use juju_hookcmds::ports::{OpenedPort, PortRange};
+use juju_hookcmds::ports::{OpenedPort, PortRange, endpoints_flag};
 use juju_hookcmds::{
     AddOptions, ApplicationStatus, ConfigValue, Databag, GoalState, Grantee, JujuError, LogLevel,
     Lookup, NetworkInfo, ReadMode, Scope, SecretInfo, SetOptions, StatusInfo, StorageDetails,
@@ -360,14 +360,18 @@ impl Backend for MockBackend {
     fn open_port(&mut self, range: &PortRange, endpoints: &[String]) -> Result<(), HostError> {
         let shown = shown(&args::port_change(range, endpoints));
         self.call("open-port", shown, nothing, |ctx| {
-            each_endpoint(endpoints, |e| ctx.open_port(*range, e))
+            endpoints_flag(Some(&endpoints.join(",")))
+                .iter()
+                .try_for_each(|e| ctx.open_port(*range, e))
         })
     }
 
     fn close_port(&mut self, range: &PortRange, endpoints: &[String]) -> Result<(), HostError> {
         let shown = shown(&args::port_change(range, endpoints));
         self.call("close-port", shown, nothing, |ctx| {
-            each_endpoint(endpoints, |e| ctx.close_port(*range, e))
+            endpoints_flag(Some(&endpoints.join(",")))
+                .iter()
+                .try_for_each(|e| ctx.close_port(*range, e))
         })
     }
 
@@ -391,12 +395,9 @@ impl Backend for MockBackend {
     ) -> Result<NetworkInfo, HostError> {
         let shown = shown(&args::network_get(binding, relation_id));
         self.call("network-get", shown, nothing, |ctx| {
+            // `-r` names a relation of the unit's, as the flag checks it.
             if let Some(id) = relation_id {
-                ctx.relation_remote_app(id).map_err(|_| {
-                    JujuError::usage(format!(
-                        "invalid value \"{id}\" for option -r: relation not found"
-                    ))
-                })?;
+                ctx.relation_remote_app(id)?;
             }
             ctx.network_get(binding)
         })
@@ -437,15 +438,4 @@ impl Backend for MockBackend {
             |ctx| Ok(ctx.goal_state()),
         )
     }
-}
-
-/// Runs `op` for each endpoint, as the command does for `--endpoints` (none: every endpoint).
-fn each_endpoint(
-    endpoints: &[String],
-    mut op: impl FnMut(&str) -> Result<(), JujuError>,
-) -> Result<(), JujuError> {
-    if endpoints.is_empty() {
-        return op("");
-    }
-    endpoints.iter().try_for_each(|e| op(e))
 }

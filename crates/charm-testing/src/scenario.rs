@@ -807,21 +807,7 @@ fn check(
             Ok(format!("{unit}'s state holds the expected {keys:?}"))
         }
         Expectation::OpenedPorts { unit, ports } => {
-            let open: Vec<juju_hookcmds::ports::OpenedPort> = h
-                .model
-                .ports
-                .get(unit)
-                .into_iter()
-                .flatten()
-                .map(|(range, endpoints)| juju_hookcmds::ports::OpenedPort {
-                    range: *range,
-                    endpoints: if endpoints.contains("") {
-                        Vec::new()
-                    } else {
-                        endpoints.iter().cloned().collect()
-                    },
-                })
-                .collect();
+            let open = h.model.opened_ports(unit);
             let with_endpoints = ports.iter().any(|p| p.contains(" ("));
             let have: Vec<String> = open
                 .iter()

@@ -491,6 +491,22 @@ fn at_most_counts_the_ports_already_open_and_a_range_by_its_ports() {
 }
 
 #[test]
+fn at_most_holds_when_a_close_does_nothing_or_names_other_endpoints() {
+    let m = model();
+    let grant = "ports: {open: [1024-65535/tcp], at-most: 1}\n";
+    let (mut b, _ctx) = policy(&m, "webserver/0", grant);
+    b.open_port(&tcp(8080, 8080), &["database".into()]).unwrap();
+    b.close_port(&tcp(8080, 8080), &[]).unwrap();
+    assert!(
+        b.open_port(&tcp(9090, 9090), &[]).is_err(),
+        "closing for every endpoint what is open for one does nothing in Juju: 8080 stays open"
+    );
+    b.close_port(&tcp(8080, 8080), &["database".into()])
+        .unwrap();
+    b.open_port(&tcp(9090, 9090), &[]).unwrap();
+}
+
+#[test]
 fn only_granted_bindings_are_read_and_from_readable_relations() {
     let m = model();
     let (mut b, _ctx) = policy(&m, "webserver/0", "bindings: [database]\n");

@@ -916,6 +916,11 @@ pub fn is_storage_id(id: &str) -> bool {
         && (number == "0" || !number.starts_with('0'))
 }
 
+/// The storage name of an instance id (`data` of `data/0`).
+pub fn storage_name(id: &str) -> &str {
+    id.split_once('/').map_or(id, |(name, _)| name)
+}
+
 /// Whether `name` is a storage name: lowercase letters and digits in `-`-separated words,
 /// starting with a letter, each word after the first holding a letter.
 pub fn is_storage_name(name: &str) -> bool {

@@ -132,39 +132,88 @@ impl Serialize for GoYaml<'_> {
     }
 }
 
-/// Whether yaml.v2's resolver reads plain `s` as anything but a string: empty, a null, a
-/// YAML 1.1 boolean, an integer or float (underscores allowed), a timestamp, or a base-60
-/// number.
+/// Whether Juju's yaml.v2 (its fork, `github.com/juju/yaml/v2`) reads plain `s` as anything
+/// but a string, as its `resolve` decides: by the first character, a word of its table (null,
+/// the YAML 1.1 booleans, infinities and NaN), a timestamp, an integer (Go's `ParseInt` with
+/// base 0, underscores removed), a float of its pattern; or a base-60 number.
 fn go_reads_as_other(s: &str) -> bool {
     const WORDS: &[&str] = &[
-        "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+        "", "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
         "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
         ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan",
         ".NaN", ".NAN",
     ];
-    if s.is_empty() || WORDS.contains(&s) {
+    if WORDS.contains(&s) || is_base60(s) {
         return true;
     }
-    if !s.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) {
-        return false;
+    match s.as_bytes().first() {
+        Some(b'.') => go_parse_float(s),
+        Some(b'0'..=b'9' | b'+' | b'-') => {
+            let plain = s.replace('_', "");
+            is_timestamp(s) || go_parse_int(&plain) || is_yaml_float(&plain)
+        }
+        _ => false,
     }
-    let plain = s.replace('_', "");
-    let unsigned = plain.strip_prefix(['+', '-']).unwrap_or(&plain);
-    let digits_in =
-        |body: &str, radix: u32| !body.is_empty() && body.chars().all(|c| c.is_digit(radix));
-    let integer = digits_in(unsigned, 10)
-        || unsigned
-            .strip_prefix("0x")
-            .is_some_and(|b| digits_in(b, 16))
-        || unsigned.strip_prefix("0o").is_some_and(|b| digits_in(b, 8))
-        || unsigned.strip_prefix("0b").is_some_and(|b| digits_in(b, 2));
-    let float = unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.')
-        && unsigned.parse::<f64>().is_ok();
-    integer || float || is_timestamp(s) || is_base60(s)
 }
 
-/// yaml.v2's timestamp forms: `2006-1-2`, `2006-1-2 15:4:5[.9]`, `2006-1-2T15:4:5[.9]<zone>`.
+/// Go's `strconv.ParseInt(s, 0, 64)` (or `ParseUint`) accepting `s`: a sign, then `0x`,
+/// `0o`, `0b` (either case) or a leading `0` (octal) or decimal digits.
+fn go_parse_int(s: &str) -> bool {
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let digits_in =
+        |body: &str, radix: u32| !body.is_empty() && body.chars().all(|c| c.is_digit(radix));
+    let lower = unsigned.to_ascii_lowercase();
+    if let Some(body) = lower.strip_prefix("0x") {
+        digits_in(body, 16)
+    } else if let Some(body) = lower.strip_prefix("0o") {
+        digits_in(body, 8)
+    } else if let Some(body) = lower.strip_prefix("0b") {
+        digits_in(body, 2)
+    } else if let Some(body) = unsigned.strip_prefix('0') {
+        body.is_empty() || digits_in(body, 8)
+    } else {
+        digits_in(unsigned, 10)
+    }
+}
+
+/// The fork's float pattern: `^[-+]?(0|[1-9][0-9]*)?(\.[0-9]+)?([eE][-+][0-9]+)?$`, not empty.
+fn is_yaml_float(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (mantissa, exponent) = match body.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
+        None => (body, None),
+    };
+    if let Some(e) = exponent {
+        let Some(digits) = e.strip_prefix(['+', '-']) else {
+            return false;
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+    }
+    let (whole, fraction) = match mantissa.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (mantissa, None),
+    };
+    let whole_ok = whole.is_empty()
+        || whole == "0"
+        || (!whole.starts_with('0') && whole.bytes().all(|b| b.is_ascii_digit()));
+    let fraction_ok =
+        fraction.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
+    whole_ok && fraction_ok && !(whole.is_empty() && fraction.is_none())
+}
+
+/// Go's `strconv.ParseFloat` on a string starting with `.`: `.5`, `.5e3`.
+fn go_parse_float(s: &str) -> bool {
+    s.parse::<f64>().is_ok()
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+}
+
+/// yaml.v2's timestamp forms, parsed as Go's `time.Parse` does (a real date and time):
+/// `2006-1-2`, `2006-1-2 15:4:5[.9]`, `2006-1-2T15:4:5[.9]<Z or ±07:00>`.
 fn is_timestamp(s: &str) -> bool {
+    use chrono::{NaiveDate, NaiveTime};
     let number = |part: &str, min: usize, max: usize| {
         (min..=max).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
     };
@@ -174,11 +223,25 @@ fn is_timestamp(s: &str) -> bool {
             && number(parts[0], 4, 4)
             && number(parts[1], 1, 2)
             && number(parts[2], 1, 2)
+            && NaiveDate::from_ymd_opt(
+                parts[0].parse().unwrap_or(0),
+                parts[1].parse().unwrap_or(0),
+                parts[2].parse().unwrap_or(0),
+            )
+            .is_some()
     };
     let clock = |t: &str| {
         let (t, fraction) = t.split_once('.').unwrap_or((t, "0"));
         let parts: Vec<&str> = t.split(':').collect();
-        parts.len() == 3 && parts.iter().all(|p| number(p, 1, 2)) && number(fraction, 1, 9)
+        parts.len() == 3
+            && parts.iter().all(|p| number(p, 1, 2))
+            && number(fraction, 1, 9)
+            && NaiveTime::from_hms_opt(
+                parts[0].parse().unwrap_or(99),
+                parts[1].parse().unwrap_or(99),
+                parts[2].parse().unwrap_or(99),
+            )
+            .is_some()
     };
     if date(s) {
         return true;

@@ -29,8 +29,8 @@ pub struct PolicyBackend {
     readable: BTreeSet<String>,
     /// The action the hook runs, if any.
     action: Option<String>,
-    /// The ports open, once `ports.at-most` needed to count them.
-    open_ports: super::ports::OpenCount,
+    /// Storage instances this hook asked for so far.
+    storage_requested: u64,
 }
 
 /// What every capability's checks share: the backend behind the policy (for the lookups a
@@ -78,7 +78,7 @@ impl PolicyBackend {
             },
             readable: BTreeSet::new(),
             action: None,
-            open_ports: Default::default(),
+            storage_requested: 0,
         }
     }
 
@@ -421,19 +421,13 @@ impl Backend for PolicyBackend {
     }
 
     fn open_port(&mut self, range: &PortRange, endpoints: &[String]) -> Result<(), HostError> {
-        self.manifest
-            .ports
-            .check_open(&mut self.gate, &mut self.open_ports, range)?;
-        self.gate.inner.open_port(range, endpoints)?;
-        super::Ports::opened(&mut self.open_ports, range);
-        Ok(())
+        self.manifest.ports.check_open(&mut self.gate, range)?;
+        self.gate.inner.open_port(range, endpoints)
     }
 
     fn close_port(&mut self, range: &PortRange, endpoints: &[String]) -> Result<(), HostError> {
         self.manifest.ports.check_close(&mut self.gate, range)?;
-        self.gate.inner.close_port(range, endpoints)?;
-        super::Ports::closed(&mut self.open_ports, range, endpoints);
-        Ok(())
+        self.gate.inner.close_port(range, endpoints)
     }
 
     fn opened_ports(&mut self) -> Result<Vec<OpenedPort>, HostError> {
@@ -460,13 +454,14 @@ impl Backend for PolicyBackend {
     }
 
     fn storage_get(&mut self, id: &str) -> Result<StorageDetails, HostError> {
-        let name = id.split_once('/').map_or(id, |(name, _)| name);
+        let name = juju_hookcmds::cli::storage_name(id);
         self.manifest.storage.check(&mut self.gate, name)?;
         self.gate.inner.storage_get(id)
     }
 
     fn storage_add(&mut self, name: &str, count: u32) -> Result<(), HostError> {
         self.manifest.storage.check(&mut self.gate, name)?;
+        super::Storage::check_total(&mut self.storage_requested, count)?;
         self.gate.inner.storage_add(name, count)
     }
 

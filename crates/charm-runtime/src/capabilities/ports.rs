@@ -9,7 +9,8 @@
 //!
 //! A range granted is a choice offered, not a port opened: with `at-most: 1` the charm opens one
 //! port of it (the one its operator configured), never the whole range. The count includes
-//! ports opened before this hook, read once (`opened-ports`) when the first open needs it.
+//! ports opened before this hook and this hook's own changes, read (`opened-ports`) at each
+//! open when `at-most` is set.
 
 use std::collections::BTreeSet;
 
@@ -41,10 +42,6 @@ fn ranges<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<PortRange>, D::E
         .collect()
 }
 
-/// The ranges this unit has open, as far as the policy knows in this hook.
-#[derive(Debug, Default)]
-pub(super) struct OpenCount(Option<BTreeSet<PortRange>>);
-
 impl Ports {
     fn within(&self, gate: &mut Gate, range: &PortRange, verb: &str) -> Result<(), HostError> {
         if self.open.iter().any(|g| g.contains(range)) {
@@ -56,53 +53,29 @@ impl Ports {
         }
     }
 
-    /// `open-port`: within a granted range, and within `at-most` once opened.
-    pub(super) fn check_open(
-        &self,
-        gate: &mut Gate,
-        count: &mut OpenCount,
-        range: &PortRange,
-    ) -> Result<(), HostError> {
+    /// `open-port`: within a granted range, and within `at-most` once opened. What is open is
+    /// asked of Juju at each open (`opened-ports` includes the hook's own opens and closes,
+    /// matched exactly, so it can only count too much): a count the policy kept itself could
+    /// be fooled by a close Juju ignores.
+    pub(super) fn check_open(&self, gate: &mut Gate, range: &PortRange) -> Result<(), HostError> {
         self.within(gate, range, "opening")?;
         let Some(at_most) = self.at_most else {
             return Ok(());
         };
-        let open = match &mut count.0 {
-            Some(open) => open,
-            None => {
-                let listed = gate.inner.opened_ports()?;
-                count
-                    .0
-                    .insert(listed.into_iter().map(|p| p.range).collect())
-            }
-        };
-        let total: u64 = open
-            .iter()
-            .chain((!open.contains(range)).then_some(range))
-            .map(|r| u64::from(r.ports()))
-            .sum();
+        let mut open: BTreeSet<PortRange> = gate
+            .inner
+            .opened_ports()?
+            .into_iter()
+            .map(|p| p.range)
+            .collect();
+        open.insert(*range);
+        let total: u64 = open.iter().map(|r| u64::from(r.ports())).sum();
         if total > u64::from(at_most) {
             return gate.deny(format!(
                 "opening {range} would leave {total} ports open; at most {at_most} are granted (capabilities.yaml: ports.at-most)"
             ));
         }
         Ok(())
-    }
-
-    /// A port opened: counted.
-    pub(super) fn opened(count: &mut OpenCount, range: &PortRange) {
-        if let Some(open) = &mut count.0 {
-            open.insert(*range);
-        }
-    }
-
-    /// A port closed on every endpoint: no longer counted.
-    pub(super) fn closed(count: &mut OpenCount, range: &PortRange, endpoints: &[String]) {
-        if let Some(open) = &mut count.0
-            && endpoints.is_empty()
-        {
-            open.remove(range);
-        }
     }
 
     /// `close-port`: within a granted range.

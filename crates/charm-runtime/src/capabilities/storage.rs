@@ -20,7 +20,24 @@ use crate::error::HostError;
 #[serde(transparent)]
 pub struct Storage(pub BTreeSet<String>);
 
+/// The most storage instances one hook may ask for in all (`storage-add`): Juju checks only the
+/// charm's maximum, which may be unbounded, and a controller should not be asked for millions.
+pub const MAX_STORAGE_ADD: u64 = 100;
+
 impl Storage {
+    /// Counts `count` more instances asked for in this hook, refusing past
+    /// [`MAX_STORAGE_ADD`]: a host limit, not a grant, so the charm's mistake.
+    pub(super) fn check_total(requested: &mut u64, count: u32) -> Result<(), HostError> {
+        let total = *requested + u64::from(count);
+        if total > MAX_STORAGE_ADD {
+            return Err(HostError::InvalidArgument(format!(
+                "storage-add of {count} would ask for {total} storage instances in this hook; at most {MAX_STORAGE_ADD}"
+            )));
+        }
+        *requested = total;
+        Ok(())
+    }
+
     /// A call about storage `name` (or about instance `name/<n>`).
     pub(super) fn check(&self, gate: &mut Gate, name: &str) -> Result<(), HostError> {
         if self.0.contains(name) {

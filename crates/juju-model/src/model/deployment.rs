@@ -15,8 +15,9 @@ use juju_hookcmds::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::events::storage_name;
 use super::{HookKind, Model, ModelError, QueuedHook, Status, refuse};
+use juju_hookcmds::cli::storage_name;
+use juju_hookcmds::ports::{OpenedPort, PortRange};
 
 /// A storage instance attached to a unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,9 +69,15 @@ fn severity(status: &str) -> u8 {
     }
 }
 
-/// An application status nobody set, as Juju derives it: its most severe unit's, else
-/// `unknown`.
-pub(crate) fn derived_status(units: impl IntoIterator<Item = StatusInfo>) -> StatusInfo {
+/// An application's status: what its leader set, else derived from its units' as Juju
+/// derives it (the most severe unit's, else `unknown`).
+pub(crate) fn application_status_of(
+    set: Option<&Status>,
+    units: impl IntoIterator<Item = StatusInfo>,
+) -> StatusInfo {
+    if let Some(set) = set {
+        return status_info(Some(set));
+    }
     let mut derived = status_info(None);
     for info in units {
         if severity(&info.status) > severity(&derived.status) {
@@ -79,6 +86,27 @@ pub(crate) fn derived_status(units: impl IntoIterator<Item = StatusInfo>) -> Sta
     }
     derived
 }
+
+/// Ranges with their endpoints as `opened-ports --endpoints` lists them: sorted, an endpoint
+/// `""` (every endpoint) shown as `*` whatever else the range is open for.
+pub(crate) fn opened_list(ports: BTreeMap<PortRange, BTreeSet<String>>) -> Vec<OpenedPort> {
+    ports
+        .into_iter()
+        .filter(|(_, endpoints)| !endpoints.is_empty())
+        .map(|(range, endpoints)| OpenedPort {
+            range,
+            endpoints: if endpoints.contains("") {
+                Vec::new()
+            } else {
+                endpoints.into_iter().collect()
+            },
+        })
+        .collect()
+}
+
+/// The most instances of one storage the model attaches to a unit: Juju's limit is the
+/// charm's maximum, which may be unbounded; the model keeps its own memory bounded.
+pub const MAX_STORAGE_INSTANCES: u64 = 1000;
 
 impl Model {
     /// Declares `app`'s charm bindings (from its `metadata.yaml`: endpoints, `juju-info`,
@@ -100,6 +128,15 @@ impl Model {
         app: &str,
         specs: BTreeMap<String, StorageSpec>,
     ) -> Result<(), ModelError> {
+        if let Some((name, spec)) = specs
+            .iter()
+            .find(|(_, spec)| u64::from(spec.count_min) > MAX_STORAGE_INSTANCES)
+        {
+            return refuse(format!(
+                "storage {name:?} needs {} instances per unit; the model attaches at most {MAX_STORAGE_INSTANCES}",
+                spec.count_min
+            ));
+        }
         let Some(a) = self.apps.get_mut(app) else {
             return refuse(format!("application {app:?} not found"));
         };
@@ -190,7 +227,7 @@ impl Model {
             return fail("adding storage where instance count is 0 not valid".into());
         }
         let current = self.storage_of(unit, name).len() as u64;
-        let total = current + count;
+        let total = current.saturating_add(count);
         let instances = if count == 1 {
             "1 storage instance".to_string()
         } else {
@@ -199,6 +236,12 @@ impl Model {
         if spec.count_min == 1 && spec.count_max == Some(1) && total != 1 {
             return fail("cannot attach, storage is singular".into());
         }
+        if total < u64::from(spec.count_min) {
+            return fail(format!(
+                "attaching {instances} brings the total to {total}, which is less than the minimum of {}",
+                spec.count_min
+            ));
+        }
         if let Some(max) = spec.count_max
             && total > u64::from(max)
         {
@@ -206,23 +249,47 @@ impl Model {
                 "attaching {instances} brings the total to {total}, exceeding the maximum of {max}"
             ));
         }
+        if total > MAX_STORAGE_INSTANCES {
+            return fail(format!(
+                "attaching {instances} brings the total to {total}, more than the model attaches to a unit ({MAX_STORAGE_INSTANCES})"
+            ));
+        }
         let ids: Vec<String> = (0..count)
             .map(|_| self.create_storage(unit, name, &spec))
             .collect();
-        for id in &ids {
-            self.queue_hook(unit, HookKind::StorageAttached { id: id.clone() });
+        // The unit agent runs storage hooks before whatever else is pending for the unit.
+        let at = self
+            .queue
+            .iter()
+            .position(|h| h.unit == unit)
+            .unwrap_or(self.queue.len());
+        for (n, id) in ids.iter().enumerate() {
+            self.queue.insert(
+                at + n,
+                QueuedHook {
+                    unit: unit.to_string(),
+                    kind: HookKind::StorageAttached { id: id.clone() },
+                },
+            );
         }
         Ok(ids)
     }
 
     /// `juju detach-storage <id>`: the unit's storage-detaching hook is queued; the instance
-    /// goes once that hook has run.
+    /// goes once that hook has run (at once, with no hook, if its storage-attached never ran).
     pub fn detach_storage(&mut self, id: &str) -> Result<(), ModelError> {
         let Some(instance) = self.storage.get_mut(id).filter(|s| !s.dying) else {
             return refuse(format!("storage {id:?} not found"));
         };
         instance.dying = true;
         let unit = instance.unit.clone();
+        let attached = HookKind::StorageAttached { id: id.to_string() };
+        if let Some(at) = self.queue.iter().position(|h| h.kind == attached) {
+            // Never attached as far as the charm knows: it goes without either hook.
+            self.queue.remove(at);
+            self.storage.remove(id);
+            return Ok(());
+        }
         self.queue_hook(&unit, HookKind::StorageDetaching { id: id.to_string() });
         Ok(())
     }
@@ -280,10 +347,15 @@ impl Model {
         let Some(a) = self.apps.get(app) else {
             return status_info(None);
         };
-        if let Some(set) = &a.status {
-            return status_info(Some(set));
-        }
-        derived_status(a.units.iter().map(|u| status_info(self.unit_status.get(u))))
+        application_status_of(
+            a.status.as_ref(),
+            a.units.iter().map(|u| status_info(self.unit_status.get(u))),
+        )
+    }
+
+    /// The ports `unit` has open, as `opened-ports --endpoints` lists them.
+    pub fn opened_ports(&self, unit: &str) -> Vec<OpenedPort> {
+        opened_list(self.ports.get(unit).cloned().unwrap_or_default())
     }
 
     /// `goal-state` for `unit`: its application's units (itself included) with their workload
@@ -307,11 +379,10 @@ impl Model {
                 continue;
             };
             let goals = relations.entry(mine.endpoint.clone()).or_default();
-            let status = if relation.dying { "dying" } else { "joined" };
             goals.insert(
                 other.app.clone(),
                 Goal {
-                    status: status.into(),
+                    status: "joined".into(),
                     since: Some(goal_since(relation.since)),
                 },
             );

@@ -149,11 +149,6 @@ pub(super) fn still_relevant(model: &Model, kind: &HookKind) -> bool {
     }
 }
 
-/// The storage name of an instance id (`data` of `data/0`).
-pub(crate) fn storage_name(id: &str) -> &str {
-    id.split_once('/').map_or(id, |(name, _)| name)
-}
-
 /// The name of what `env` dispatches: the hook's, or the action's (Juju leaves
 /// `JUJU_HOOK_NAME` empty in an action; `JUJU_DISPATCH_PATH` names both).
 pub fn dispatched_name(env: &[(String, String)]) -> String {
@@ -196,9 +191,11 @@ impl Model {
             HookKind::SecretRotate { .. } => "secret-rotate".into(),
             HookKind::SecretExpired { .. } => "secret-expired".into(),
             HookKind::SecretRemove { .. } => "secret-remove".into(),
-            HookKind::StorageAttached { id } => format!("{}-storage-attached", storage_name(id)),
+            HookKind::StorageAttached { id } => {
+                format!("{}-storage-attached", juju_hookcmds::cli::storage_name(id))
+            }
             HookKind::StorageDetaching { id } => {
-                format!("{}-storage-detaching", storage_name(id))
+                format!("{}-storage-detaching", juju_hookcmds::cli::storage_name(id))
             }
             HookKind::Action { name, .. } => name.clone(),
             HookKind::Other(name) => name.clone(),

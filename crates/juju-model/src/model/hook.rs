@@ -87,7 +87,7 @@ pub struct HookContext {
     storage_added: Vec<(String, u64)>,
     /// The unit's status as the hook's first `status-get` read it.
     #[serde(default)]
-    status_cache: Option<Option<Status>>,
+    status_cache: Option<juju_hookcmds::StatusInfo>,
 }
 
 fn not_running_an_action() -> JujuError {
@@ -258,6 +258,8 @@ impl HookContext {
 
     /// `CommitHookChanges`: see [`HookContext::finish`].
     fn commit(&mut self) -> Result<(), String> {
+        // Storage names are checked while the commit is prepared, before any secret step.
+        self.check_storage_names()?;
         let unit = self.unit.clone();
         let pending = &self.pending;
         let m = &mut self.controller;
@@ -302,8 +304,9 @@ impl HookContext {
                     .map(|_| ())
             }),
         )?;
-        // The databags and the unit's state are written in one transaction: a state over the
-        // limit writes neither.
+        // The ports, the databags, the unit's state and the storage are written in one
+        // transaction, checked in Juju's order: a failed check writes none of them.
+        self.check_ports()?;
         if let Some(state) = &self.state {
             let size: usize = state.iter().map(|(k, v)| k.len() + v.len()).sum();
             if size > MAX_CHARM_STATE {
@@ -312,7 +315,6 @@ impl HookContext {
                 ));
             }
         }
-        self.check_ports()?;
         self.check_storage()?;
         for (relation_id, bags) in std::mem::take(&mut self.bags) {
             for (owner, bag) in bags {

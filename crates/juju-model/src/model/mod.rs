@@ -622,6 +622,8 @@ impl Model {
         self.unit_state.remove(unit);
         self.ports.remove(unit);
         self.storage.retain(|_, s| s.unit != unit);
+        self.machines.remove(unit);
+        self.status_since.remove(unit);
         for secret in self.secrets.values_mut() {
             secret.consumers.remove(unit);
             secret

@@ -35,6 +35,9 @@ fn sh_stdin(
     stdin: &str,
 ) -> Result<String, JujuError> {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    // Each command is a process of its own: the hook's context lives in a file between them.
+    let saved = serde_json::to_string(&*ctx).expect("the hook's context serialises");
+    *ctx = serde_json::from_str(&saved).expect("and reads back");
     run(ctx, tool, &args, &mut stdin.as_bytes()).map(|p| p.stdout)
 }
 

@@ -53,7 +53,7 @@ fn status_get_reads_the_unit_status_once_per_hook_as_juju_caches_it() {
     assert_eq!(
         sh(&mut ctx, "status-get", &[]).unwrap(),
         "unknown\n",
-        "a read before status-set is kept for the hook"
+        "a read before status-set is kept for the hook, across the hook's processes"
     );
     let (m, _) = ctx.finish(true);
     let mut later = hook(&m, "database/0", HookKind::UpdateStatus);
@@ -184,7 +184,9 @@ fn ports_open_when_the_hook_commits_and_opened_ports_shows_the_hooks_own_changes
         sh(&mut ctx, "opened-ports", &["--endpoints", "--format=json"]).unwrap(),
         "[\"icmp (*)\",\"8080/tcp (*)\",\"53-55/udp (database)\"]\n"
     );
-    let (failed, _) = install(&m, "webserver/0").finish(false);
+    let mut failing = install(&m, "webserver/0");
+    sh(&mut failing, "open-port", &["9090"]).unwrap();
+    let (failed, _) = failing.finish(false);
     assert!(failed.ports.is_empty(), "a failed hook opens nothing");
     let (m, outcome) = ctx.finish(true);
     assert_eq!(outcome, Ok(()));
@@ -241,6 +243,25 @@ fn an_overlapping_range_conflicts_but_an_identical_one_is_nothing_to_do() {
     sh(&mut fresh, "open-port", &["60"]).unwrap();
     sh(&mut fresh, "close-port", &["60"]).unwrap();
     assert_eq!(fresh.finish(true).0.ports.get("webserver/1"), None);
+}
+
+#[test]
+fn a_range_open_for_every_endpoint_is_not_narrowed_by_opening_it_for_one() {
+    let m = declared();
+    let mut ctx = install(&m, "webserver/0");
+    sh(&mut ctx, "open-port", &["80"]).unwrap();
+    let (m, _) = ctx.finish(true);
+    let mut ctx = hook(&m, "webserver/0", HookKind::UpdateStatus);
+    sh(&mut ctx, "open-port", &["80", "--endpoints", "admin"]).unwrap();
+    let (m, _) = ctx.finish(true);
+    let mut ctx = hook(&m, "webserver/0", HookKind::UpdateStatus);
+    sh(&mut ctx, "close-port", &["80", "--endpoints", "admin"]).unwrap();
+    let (m, _) = ctx.finish(true);
+    let mut later = hook(&m, "webserver/0", HookKind::UpdateStatus);
+    assert_eq!(
+        sh(&mut later, "opened-ports", &["--endpoints"]).unwrap(),
+        "80/tcp (database, juju-info)\n"
+    );
 }
 
 #[test]
@@ -534,6 +555,14 @@ fn storage_add_checks_its_grammar_now_and_the_charms_limits_when_the_hook_commit
             == HookKind::StorageAttached {
                 id: "logs/5".into()
             }));
+    let mut huge = install(&m, "database/0");
+    sh(&mut huge, "storage-add", &["logs=18446744073709551615"]).unwrap();
+    let (_, outcome) = huge.finish(true);
+    assert_eq!(
+        outcome,
+        Err("cannot apply changes: adding \"logs\" storage to database/0: attaching 18446744073709551615 storage instances brings the total to 18446744073709551615, exceeding the maximum of 3".into()),
+        "a count past what a number holds is refused, not wrapped"
+    );
     for (args, why) in [
         (
             "logs",
@@ -608,6 +637,13 @@ fn goal_state_lists_the_applications_units_and_related_ones_but_not_peers() {
         ),
         "{yaml}"
     );
+    sh(&mut ctx, "status-set", &["active", "serving"]).unwrap();
+    assert!(
+        sh(&mut ctx, "goal-state", &[])
+            .unwrap()
+            .starts_with("units:\n  webserver/0:\n    status: active\n"),
+        "the hook's own status-set shows at once, as Juju applies it"
+    );
     assert_eq!(
         refused(&mut ctx, "goal-state", &["--format", "smart"]),
         (
@@ -618,5 +654,59 @@ fn goal_state_lists_the_applications_units_and_related_ones_but_not_peers() {
     assert_eq!(
         refused(&mut ctx, "goal-state", &["x"]),
         (2, "unrecognized args: [\"x\"]".into())
+    );
+}
+
+#[test]
+fn a_storage_name_the_charm_lacks_fails_the_commit_before_any_secret_change() {
+    let m = declared();
+    let mut ctx = install(&m, "database/0");
+    sh(&mut ctx, "secret-add", &["username=admin"]).unwrap();
+    sh(&mut ctx, "storage-add", &["nosuch"]).unwrap();
+    let (after, outcome) = ctx.finish(true);
+    assert_eq!(
+        outcome,
+        Err("cannot apply changes: adding storage nosuch for unit-database-0: storage \"nosuch\" not found".into())
+    );
+    assert!(after.secrets.is_empty(), "Juju checks the name first");
+}
+
+#[test]
+fn added_storage_attaches_before_the_units_other_pending_hooks() {
+    let mut m = declared();
+    m.queue.clear();
+    m.set_config("database", Default::default()).unwrap();
+    let ids = m.add_storage("database/0", "logs", 1).unwrap();
+    let first = m.next_hook().unwrap();
+    assert_eq!(
+        (first.unit.as_str(), first.kind),
+        (
+            "database/0",
+            HookKind::StorageAttached { id: ids[0].clone() }
+        )
+    );
+}
+
+#[test]
+fn an_instance_detached_before_its_attached_hook_ran_goes_without_either_hook() {
+    let mut m = declared();
+    let ids = m.add_storage("database/0", "logs", 1).unwrap();
+    m.detach_storage(&ids[0]).unwrap();
+    assert!(!m.storage.contains_key(&ids[0]));
+    assert!(
+        !m.queue.iter().any(|h| matches!(&h.kind,
+            HookKind::StorageAttached { id } | HookKind::StorageDetaching { id } if *id == ids[0])),
+        "{:?}",
+        m.queue
+    );
+}
+
+#[test]
+fn storage_list_of_an_empty_name_lists_every_instance() {
+    let m = declared();
+    let mut ctx = install(&m, "database/0");
+    assert_eq!(
+        sh(&mut ctx, "storage-list", &[""]).unwrap(),
+        "data/0\nlogs/1\n"
     );
 }

@@ -216,7 +216,13 @@ pub(super) fn storage_list(ctx: &mut HookContext, args: &[String]) -> ToolResult
     if cmd.args.len() > 1 {
         return Err(unrecognized(&cmd.args[1..]));
     }
-    let ids = ctx.storage_list(cmd.args.first().map(String::as_str));
+    // An empty name is no name: every instance is listed.
+    let name = cmd
+        .args
+        .first()
+        .map(String::as_str)
+        .filter(|n| !n.is_empty());
+    let ids = ctx.storage_list(name);
     let stdout = format.render(&ids)?;
     write_output(cmd.output.as_deref(), stdout, ids.join(", "))
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use juju_hookcmds::ports::{OpenedPort, PortRange};
 use juju_hookcmds::{ApplicationStatus, GoalState, NetworkInfo, StatusInfo, StorageDetails};
 
-use super::super::deployment::{derived_status, status_info};
+use super::super::deployment::{application_status_of, opened_list, status_info};
 use super::{HookContext, HookKind, JujuError, Model};
 
 /// The ports a hook asked to open and close, by endpoint (`""` for all), as Juju keeps them
@@ -130,18 +130,7 @@ impl HookContext {
                 }
             }
         }
-        ports
-            .into_iter()
-            .filter(|(_, endpoints)| !endpoints.is_empty())
-            .map(|(range, endpoints)| OpenedPort {
-                range,
-                endpoints: if endpoints.contains("") {
-                    Vec::new()
-                } else {
-                    endpoints.into_iter().collect()
-                },
-            })
-            .collect()
+        opened_list(ports)
     }
 
     /// The commit's check of the queued ports: every endpoint named must be one of the
@@ -177,6 +166,9 @@ impl HookContext {
                 let endpoints = ports.entry(r).or_default();
                 if endpoint.is_empty() {
                     endpoints.clear();
+                } else if endpoints.contains("") {
+                    // Open for every endpoint already: Juju adds nothing.
+                    continue;
                 }
                 endpoints.insert(endpoint.clone());
             }
@@ -213,17 +205,26 @@ impl HookContext {
     /// `status-get`: the unit's status, read once per hook as Juju's context caches it (a
     /// `status-set` after the first read is not seen by a later one).
     pub fn unit_status(&mut self) -> StatusInfo {
-        if self.status_cache.is_none() {
-            let pending = self
-                .statuses
-                .iter()
-                .rev()
-                .find(|(_, app)| !*app)
-                .map(|(s, _)| s.clone());
-            self.status_cache =
-                Some(pending.or_else(|| self.controller.unit_status.get(&self.unit).cloned()));
-        }
-        status_info(self.status_cache.as_ref().and_then(Option::as_ref))
+        let current = status_info(self.current_status(false).as_ref());
+        self.status_cache.get_or_insert(current).clone()
+    }
+
+    /// The unit's (or the application's) status as Juju has it now: the last `status-set` of
+    /// this hook (Juju applies them at once), else the committed one.
+    fn current_status(&self, application: bool) -> Option<super::Status> {
+        let pending = self
+            .statuses
+            .iter()
+            .rev()
+            .find(|(_, app)| *app == application)
+            .map(|(s, _)| s.clone());
+        pending.or_else(|| {
+            if application {
+                self.controller.apps.get(&self.app)?.status.clone()
+            } else {
+                self.controller.unit_status.get(&self.unit).cloned()
+            }
+        })
     }
 
     /// `status-get --application`: the leader only; the application's status and every unit's,
@@ -234,30 +235,24 @@ impl HookContext {
                 "finding application status: this unit is not the leader",
             ));
         }
-        let latest = |application: bool| {
-            self.statuses
-                .iter()
-                .rev()
-                .find(|(_, app)| *app == application)
-                .map(|(s, _)| s.clone())
-        };
-        let units: BTreeMap<String, StatusInfo> = self.controller.apps[&self.app]
-            .units
-            .iter()
+        let units: BTreeMap<String, StatusInfo> = self
+            .controller
+            .apps
+            .get(&self.app)
+            .map(|a| a.units.clone())
+            .unwrap_or_default()
+            .into_iter()
             .map(|u| {
-                let status = if *u == self.unit {
-                    latest(false).or_else(|| self.controller.unit_status.get(u).cloned())
+                let status = if u == self.unit {
+                    self.current_status(false)
                 } else {
-                    self.controller.unit_status.get(u).cloned()
+                    self.controller.unit_status.get(&u).cloned()
                 };
-                (u.clone(), status_info(status.as_ref()))
+                (u, status_info(status.as_ref()))
             })
             .collect();
-        let set = latest(true).or_else(|| self.controller.apps[&self.app].status.clone());
-        let application = match set {
-            Some(set) => status_info(Some(&set)),
-            None => derived_status(units.values().cloned()),
-        };
+        let set = self.current_status(true);
+        let application = application_status_of(set.as_ref(), units.values().cloned());
         Ok(ApplicationStatus { application, units })
     }
 
@@ -284,7 +279,7 @@ impl HookContext {
             .storage
             .iter()
             .filter(|(_, s)| s.unit == self.unit)
-            .map(|(id, _)| super::super::events::storage_name(id))
+            .map(|(id, _)| juju_hookcmds::cli::storage_name(id))
             .collect();
         names
             .into_iter()
@@ -324,6 +319,23 @@ impl HookContext {
         self.storage_added.extend(directives.iter().cloned());
     }
 
+    /// The check Juju makes of the storage asked for as it prepares the commit: every name
+    /// must be one of the charm's.
+    pub(super) fn check_storage_names(&self) -> Result<(), String> {
+        let declared = self.controller.apps.get(&self.app).map(|a| &a.storage);
+        match self
+            .storage_added
+            .iter()
+            .find(|(name, _)| !declared.is_some_and(|d| d.contains_key(name)))
+        {
+            Some((name, _)) => Err(format!(
+                "adding storage {name} for unit-{}: storage {name:?} not found",
+                self.unit.replace('/', "-")
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// The commit's check of the storage asked for: on a copy of the controller, so nothing is
     /// applied unless all of it (and the hook's other changes) can be.
     pub(super) fn check_storage(&self) -> Result<(), String> {
@@ -346,8 +358,17 @@ impl HookContext {
         }
     }
 
-    /// `goal-state`.
+    /// `goal-state`: with this unit's status as Juju has it now (a `status-set` of this hook
+    /// applies at once).
     pub fn goal_state(&self) -> GoalState {
-        self.controller.goal_state(&self.unit)
+        let mut goal = self.controller.goal_state(&self.unit);
+        if let (Some(pending), Some(mine)) = (
+            self.statuses.iter().rev().find(|(_, app)| !*app),
+            goal.units.get_mut(&self.unit),
+        ) {
+            mine.status = juju_hookcmds::args::state_name(pending.0.state).to_string();
+            mine.since = Some(juju_hookcmds::cli::goal_since(self.controller.now));
+        }
+        goal
     }
 }
