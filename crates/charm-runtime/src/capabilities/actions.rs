@@ -37,15 +37,9 @@ impl Actions {
         }
     }
 
-    /// Refuses a grant naming an action `actions.yaml` does not declare: a typo would otherwise
-    /// leave the real action without its grant until an operator runs it.
+    /// Refuses a grant naming an action `actions.yaml` does not declare.
     pub fn declared_in(&self, declared: &BTreeSet<String>) -> Result<(), String> {
-        match self.0.iter().find(|name| !declared.contains(*name)) {
-            Some(name) => Err(format!(
-                "actions: {name:?} is not an action of actions.yaml"
-            )),
-            None => Ok(()),
-        }
+        super::undeclared("actions", &self.0, declared, "an action of actions.yaml")
     }
 }
 
@@ -59,13 +53,10 @@ impl super::Capability for Actions {
     }
 
     fn report(&self) -> String {
-        if self.0.is_empty() {
-            "actions: not granted (action-get, action-set, action-log, action-fail)".into()
-        } else {
-            format!(
-                "actions: {} (action-get, action-set, action-log, action-fail)",
-                super::report::list(&self.0)
-            )
-        }
+        super::names_report(
+            "actions",
+            &self.0,
+            "action-get, action-set, action-log, action-fail",
+        )
     }
 }

@@ -32,15 +32,14 @@ impl Bindings {
         }
     }
 
-    /// Refuses a grant naming a binding `metadata.yaml` does not declare (a typo would leave
-    /// the real one ungranted).
+    /// Refuses a grant naming a binding `metadata.yaml` does not declare.
     pub fn declared_in(&self, declared: &BTreeSet<String>) -> Result<(), String> {
-        match self.0.iter().find(|name| !declared.contains(*name)) {
-            Some(name) => Err(format!(
-                "bindings: {name:?} is not an endpoint or extra binding of metadata.yaml"
-            )),
-            None => Ok(()),
-        }
+        super::undeclared(
+            "bindings",
+            &self.0,
+            declared,
+            "an endpoint or extra binding of metadata.yaml",
+        )
     }
 }
 
@@ -54,10 +53,6 @@ impl super::Capability for Bindings {
     }
 
     fn report(&self) -> String {
-        if self.0.is_empty() {
-            "bindings: not granted (network-get)".into()
-        } else {
-            format!("bindings: {} (network-get)", super::report::list(&self.0))
-        }
+        super::names_report("bindings", &self.0, "network-get")
     }
 }

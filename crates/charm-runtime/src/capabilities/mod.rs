@@ -230,6 +230,29 @@ impl Manifest {
     }
 }
 
+/// Refuses a grant of names (`actions`, `bindings`, `storage`) naming one the charm's files do
+/// not declare: a typo would otherwise leave the real one without its grant until it is used.
+fn undeclared(
+    key: &str,
+    granted: &std::collections::BTreeSet<String>,
+    declared: &std::collections::BTreeSet<String>,
+    what: &str,
+) -> Result<(), String> {
+    match granted.iter().find(|name| !declared.contains(*name)) {
+        Some(name) => Err(format!("{key}: {name:?} is not {what}")),
+        None => Ok(()),
+    }
+}
+
+/// The report line of a grant of names: the names, or `not granted`, and the commands.
+fn names_report(key: &str, granted: &std::collections::BTreeSet<String>, commands: &str) -> String {
+    if granted.is_empty() {
+        format!("{key}: not granted ({commands})")
+    } else {
+        format!("{key}: {} ({commands})", report::list(granted))
+    }
+}
+
 /// The capability behind a manifest key that is only `true` or `false`.
 macro_rules! toggle {
     ($(#[$doc:meta])* $name:ident, $key:literal, $interface:literal, $command:literal) => {

@@ -51,12 +51,7 @@ impl Storage {
 
     /// Refuses a grant naming a storage `metadata.yaml` does not declare.
     pub fn declared_in(&self, declared: &BTreeSet<String>) -> Result<(), String> {
-        match self.0.iter().find(|name| !declared.contains(*name)) {
-            Some(name) => Err(format!(
-                "storage: {name:?} is not a storage of metadata.yaml"
-            )),
-            None => Ok(()),
-        }
+        super::undeclared("storage", &self.0, declared, "a storage of metadata.yaml")
     }
 }
 
@@ -70,11 +65,6 @@ impl super::Capability for Storage {
     }
 
     fn report(&self) -> String {
-        let commands = "(storage-list, storage-get, storage-add)";
-        if self.0.is_empty() {
-            format!("storage: not granted {commands}")
-        } else {
-            format!("storage: {} {commands}", super::report::list(&self.0))
-        }
+        super::names_report("storage", &self.0, "storage-list, storage-get, storage-add")
     }
 }

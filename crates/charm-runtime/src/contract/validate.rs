@@ -15,74 +15,48 @@ fn too_long(what: &str, length: usize, most: usize) -> HostError {
     ))
 }
 
-/// A unit name, or Juju's `unit "x" not valid`.
-pub fn check_unit(name: &str) -> Result<&str, HostError> {
+/// A name of the kind `what`, at most [`MAX_NAME`] bytes and `valid`, or Juju's
+/// `<what> "x" not valid`.
+fn check_name<'a>(
+    what: &str,
+    name: &'a str,
+    valid: fn(&str) -> bool,
+) -> Result<&'a str, HostError> {
     if name.len() > MAX_NAME {
-        return Err(too_long("unit", name.len(), MAX_NAME));
+        return Err(too_long(what, name.len(), MAX_NAME));
     }
-    if is_valid_unit_name(name) {
+    if valid(name) {
         Ok(name)
     } else {
         Err(HostError::InvalidArgument(format!(
-            "unit {name:?} not valid"
+            "{what} {name:?} not valid"
         )))
     }
+}
+
+/// A unit name, or Juju's `unit "x" not valid`.
+pub fn check_unit(name: &str) -> Result<&str, HostError> {
+    check_name("unit", name, is_valid_unit_name)
 }
 
 /// An application name, or Juju's `application "x" not valid`.
 pub fn check_app(name: &str) -> Result<&str, HostError> {
-    if name.len() > MAX_NAME {
-        return Err(too_long("application", name.len(), MAX_NAME));
-    }
-    if is_valid_app_name(name) {
-        Ok(name)
-    } else {
-        Err(HostError::InvalidArgument(format!(
-            "application {name:?} not valid"
-        )))
-    }
+    check_name("application", name, is_valid_app_name)
 }
 
 /// An endpoint name from charm metadata.
 pub fn check_endpoint(name: &str) -> Result<&str, HostError> {
-    if name.len() > MAX_NAME {
-        return Err(too_long("endpoint", name.len(), MAX_NAME));
-    }
-    if is_valid_endpoint(name) {
-        Ok(name)
-    } else {
-        Err(HostError::InvalidArgument(format!(
-            "endpoint {name:?} not valid"
-        )))
-    }
+    check_name("endpoint", name, is_valid_endpoint)
 }
 
 /// A storage name from charm metadata (`data`).
 pub fn check_storage_name(name: &str) -> Result<&str, HostError> {
-    if name.len() > MAX_NAME {
-        return Err(too_long("storage name", name.len(), MAX_NAME));
-    }
-    if juju_hookcmds::cli::is_storage_name(name) {
-        Ok(name)
-    } else {
-        Err(HostError::InvalidArgument(format!(
-            "storage name {name:?} not valid"
-        )))
-    }
+    check_name("storage name", name, juju_hookcmds::cli::is_storage_name)
 }
 
 /// A storage instance id (`data/0`).
 pub fn check_storage_id(id: &str) -> Result<&str, HostError> {
-    if id.len() > MAX_NAME {
-        return Err(too_long("storage id", id.len(), MAX_NAME));
-    }
-    if juju_hookcmds::cli::is_storage_id(id) {
-        Ok(id)
-    } else {
-        Err(HostError::InvalidArgument(format!(
-            "storage id {id:?} not valid"
-        )))
-    }
+    check_name("storage id", id, juju_hookcmds::cli::is_storage_id)
 }
 
 /// A label: non-empty, one line, no control characters.

@@ -40,6 +40,29 @@ impl HookContext {
         ))
     }
 
+    /// Checks `range` on `endpoint` against what the hook already asked to open (or close):
+    /// `true` if the identical request is there (nothing to do), an error if a different
+    /// range overlaps it.
+    fn against_queued(
+        &self,
+        verb: &str,
+        queued: &BTreeMap<String, Vec<PortRange>>,
+        range: &PortRange,
+        endpoint: &str,
+    ) -> Result<bool, JujuError> {
+        for (ep, ranges) in queued {
+            for r in ranges {
+                if r == range && ep == endpoint {
+                    return Ok(true);
+                }
+                if r != range && r.conflicts_with(range) {
+                    return Err(self.conflict(verb, range, r, true));
+                }
+            }
+        }
+        Ok(false)
+    }
+
     /// The ranges this unit has open now, with their endpoints.
     fn committed_ports(&self) -> BTreeMap<PortRange, BTreeSet<String>> {
         self.controller
@@ -55,15 +78,8 @@ impl HookContext {
         if let Some(closing) = self.ports.close.get_mut(endpoint) {
             closing.retain(|r| *r != range);
         }
-        for (ep, ranges) in &self.ports.open {
-            for r in ranges {
-                if *r == range && ep == endpoint {
-                    return Ok(());
-                }
-                if *r != range && r.conflicts_with(&range) {
-                    return Err(self.conflict("open", &range, r, true));
-                }
-            }
+        if self.against_queued("open", &self.ports.open, &range, endpoint)? {
+            return Ok(());
         }
         for (r, endpoints) in &self.committed_ports() {
             if *r == range && endpoints.contains(endpoint) {
@@ -87,15 +103,8 @@ impl HookContext {
         if let Some(opening) = self.ports.open.get_mut(endpoint) {
             opening.retain(|r| *r != range);
         }
-        for (ep, ranges) in &self.ports.close {
-            for r in ranges {
-                if *r == range && ep == endpoint {
-                    return Ok(());
-                }
-                if *r != range && r.conflicts_with(&range) {
-                    return Err(self.conflict("close", &range, r, true));
-                }
-            }
+        if self.against_queued("close", &self.ports.close, &range, endpoint)? {
+            return Ok(());
         }
         let committed = self.committed_ports();
         for r in committed.keys() {
