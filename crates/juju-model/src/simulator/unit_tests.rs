@@ -260,7 +260,7 @@ fn a_range_open_for_every_endpoint_is_not_narrowed_by_opening_it_for_one() {
     let mut later = hook(&m, "webserver/0", HookKind::UpdateStatus);
     assert_eq!(
         sh(&mut later, "opened-ports", &["--endpoints"]).unwrap(),
-        "80/tcp (database, juju-info)\n"
+        "80/tcp (database)\n"
     );
 }
 
@@ -283,6 +283,24 @@ fn an_endpoint_that_is_not_the_charms_fails_the_hook_when_it_commits() {
 }
 
 #[test]
+fn the_implicit_juju_info_endpoint_takes_no_ports() {
+    let m = declared();
+    let mut ctx = install(&m, "webserver/0");
+    sh(&mut ctx, "open-port", &["80", "--endpoints", "juju-info"]).unwrap();
+    let (_, outcome) = ctx.finish(true);
+    assert_eq!(
+        outcome,
+        Err("cannot apply changes: cannot open/close ports: open port range: endpoint \"juju-info\" for unit \"webserver/0\" not found".into()),
+        "Juju's stored bindings hold the charm's relations and extra bindings only"
+    );
+    let mut network = install(&m, "webserver/0");
+    assert!(
+        sh(&mut network, "network-get", &["juju-info"]).is_ok(),
+        "network-get adds it"
+    );
+}
+
+#[test]
 fn closing_one_endpoint_of_a_range_open_for_all_leaves_it_open_on_the_others() {
     let m = declared();
     let mut ctx = install(&m, "webserver/0");
@@ -294,7 +312,7 @@ fn closing_one_endpoint_of_a_range_open_for_all_leaves_it_open_on_the_others() {
     let mut later = hook(&m, "webserver/0", HookKind::UpdateStatus);
     assert_eq!(
         sh(&mut later, "opened-ports", &["--endpoints"]).unwrap(),
-        "80/tcp (database, juju-info)\n"
+        "80/tcp (database)\n"
     );
 }
 

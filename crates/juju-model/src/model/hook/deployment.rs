@@ -142,10 +142,19 @@ impl HookContext {
         opened_list(ports)
     }
 
+    /// The endpoints ports are opened for: the application's stored bindings, its charm's
+    /// relation endpoints and extra bindings, without the implicit `juju-info` that only
+    /// `network-get` adds.
+    fn port_endpoints(&self) -> BTreeSet<String> {
+        let mut bindings = self.controller.bindings_of(&self.unit);
+        bindings.remove("juju-info");
+        bindings
+    }
+
     /// The commit's check of the queued ports: every endpoint named must be one of the
     /// charm's.
     pub(super) fn check_ports(&self) -> Result<(), String> {
-        let bindings = self.controller.bindings_of(&self.unit);
+        let bindings = self.port_endpoints();
         for (verb, queued) in [("open", &self.ports.open), ("close", &self.ports.close)] {
             for (endpoint, ranges) in queued {
                 if !endpoint.is_empty() && !ranges.is_empty() && !bindings.contains(endpoint) {
@@ -167,7 +176,7 @@ impl HookContext {
         if self.ports.is_empty() {
             return;
         }
-        let bindings = self.controller.bindings_of(&self.unit);
+        let bindings = self.port_endpoints();
         let pending = std::mem::take(&mut self.ports);
         let ports = self.controller.ports.entry(self.unit.clone()).or_default();
         for (endpoint, ranges) in pending.open {
