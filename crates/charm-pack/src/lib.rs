@@ -275,9 +275,10 @@ pub fn check_granted_metadata(
     metadata_path: &Path,
     metadata: &str,
 ) -> Result<(), String> {
-    use juju_hookcmds::charm::{binding_names, storage_specs};
+    use juju_hookcmds::charm::{IMPLICIT_BINDING, binding_names, storage_specs};
     let in_metadata = |e: String| format!("{}: {e}", metadata_path.display());
-    let bindings = binding_names(metadata).map_err(in_metadata)?;
+    let mut bindings = binding_names(metadata).map_err(in_metadata)?;
+    bindings.insert(IMPLICIT_BINDING.to_string());
     let storage = storage_specs(metadata).map_err(in_metadata)?;
     let in_manifest = |e: String| format!("{}: {e}", manifest_path.display());
     manifest

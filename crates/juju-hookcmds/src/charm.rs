@@ -286,12 +286,16 @@ fn metadata_root(metadata: &str) -> Result<Value, String> {
     }
 }
 
-/// The names `network-get` and `open-port --endpoints` take: every relation endpoint
-/// (`provides`, `requires`, `peers`), the implicit `juju-info`, and every `extra-bindings`
-/// name.
+/// The binding `network-get` takes besides the charm's own: Juju adds it to every charm, but
+/// stores no binding for it, so no port is opened for it.
+pub const IMPLICIT_BINDING: &str = "juju-info";
+
+/// The charm's bindings as Juju stores them (what `open-port --endpoints` takes): every
+/// relation endpoint (`provides`, `requires`, `peers`) and every `extra-bindings` name.
+/// `network-get` takes [`IMPLICIT_BINDING`] too.
 pub fn binding_names(metadata: &str) -> Result<std::collections::BTreeSet<String>, String> {
     let root = metadata_root(metadata)?;
-    let mut names = std::collections::BTreeSet::from(["juju-info".to_string()]);
+    let mut names = std::collections::BTreeSet::new();
     for key in ["provides", "requires", "peers", "extra-bindings"] {
         match root.get(key) {
             None | Some(Value::Null) => {}

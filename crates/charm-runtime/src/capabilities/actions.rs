@@ -27,13 +27,11 @@ impl Actions {
     /// charm (`not running an action`), unless no action is granted at all.
     pub(super) fn check(&self, gate: &mut Gate, running: Option<&str>) -> Result<(), HostError> {
         match running {
-            Some(name) if !self.0.contains(name) => gate.deny(format!(
-                "action {name:?} is not granted (capabilities.yaml: actions)"
-            )),
+            Some(name) => super::named(gate, "actions", &self.0, "action", name),
             None if self.0.is_empty() => {
                 gate.deny("`actions` is not granted (capabilities.yaml: actions)".into())
             }
-            _ => Ok(()),
+            None => Ok(()),
         }
     }
 

@@ -23,13 +23,7 @@ pub struct Bindings(pub BTreeSet<String>);
 impl Bindings {
     /// `network-get <binding>`: the binding must be granted.
     pub(super) fn check(&self, gate: &mut Gate, binding: &str) -> Result<(), HostError> {
-        if self.0.contains(binding) {
-            Ok(())
-        } else {
-            gate.deny(format!(
-                "binding {binding:?} is not granted (capabilities.yaml: bindings)"
-            ))
-        }
+        super::named(gate, "bindings", &self.0, "binding", binding)
     }
 
     /// Refuses a grant naming a binding `metadata.yaml` does not declare.

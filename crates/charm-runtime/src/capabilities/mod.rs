@@ -244,6 +244,24 @@ fn undeclared(
     }
 }
 
+/// A call naming `name` of a grant of names (`binding "x"`, `storage "x"`): it must be
+/// granted.
+fn named(
+    gate: &mut policy::Gate,
+    key: &str,
+    granted: &std::collections::BTreeSet<String>,
+    what: &str,
+    name: &str,
+) -> Result<(), crate::error::HostError> {
+    if granted.contains(name) {
+        Ok(())
+    } else {
+        gate.deny(format!(
+            "{what} {name:?} is not granted (capabilities.yaml: {key})"
+        ))
+    }
+}
+
 /// The report line of a grant of names: the names, or `not granted`, and the commands.
 fn names_report(key: &str, granted: &std::collections::BTreeSet<String>, commands: &str) -> String {
     if granted.is_empty() {

@@ -40,13 +40,7 @@ impl Storage {
 
     /// A call about storage `name` (or about instance `name/<n>`).
     pub(super) fn check(&self, gate: &mut Gate, name: &str) -> Result<(), HostError> {
-        if self.0.contains(name) {
-            Ok(())
-        } else {
-            gate.deny(format!(
-                "storage {name:?} is not granted (capabilities.yaml: storage)"
-            ))
-        }
+        super::named(gate, "storage", &self.0, "storage", name)
     }
 
     /// Refuses a grant naming a storage `metadata.yaml` does not declare.

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use juju_hookcmds::charm::StorageSpec;
+use juju_hookcmds::charm::{IMPLICIT_BINDING, StorageSpec};
 use juju_hookcmds::cli::goal_since;
 use juju_hookcmds::{
     BindAddress, Goal, GoalState, InterfaceAddress, NetworkInfo, StatusInfo, StorageKind,
@@ -109,8 +109,8 @@ pub(crate) fn opened_list(ports: BTreeMap<PortRange, BTreeSet<String>>) -> Vec<O
 pub const MAX_STORAGE_INSTANCES: u64 = 1000;
 
 impl Model {
-    /// Declares `app`'s charm bindings (from its `metadata.yaml`: endpoints, `juju-info`,
-    /// extra bindings).
+    /// Declares `app`'s charm bindings (from its `metadata.yaml`: endpoints and extra
+    /// bindings).
     pub fn set_bindings(&mut self, app: &str, names: BTreeSet<String>) -> Result<(), ModelError> {
         match self.apps.get_mut(app) {
             Some(a) => {
@@ -294,8 +294,9 @@ impl Model {
         Ok(())
     }
 
-    /// The names `unit`'s charm can bind: its declared bindings, and the endpoints of its
-    /// application's relations (for a charm whose metadata was never declared).
+    /// `unit`'s charm's stored bindings (what ports are opened for): its declared bindings,
+    /// and the endpoints of its application's relations (for a charm whose metadata was never
+    /// declared).
     pub fn bindings_of(&self, unit: &str) -> BTreeSet<String> {
         let app = Self::app_of(unit);
         let mut names = self
@@ -303,7 +304,6 @@ impl Model {
             .get(app)
             .map(|a| a.bindings.clone())
             .unwrap_or_default();
-        names.insert("juju-info".into());
         names.extend(
             self.relations
                 .values()
@@ -321,7 +321,7 @@ impl Model {
     /// `network-get <binding>` for `unit`: every binding is on the model's one space, so each
     /// has the machine's address; `None` if `binding` is not one of the charm's.
     pub fn network_of(&self, unit: &str, binding: &str) -> Option<NetworkInfo> {
-        if !self.bindings_of(unit).contains(binding) {
+        if binding != IMPLICIT_BINDING && !self.bindings_of(unit).contains(binding) {
             return None;
         }
         let m = *self.machines.get(unit)?;

@@ -83,8 +83,8 @@ pub struct App {
     /// Its charm's actions (`actions.yaml`), which the operator may run on its units.
     #[serde(default)]
     pub actions: BTreeMap<String, ActionSpec>,
-    /// Its charm's bindings: relation endpoints, `juju-info` and extra bindings (what
-    /// `network-get` and `open-port --endpoints` take).
+    /// Its charm's bindings as Juju stores them: relation endpoints and extra bindings (what
+    /// `open-port --endpoints` takes; `network-get` takes the implicit `juju-info` too).
     #[serde(default)]
     pub bindings: std::collections::BTreeSet<String>,
     /// Its charm's storages (`storage:` in `metadata.yaml`).

@@ -142,19 +142,10 @@ impl HookContext {
         opened_list(ports)
     }
 
-    /// The endpoints ports are opened for: the application's stored bindings, its charm's
-    /// relation endpoints and extra bindings, without the implicit `juju-info` that only
-    /// `network-get` adds.
-    fn port_endpoints(&self) -> BTreeSet<String> {
-        let mut bindings = self.controller.bindings_of(&self.unit);
-        bindings.remove("juju-info");
-        bindings
-    }
-
     /// The commit's check of the queued ports: every endpoint named must be one of the
     /// charm's.
     pub(super) fn check_ports(&self) -> Result<(), String> {
-        let bindings = self.port_endpoints();
+        let bindings = self.controller.bindings_of(&self.unit);
         for (verb, queued) in [("open", &self.ports.open), ("close", &self.ports.close)] {
             for (endpoint, ranges) in queued {
                 if !endpoint.is_empty() && !ranges.is_empty() && !bindings.contains(endpoint) {
@@ -176,7 +167,7 @@ impl HookContext {
         if self.ports.is_empty() {
             return;
         }
-        let bindings = self.port_endpoints();
+        let bindings = self.controller.bindings_of(&self.unit);
         let pending = std::mem::take(&mut self.ports);
         let ports = self.controller.ports.entry(self.unit.clone()).or_default();
         for (endpoint, ranges) in pending.open {
@@ -223,20 +214,27 @@ impl HookContext {
     /// `status-get`: the unit's status, read once per hook as Juju's context caches it (a
     /// `status-set` after the first read is not seen by a later one).
     pub fn unit_status(&mut self) -> StatusInfo {
-        let current = status_info(self.current_status(false).as_ref());
-        self.status_cache.get_or_insert(current).clone()
+        if let Some(cached) = &self.status_cache {
+            return cached.clone();
+        }
+        let status = status_info(self.current_status(false).as_ref());
+        self.status_cache = Some(status.clone());
+        status
+    }
+
+    /// The unit's (or the application's) last `status-set` of this hook, if any.
+    fn pending_status(&self, application: bool) -> Option<&super::Status> {
+        self.statuses
+            .iter()
+            .rev()
+            .find(|(_, app)| *app == application)
+            .map(|(s, _)| s)
     }
 
     /// The unit's (or the application's) status as Juju has it now: the last `status-set` of
     /// this hook (Juju applies them at once), else the committed one.
     fn current_status(&self, application: bool) -> Option<super::Status> {
-        let pending = self
-            .statuses
-            .iter()
-            .rev()
-            .find(|(_, app)| *app == application)
-            .map(|(s, _)| s.clone());
-        pending.or_else(|| {
+        self.pending_status(application).cloned().or_else(|| {
             if application {
                 self.controller.apps.get(&self.app)?.status.clone()
             } else {
@@ -380,11 +378,10 @@ impl HookContext {
     /// applies at once).
     pub fn goal_state(&self) -> GoalState {
         let mut goal = self.controller.goal_state(&self.unit);
-        if let (Some(pending), Some(mine)) = (
-            self.statuses.iter().rev().find(|(_, app)| !*app),
-            goal.units.get_mut(&self.unit),
-        ) {
-            mine.status = juju_hookcmds::args::state_name(pending.0.state).to_string();
+        if let (Some(pending), Some(mine)) =
+            (self.pending_status(false), goal.units.get_mut(&self.unit))
+        {
+            mine.status = juju_hookcmds::args::state_name(pending.state).to_string();
             mine.since = Some(juju_hookcmds::cli::goal_since(self.controller.now));
         }
         goal
