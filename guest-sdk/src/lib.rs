@@ -15,7 +15,10 @@
 //! - the unit's place in the deployment: its open ports ([`ports`]), its bindings' addresses
 //!   ([`binding`]), its storage ([`storage`]), where the deployment is heading
 //!   ([`goal_state`], [`goal_state::planned_units`]), its status as Juju reports it and the
-//!   application's version ([`status::get`], [`status::set_version`]).
+//!   application's version ([`status::get`], [`status::set_version`]);
+//! - the unit's machine, one grant at a time: files ([`files`]: atomic writes with exact modes
+//!   and owners), the workload's programs ([`commands`]: secrets on stdin), its services
+//!   ([`services`]) and outbound TCP ([`network`]).
 //!
 //! Juju's `leader-get`/`leader-set` are left out: a peer relation's application data does
 //! the same job (the leader writes, every unit reads), as Juju's documentation recommends.
@@ -49,13 +52,17 @@
 
 pub mod action;
 pub mod binding;
+pub mod commands;
 mod content;
 mod error;
 mod event;
+pub mod files;
 pub mod goal_state;
 mod model;
+pub mod network;
 pub mod ports;
 mod secret;
+pub mod services;
 pub mod state;
 pub mod storage;
 

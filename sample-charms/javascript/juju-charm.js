@@ -1,18 +1,19 @@
 // A thin, idiomatic layer over the juju:charm contract for charms written in JavaScript.
 //
-// componentize-js exposes the contract (`juju:charm@0.2.1`) as modules
-// (`juju:charm/secrets@0.2.1`, ...): records are
+// componentize-js exposes the contract (`juju:charm@0.2.2`) as modules
+// (`juju:charm/secrets@0.2.2`, ...): records are
 // objects with camelCase fields, variants are `{tag, val}`, and a `result` error is thrown as an
 // exception whose `payload` is the contract's `error` variant. This module turns those into
 // `JujuError`s with a `kind` (`not-found`, `permission-denied`, ...) and gives the event as a
 // tagged value (`event.kind` is the hook kind, e.g. `relation-changed` or `action`), and nothing
 // more.
 //
-// It imports only `logging` and `status` (0.2.1's, with `get` and `set-version`), which every
-// sample imports; the other helpers take the imported module from the charm, so a charm's world
-// decides what it imports.
-import { log as witLog } from 'juju:charm/logging@0.2.1';
-import { set as witStatus, get as witStatusGet, setVersion as witSetVersion } from 'juju:charm/status@0.2.1';
+// It imports only `logging` and `status` (0.2.2's), which every sample imports; the other helpers
+// (secrets, relations, config, actions, state, ports, bindings, storage, goal state, and the
+// unit's machine: files, commands, services, network) take the imported module from the charm,
+// so a charm's world decides what it imports.
+import { log as witLog } from 'juju:charm/logging@0.2.2';
+import { set as witStatus, get as witStatusGet, setVersion as witSetVersion } from 'juju:charm/status@0.2.2';
 
 /** A refusal from Juju or from the host; `kind` is the contract's error case. */
 export class JujuError extends Error {
@@ -152,7 +153,7 @@ export function getConfig(config) {
 
 // ---- actions ---------------------------------------------------------------------------------
 //
-// Each takes the charm's `juju:charm/actions@0.2.1` module. Only while handling an `action`
+// Each takes the charm's `juju:charm/actions@0.2.2` module. Only while handling an `action`
 // event the manifest grants: otherwise a call throws a `JujuError` `denied-by-policy` (the
 // action, or any action, is not granted) or, outside an action, `invalid-argument` (Juju's
 // `not running an action`).
@@ -198,7 +199,7 @@ export const actionFail = (actions, message) => call(actions.fail, message);
 
 // ---- the unit's state --------------------------------------------------------------------------
 //
-// Each takes the charm's `juju:charm/state@0.2.1` module. This unit's own key/value store, kept
+// Each takes the charm's `juju:charm/state@0.2.2` module. This unit's own key/value store, kept
 // by Juju across hooks: what a charm (which has no disk) remembers. Changes commit with the hook.
 // Values may hold secrets: they reach Juju through a private file, never a command line. Juju
 // limits a key to 256 bytes, a value to 64 KiB and the whole state to 2 MiB by default.
@@ -272,7 +273,7 @@ export class Stored {
 
 // ---- ports -------------------------------------------------------------------------------------
 //
-// Each takes the charm's `juju:charm/ports@0.2.1` module. What this unit opens in the firewall
+// Each takes the charm's `juju:charm/ports@0.2.2` module. What this unit opens in the firewall
 // (`juju expose` exposes it). Changes commit with the hook.
 
 function tcp(port) {
@@ -319,7 +320,7 @@ export function setTcpPort(ports, port) {
 
 // ---- bindings ----------------------------------------------------------------------------------
 //
-// Each takes the charm's `juju:charm/bindings@0.2.1` module.
+// Each takes the charm's `juju:charm/bindings@0.2.2` module.
 
 /**
  * The network of a binding (an endpoint or extra binding), as seen from a relation when
@@ -333,7 +334,7 @@ export const bindingAddress = (bindings, name, relationId) =>
 
 // ---- storage -----------------------------------------------------------------------------------
 //
-// Each takes the charm's `juju:charm/storage@0.2.1` module.
+// Each takes the charm's `juju:charm/storage@0.2.2` module.
 
 /** The ids of the instances of storage `name` attached to this unit. */
 export const storageList = (storage, name) => Array.from(call(storage.list, name));
@@ -349,7 +350,7 @@ export const storageAdd = (storage, name, count = 1) => call(storage.add, name, 
 
 // ---- goal state --------------------------------------------------------------------------------
 //
-// Each takes the charm's `juju:charm/goal-state@0.2.1` module.
+// Each takes the charm's `juju:charm/goal-state@0.2.2` module.
 
 /**
  * Where the deployment is heading: `{units, relations}`, `units` being this application's goals
@@ -359,3 +360,203 @@ export const goalState = (goals) => call(goals.get);
 
 /** How many units this application will have: its goal units not dying (as ops counts). */
 export const plannedUnits = (goals) => goalState(goals).units.filter((u) => u.status !== 'dying').length;
+
+// ---- files -------------------------------------------------------------------------------------
+//
+// Each takes the charm's `juju:charm/files@0.2.2` module. Files on the unit's machine, under the
+// paths the manifest grants (`files`): absolute, plain paths (no `.`, `..`, `//` or trailing
+// `/`); the host follows no symlink in them. Changes happen at once, not when the hook commits.
+// An `owner` or `group` left undefined is root. Content is a `Uint8Array` (a string is written
+// as UTF-8).
+
+const bytes = (content) => (typeof content === 'string' ? new TextEncoder().encode(content) : content);
+
+function sameBytes(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A regular file's whole content (a `Uint8Array`), or undefined if nothing is at `path`. */
+export function readFile(files, path) {
+  try {
+    return call(files.read, path);
+  } catch (e) {
+    if (e instanceof JujuError && e.kind === 'not-found') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Replaces the file at `path` atomically with `content`, with exactly `mode` (`0o600`) and
+ * `owner` and `group` (root when undefined); its directory must exist. Needs a `write` grant whose
+ * `max-mode` has every bit of `mode` and whose `owners` name the owner. Never logged.
+ */
+export function writeFile(files, path, content, mode, { owner, group } = {}) {
+  call(files.write, path, bytes(content), mode, { owner, group });
+}
+
+/**
+ * Writes `content` (root-owned, exactly `mode`) only if the file does not hold it already with
+ * that mode: whether it wrote, so the charm reloads its workload only after a change (the Rust
+ * SDK's `files::update`).
+ */
+export function updateFile(files, path, content, mode) {
+  const wanted = bytes(content);
+  const old = readFile(files, path);
+  let same = old !== undefined && sameBytes(old, wanted);
+  if (same) {
+    const info = statFile(files, path);
+    same = info !== undefined && (info.mode & 0o7777) === mode;
+  }
+  if (!same) writeFile(files, path, wanted, mode);
+  return !same;
+}
+
+/** Removes a file, a symlink (not its target) or an empty directory: whether there was one. */
+export const removeFile = (files, path) => call(files.remove, path);
+
+/** The names in a directory, sorted. */
+export const listDir = (files, path) => Array.from(call(files.list, path));
+
+/**
+ * Makes a directory (its parent must exist) with exactly `mode` and `owner` and `group` (root
+ * when undefined): false if it already was one (left as it is).
+ */
+export const makeDir = (files, path, mode, { owner, group } = {}) => call(files.makeDir, path, mode, { owner, group });
+
+/**
+ * What is at `path`, or undefined: `{kind, size, mode, owner, group}`, `kind` being 'file',
+ * 'directory', 'symlink' (never followed) or 'other', `mode` the permission bits with the set-id
+ * and sticky bits (`0o600` is 384), `owner` and `group` names (or numbers as text).
+ */
+export function statFile(files, path) {
+  const info = call(files.stat, path);
+  if (info === undefined || info === null) return undefined;
+  const size = Number.isSafeInteger(Number(info.size)) ? Number(info.size) : info.size;
+  return { kind: info.kind, size, mode: info.mode, owner: info.owner, group: info.group };
+}
+
+// ---- commands ----------------------------------------------------------------------------------
+//
+// Each takes the charm's `juju:charm/commands@0.2.2` module. The workload's programs, run only as
+// the manifest grants (`commands`): the program by its absolute path, every argument matching the
+// grant. Secrets go on standard input, never on the command line.
+
+/** A program did not exit 0 (thrown by `checkOutput`); `output` is how it ended. */
+export class CommandFailed extends Error {
+  constructor(message, output) {
+    super(message);
+    this.name = 'CommandFailed';
+    this.output = output;
+  }
+}
+
+/**
+ * Runs `program` with `args`, `stdin` (a `Uint8Array`, or a string as UTF-8) on its standard
+ * input: `{exitCode, timedOut, stdout, stderr, truncated}`, `exitCode` undefined if it was killed
+ * (by a signal or at its timeout), `stdout` and `stderr` `Uint8Array`s, `truncated` if output past
+ * the grant's limit was dropped. A non-zero exit is an output, not an error: see `checkOutput`.
+ */
+export function runCommand(commands, program, args = [], stdin = undefined) {
+  const out = call(commands.run, program, args.map(String), stdin === undefined ? undefined : bytes(stdin));
+  return { ...out, exitCode: out.exitCode ?? undefined };
+}
+
+// What Rust's `str::trim` strips (Unicode White_Space), so every language reports one text.
+const RUST_TRIM = /^[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+
+/**
+ * Returns if the program exited 0; else throws a `CommandFailed` saying how it ended (`exited with
+ * status N`, `timed out`, `was killed`) and the last non-empty line of its stderr, after `what`
+ * and ': ' when given (`what` naming the command, e.g. '/usr/local/bin/tool admin').
+ */
+export function checkOutput(output, what = undefined) {
+  if (output.exitCode === 0) return;
+  let how;
+  if (output.timedOut) how = 'timed out';
+  else if (output.exitCode !== undefined && output.exitCode !== null) how = `exited with status ${output.exitCode}`;
+  else how = 'was killed';
+  const lines = new TextDecoder().decode(output.stderr).split('\n').map((l) => l.replace(RUST_TRIM, ''));
+  const last = lines.reverse().find((l) => l !== '');
+  let message = last === undefined ? how : `${how}: ${last}`;
+  if (what) message = `${what}: ${message}`;
+  throw new CommandFailed(message, output);
+}
+
+// ---- services ----------------------------------------------------------------------------------
+//
+// Each takes the charm's `juju:charm/services@0.2.2` module. The workload's services: systemd
+// units (`webserver` or `webserver.service`) and snap services (`<snap>.<app>`), each only for the
+// actions the manifest grants (`services`).
+
+const MANAGERS = ['systemd', 'snap'];
+const SERVICE_ACTIONS = ['start', 'stop', 'restart', 'reload', 'enable', 'disable'];
+
+function oneOf(value, allowed, what) {
+  if (!allowed.includes(value)) {
+    throw new JujuError('invalid-argument', `"${value}" is not a service ${what} (${allowed.join(', ')})`);
+  }
+  return value;
+}
+
+/**
+ * Carries out `action` ('start', 'stop', 'restart', 'reload', 'enable', 'disable') on the service
+ * `name` of `manager` ('systemd' or 'snap'); the manager's complaint is a `backend` error.
+ */
+export function serviceAct(services, manager, name, action) {
+  call(services.act, oneOf(manager, MANAGERS, 'manager'), name, oneOf(action, SERVICE_ACTIONS, 'action'));
+}
+
+/**
+ * The service's state as its manager reports it: `{active, enabled}` (`'active'`, `'inactive'`,
+ * `'failed'`, ...; `'enabled'`, `'disabled'`, ...). Needs the `query` action granted.
+ */
+export const serviceQuery = (services, manager, name) => call(services.query, oneOf(manager, MANAGERS, 'manager'), name);
+
+// ---- network -----------------------------------------------------------------------------------
+//
+// Takes the charm's `juju:charm/network@0.2.2` module. Outbound TCP, only to the hosts and ports
+// the manifest grants (`network`); every call is bounded by the grant's timeout and the hook's
+// remaining time.
+
+const symbolDispose = Symbol.dispose || Symbol.for('dispose');
+
+/** An open connection (from `connectTcp`); `close()` closes it, as does dropping it. */
+export class TcpStream {
+  constructor(resource) {
+    /** The generated `tcp-stream` resource. */
+    this.resource = resource;
+  }
+
+  /** Up to `max` bytes (a `Uint8Array`), as soon as some arrive; empty once the peer has closed. */
+  read(max = 65536) {
+    return call((m) => this.resource.read(m), max);
+  }
+
+  /** Sends all of `data` (a `Uint8Array`, or a string as UTF-8). */
+  write(data) {
+    call((d) => this.resource.write(d), bytes(data));
+  }
+
+  /** No more writes: the peer reads the end. */
+  shutdown() {
+    call(() => this.resource.shutdown());
+  }
+
+  /** Closes the connection (once). */
+  close() {
+    if (this.resource === undefined) return;
+    const dispose = this.resource[symbolDispose];
+    if (typeof dispose === 'function') dispose.call(this.resource);
+    this.resource = undefined;
+  }
+}
+
+/** Connects to `host` (a name or an address) on `port`: a `TcpStream`. */
+export function connectTcp(network, host, port) {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new JujuError('invalid-argument', `${port} is not a TCP port`);
+  }
+  return new TcpStream(call(network.connect, host, port));
+}

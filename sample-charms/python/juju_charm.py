@@ -5,16 +5,18 @@ componentize-py turns the contract into generated modules (``wit_world``): resul
 event is a dataclass with a variant inside. This module makes errors ordinary exceptions
 (``NotFound``, ``PermissionDenied``, ...) and the event a tagged value (``event.kind`` is the
 hook kind, e.g. ``"relation-changed"`` or ``"action"``), adds plain functions for secrets,
-relations, config, actions, the unit's state, ports, bindings, storage and goal state, and
-nothing more: the generated modules stay one import away for anything it does not cover. It
-targets the contract ``juju:charm@0.2.1`` and works for ``0.2.0`` worlds too.
+relations, config, actions, the unit's state, ports, bindings, storage, goal state and the
+unit's machine (files, commands, services, outbound TCP), and nothing more: the generated
+modules stay one import away for anything it does not cover. It targets the contract
+``juju:charm@0.2.2`` and works for ``0.2.1`` and ``0.2.0`` worlds too.
 
 A charm's world may import only some interfaces: those it lacks are simply absent here (a
-function needing one raises ``DeniedByPolicy``), and so are the interfaces 0.2.0 does not have
-(``ports``, ``bindings``, ``storage``, ``goal-state``; ``get_status`` and ``set_version`` need
-0.2.1's ``status``). Every import happens when the module is loaded, because componentize-py
-snapshots the interpreter after loading the charm and the sandbox gives the charm no files to
-import from later.
+function needing one raises ``DeniedByPolicy``), and so are the interfaces an older contract
+does not have: 0.2.1 has no ``files``, ``commands``, ``services`` or ``network``; 0.2.0 has
+none of those nor ``ports``, ``bindings``, ``storage``, ``goal-state`` (and ``get_status`` and
+``set_version`` need 0.2.1's ``status``). Every import happens when the module is loaded,
+because componentize-py snapshots the interpreter after loading the charm and the sandbox gives
+the charm no files to import from later.
 """
 
 import dataclasses
@@ -72,6 +74,22 @@ try:
     from wit_world.imports import goal_state as goals
 except ImportError:
     goals = None
+try:
+    from wit_world.imports import files
+except ImportError:
+    files = None
+try:
+    from wit_world.imports import commands
+except ImportError:
+    commands = None
+try:
+    from wit_world.imports import services
+except ImportError:
+    services = None
+try:
+    from wit_world.imports import network
+except ImportError:
+    network = None
 
 
 class JujuError(Exception):
@@ -634,3 +652,236 @@ def goal_state():
 def planned_units() -> int:
     """How many units this application will have: its goal units not dying (as ops counts)."""
     return sum(1 for unit in goal_state().units if unit.status != "dying")
+
+
+# ---- files (0.2.2) ---------------------------------------------------------------------------
+#
+# Files on the unit's machine, under the paths the manifest grants (``files``): absolute, plain
+# paths (no ``.``, ``..``, ``//`` or trailing ``/``); the host follows no symlink in them. Changes
+# happen at once, not when the hook commits. An ``owner`` or ``group`` left ``None`` is root.
+
+
+@dataclass
+class FileInfo:
+    """What :func:`stat_file` tells: ``kind`` (``"file"``, ``"directory"``, ``"symlink"`` (never
+    followed) or ``"other"``), ``size`` in bytes, ``mode`` (the permission bits, set-id and
+    sticky bits included: ``0o600`` is 384), ``owner`` and ``group`` (names, or numbers as
+    text)."""
+
+    kind: str
+    size: int
+    mode: int
+    owner: str
+    group: str
+
+
+def _bytes(content) -> bytes:
+    """``bytes`` as they are, ``str`` as UTF-8."""
+    return content.encode("utf-8") if isinstance(content, str) else bytes(content)
+
+
+def read_file(path: str) -> Optional[bytes]:
+    """A regular file's whole content, or ``None`` if nothing is at ``path``. Needs a ``read``
+    or ``write`` grant covering it."""
+    _need(files, "files")
+    try:
+        return bytes(_call(files.read, path))
+    except NotFound:
+        return None
+
+
+def write_file(path: str, content, mode: int, *, owner: Optional[str] = None, group: Optional[str] = None) -> None:
+    """Replaces the file at ``path`` atomically with ``content`` (``bytes``, or ``str`` written as
+    UTF-8), with exactly ``mode`` (``0o600``) and ``owner`` and ``group`` (root when ``None``);
+    its directory must exist. Needs a ``write`` grant whose ``max-mode`` has every bit of
+    ``mode`` and whose ``owners`` name the owner. The content is never logged."""
+    _need(files, "files")
+    _call(files.write, path, _bytes(content), mode, files.Ownership(owner, group))
+
+
+def update_file(path: str, content, mode: int) -> bool:
+    """Writes ``content`` (root-owned, exactly ``mode``) only if the file does not hold it already
+    with that mode: whether it wrote, so the charm reloads its workload only after a change
+    (the Rust SDK's ``files::update``)."""
+    content = _bytes(content)
+    same = read_file(path) == content
+    if same:
+        info = stat_file(path)
+        same = info is not None and info.mode & 0o7777 == mode
+    if not same:
+        write_file(path, content, mode)
+    return not same
+
+
+def remove_file(path: str) -> bool:
+    """Removes a file, a symlink (not what it points to) or an empty directory: whether there was
+    one. Needs a ``write`` grant."""
+    _need(files, "files")
+    return _call(files.remove, path)
+
+
+def list_dir(path: str) -> list:
+    """The names in a directory, sorted. Needs a ``read`` or ``write`` grant covering it."""
+    _need(files, "files")
+    return list(_call(files.list, path))
+
+
+def make_dir(path: str, mode: int, *, owner: Optional[str] = None, group: Optional[str] = None) -> bool:
+    """Makes a directory (its parent must exist) with exactly ``mode`` and ``owner`` and
+    ``group`` (root when ``None``): ``False`` if it already was one (left as it is). Needs a
+    ``write`` grant."""
+    _need(files, "files")
+    return _call(files.make_dir, path, mode, files.Ownership(owner, group))
+
+
+def stat_file(path: str) -> Optional[FileInfo]:
+    """What is at ``path`` (a :class:`FileInfo`), or ``None``. Needs a ``read`` or ``write`` grant
+    covering it."""
+    _need(files, "files")
+    info = _call(files.stat, path)
+    if info is None:
+        return None
+    return FileInfo(info.kind.name.lower(), info.size, info.mode, info.owner, info.group)
+
+
+# ---- commands (0.2.2) ------------------------------------------------------------------------
+#
+# The workload's programs, run only as the manifest grants (``commands``): the program by its
+# absolute path, every argument matching the grant. Secrets go on standard input, never on the
+# command line.
+
+# What Rust's ``str::trim`` strips (Unicode White_Space), so every language reports one text.
+_WHITESPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+
+
+class CommandFailed(Exception):
+    """A program did not exit 0 (raised by :meth:`CommandOutput.check`); ``output`` is the
+    :class:`CommandOutput`."""
+
+    def __init__(self, message: str, output: "CommandOutput"):
+        super().__init__(message)
+        self.output = output
+
+
+@dataclass
+class CommandOutput:
+    """How a program ended: ``exit_code`` (``None`` if it was killed, by a signal or at its
+    timeout), ``timed_out``, ``stdout`` and ``stderr`` (``bytes``) and ``truncated`` (output past
+    the grant's limit was dropped). A non-zero exit is an output, not an error: see
+    :meth:`check`."""
+
+    exit_code: Optional[int]
+    timed_out: bool
+    stdout: bytes
+    stderr: bytes
+    truncated: bool
+
+    def check(self, what: Optional[str] = None) -> None:
+        """Returns if the program exited 0; else raises :class:`CommandFailed` saying how it
+        ended (``exited with status N``, ``timed out``, ``was killed``) and the last non-empty
+        line of its stderr, after ``what`` and ``": "`` when given (``what`` naming the
+        command, e.g. ``"/usr/local/bin/tool admin"``)."""
+        if self.exit_code == 0:
+            return
+        if self.timed_out:
+            how = "timed out"
+        elif self.exit_code is not None:
+            how = f"exited with status {self.exit_code}"
+        else:
+            how = "was killed"
+        last = None
+        for line in reversed(self.stderr.decode("utf-8", "replace").split("\n")):
+            if line.strip(_WHITESPACE):
+                last = line.strip(_WHITESPACE)
+                break
+        message = f"{how}: {last}" if last is not None else how
+        if what:
+            message = f"{what}: {message}"
+        raise CommandFailed(message, self)
+
+
+def run_command(program: str, args=(), stdin=None) -> CommandOutput:
+    """Runs ``program`` (an absolute path) with ``args``, ``stdin`` (``bytes``, or ``str`` as
+    UTF-8) on its standard input. ``DeniedByPolicy`` unless a ``commands`` grant for the program
+    matches every argument; ``NotFound`` if it does not exist."""
+    _need(commands, "commands")
+    out = _call(commands.run, program, [str(a) for a in args], None if stdin is None else _bytes(stdin))
+    return CommandOutput(out.exit_code, out.timed_out, bytes(out.stdout), bytes(out.stderr), out.truncated)
+
+
+# ---- services (0.2.2) ------------------------------------------------------------------------
+#
+# The workload's services, systemd units (``webserver`` or ``webserver.service``) and snap
+# services (``<snap>.<app>``), each only for the actions the manifest grants (``services``).
+
+
+def _enum(kind, value: str, what: str):
+    try:
+        return kind[value.upper()]
+    except (KeyError, AttributeError):
+        names = ", ".join(m.name.lower() for m in kind)
+        raise InvalidArgument(f"{value!r} is not a service {what} ({names})") from None
+
+
+def service_act(manager: str, name: str, action: str) -> None:
+    """Carries out ``action`` (``"start"``, ``"stop"``, ``"restart"``, ``"reload"``,
+    ``"enable"``, ``"disable"``) on the service ``name`` of ``manager`` (``"systemd"`` or
+    ``"snap"``); the manager's complaint is a ``BackendError``."""
+    _need(services, "services")
+    _call(services.act, _enum(services.Manager, manager, "manager"), name, _enum(services.Action, action, "action"))
+
+
+def service_query(manager: str, name: str):
+    """The service's state as its manager reports it: ``active`` (``"active"``,
+    ``"inactive"``, ``"failed"``, ...) and ``enabled`` (``"enabled"``, ``"disabled"``, ...).
+    Needs the ``query`` action granted."""
+    _need(services, "services")
+    return _call(services.query, _enum(services.Manager, manager, "manager"), name)
+
+
+# ---- network (0.2.2) -------------------------------------------------------------------------
+#
+# Outbound TCP, only to the hosts and ports the manifest grants (``network``); every call is
+# bounded by the grant's timeout and the hook's remaining time.
+
+
+class TcpStream:
+    """An open connection (from :func:`connect_tcp`): :meth:`read`, :meth:`write`,
+    :meth:`shutdown`; :meth:`close` (or leaving a ``with`` block) closes it."""
+
+    def __init__(self, stream):
+        #: The generated ``network.TcpStream`` resource.
+        self.resource = stream
+
+    def read(self, max: int = 65536) -> bytes:
+        """Up to ``max`` bytes, as soon as some arrive; empty once the peer has closed."""
+        return bytes(_call(self.resource.read, max))
+
+    def write(self, data) -> None:
+        """Sends all of ``data`` (``bytes``, or ``str`` as UTF-8)."""
+        _call(self.resource.write, _bytes(data))
+
+    def shutdown(self) -> None:
+        """No more writes: the peer reads the end."""
+        _call(self.resource.shutdown)
+
+    def close(self) -> None:
+        """Closes the connection (once; a dropped stream is closed too)."""
+        if self.resource is not None:
+            self.resource.__exit__(None, None, None)
+            self.resource = None
+
+    def __enter__(self) -> "TcpStream":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def connect_tcp(host: str, port: int) -> TcpStream:
+    """Connects to ``host`` (a name or an address) on ``port``. ``DeniedByPolicy`` unless a
+    ``network`` grant covers both."""
+    _need(network, "network")
+    if not isinstance(port, int) or not 0 <= port < 65536:
+        raise InvalidArgument(f"{port} is not a TCP port")
+    return TcpStream(_call(network.connect, host, port))

@@ -31,10 +31,10 @@ fn a_sample_with_its_manifest_would_run() {
     let text = stdout(&out);
     assert!(out.status.success(), "{text}");
     for line in [
-        "world: juju:charm/charm@0.2.1 (exports handle)",
-        "  juju:charm/secrets@0.2.1: granted",
-        "  juju:charm/ports@0.2.1: granted",
-        "  juju:charm/bindings@0.2.1: granted",
+        "world: juju:charm/charm@0.2.2 (exports handle)",
+        "  juju:charm/secrets@0.2.2: granted",
+        "  juju:charm/ports@0.2.2: granted",
+        "  juju:charm/bindings@0.2.2: granted",
         "exports: handle",
         "  secrets: operations [read, peek, refresh]; labels [database-secret]; readable: owned no, granted over [database], config [none]",
         "  status: granted (status-set, status-get)",
@@ -43,6 +43,11 @@ fn a_sample_with_its_manifest_would_run() {
         "  bindings: database (network-get)",
         "  storage: not granted (storage-list, storage-get, storage-add)",
         "  goal-state: not granted (goal-state)",
+        "  files: write /etc/webserver (mode ⊆ 0700), write /etc/webserver/database.json (mode ⊆ 0600)",
+        "  commands: not granted (no program of the machine)",
+        "  services: systemd webserver (reload)",
+        "  network: not granted (no outbound connection)",
+        "dangerous grants: none",
         "mismatches: none",
         "result: it would run",
     ] {
@@ -80,12 +85,12 @@ fn without_a_manifest_every_contract_import_is_a_mismatch() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("juju:charm/secrets@0.2.1: NOT GRANTED"),
+        text.contains("juju:charm/secrets@0.2.2: NOT GRANTED"),
         "{text}"
     );
     assert!(
         text.contains(
-            "  - it imports juju:charm/secrets@0.2.1, but capabilities.yaml grants nothing of it"
+            "  - it imports juju:charm/secrets@0.2.2, but capabilities.yaml grants nothing of it"
         ),
         "{text}"
     );
@@ -137,7 +142,7 @@ fn check_names_the_contract_version_a_component_targets() {
     assert!(out.status.success(), "{text}");
     assert!(
         text.contains(
-            "world: juju:charm/charm@0.1.0 (exports handle, an older contract this host still runs; the current one is 0.2.1)"
+            "world: juju:charm/charm@0.1.0 (exports handle, an older contract this host still runs; the current one is 0.2.2)"
         ),
         "{text}"
     );
@@ -171,18 +176,22 @@ fn check_refuses_a_grant_of_an_action_the_charm_does_not_declare() {
 
 #[test]
 fn check_names_contract_0_2_0_for_a_component_built_for_it() {
-    let component = common::foreign_component("python", "database");
-    let manifest = common::workspace_root().join("sample-charms/python/database/capabilities.yaml");
+    let component = common::foreign_component("python", "escape");
+    let manifest = common::workspace_root().join("test-charms/python/escape/capabilities.yaml");
     let out = check(&component, Some(&manifest));
     let text = stdout(&out);
     assert!(out.status.success(), "{text}");
     assert!(
-        text.contains(
-            "world: juju:charm/charm@0.2.0 (exports handle, an older contract this host still runs; the current one is 0.2.1)"
-        ),
+        text.contains(&format!(
+            "world: juju:charm/charm@0.2.0 (exports handle, an older contract this host still runs; the current one is {})",
+            charm_runtime::contract::CONTRACT_VERSION
+        )),
         "{text}"
     );
-    assert!(text.contains("  juju:charm/state@0.2.0: granted"), "{text}");
+    assert!(
+        text.contains("  juju:charm/logging@0.2.0: granted"),
+        "{text}"
+    );
 }
 
 #[test]

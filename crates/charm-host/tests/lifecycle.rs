@@ -490,3 +490,98 @@ in_every_deployment!(
         );
     }
 );
+
+/// How often `unit`'s machine ran `argv`.
+fn machine_ran(h: &Harness, unit: &str, argv: &[&str]) -> usize {
+    h.model
+        .machine_of(unit)
+        .unwrap()
+        .ran
+        .iter()
+        .filter(|r| r.argv == argv)
+        .count()
+}
+
+const SET_PASSWORD: [&str; 2] = ["/usr/local/bin/database-set-password", "admin"];
+const RELOAD: [&str; 3] = ["/usr/bin/systemctl", "reload", "webserver"];
+
+/// The credentials file `unit` should hold for what it reads of the secret now.
+fn credentials_file(h: &Harness, unit: &str) -> String {
+    let seen = h.content_seen_by(unit, WEB_LABEL).unwrap();
+    format!(
+        "{{\"username\": \"{}\", \"password\": \"{}\"}}\n",
+        seen["username"], seen["password"]
+    )
+}
+
+in_every_deployment!(
+    each_workload_gets_the_credentials_on_its_machine_and_loses_them_with_the_relation,
+    |d| {
+        let mut h = deployed(d);
+        let id = h
+            .model
+            .relate("database:database", "webserver:database")
+            .unwrap();
+        h.run_queued().unwrap();
+        assert_eq!(failures(&h), Vec::<String>::new());
+        assert_eq!(
+            machine_ran(&h, "database/0", &SET_PASSWORD),
+            1,
+            "the leader applies it"
+        );
+        assert_eq!(machine_ran(&h, "database/1", &SET_PASSWORD), 0);
+        let applied = &h.model.machine_of("database/0").unwrap().ran[0];
+        assert_eq!(applied.stdin_bytes, 24, "the password goes on stdin");
+        for unit in ["webserver/0", "webserver/1"] {
+            let machine = h.model.machine_of(unit).unwrap();
+            assert_eq!(machine.files["/etc/webserver"].mode, 0o700, "{unit}");
+            let file = &machine.files["/etc/webserver/database.json"];
+            assert_eq!((file.mode, file.owner.as_str()), (0o600, "root"), "{unit}");
+            assert_eq!(
+                file.content.as_deref(),
+                Some(credentials_file(&h, unit).as_bytes()),
+                "{unit}"
+            );
+            assert_eq!(machine_ran(&h, unit, &RELOAD), 1, "{unit}");
+        }
+
+        // A rotation reaches the workloads: the database's, then each webserver's file.
+        h.advance(TimeDelta::days(1));
+        h.run_queued().unwrap();
+        assert_eq!(failures(&h), Vec::<String>::new());
+        assert_eq!(machine_ran(&h, "database/0", &SET_PASSWORD), 2);
+        for unit in ["webserver/0", "webserver/1"] {
+            let file = &h.model.machine_of(unit).unwrap().files["/etc/webserver/database.json"];
+            assert_eq!(
+                file.content.as_deref(),
+                Some(credentials_file(&h, unit).as_bytes())
+            );
+            assert_eq!(
+                machine_ran(&h, unit, &RELOAD),
+                2,
+                "{unit}: a reload per change"
+            );
+        }
+
+        // Reading the same credentials again rewrites nothing and reloads nothing.
+        let again = HookKind::RelationChanged {
+            relation_id: id,
+            remote_unit: None,
+        };
+        h.dispatch("webserver/0", again).unwrap();
+        assert_eq!(failures(&h), Vec::<String>::new());
+        assert_eq!(machine_ran(&h, "webserver/0", &RELOAD), 2);
+
+        h.model.unrelate(id).unwrap();
+        h.run_queued().unwrap();
+        assert_eq!(failures(&h), Vec::<String>::new());
+        for unit in ["webserver/0", "webserver/1"] {
+            let machine = h.model.machine_of(unit).unwrap();
+            assert!(
+                !machine.files.contains_key("/etc/webserver/database.json"),
+                "{unit}"
+            );
+            assert_eq!(machine_ran(&h, unit, &RELOAD), 3, "{unit}");
+        }
+    }
+);

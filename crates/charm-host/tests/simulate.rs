@@ -28,7 +28,7 @@ fn sample(name: &str) -> std::path::PathBuf {
 fn scenario_file(dir: &Path, steps: &str) -> std::path::PathBuf {
     let path = dir.join("scenario.yaml");
     let yaml = format!(
-        "applications:\n  database: {{charm: {}, manifest: {}, units: 2}}\n  webserver: {{charm: {}, manifest: {}, units: 1}}\n  probe: {{charm: {}, manifest: {}, units: 1}}\nsteps:\n{steps}",
+        "applications:\n  database: {{charm: {}, manifest: {}, units: 2, machine: {{programs: {{/usr/local/bin/database-set-password: {{exit: 0}}}}}}}}\n  webserver: {{charm: {}, manifest: {}, units: 1, machine: {{services: {{webserver: active}}}}}}\n  probe: {{charm: {}, manifest: {}, units: 1}}\nsteps:\n{steps}",
         common::component("database").display(),
         sample("database").display(),
         common::component("webserver").display(),

@@ -5,8 +5,9 @@
 //! cache into a sandbox (no files, network, environment or processes) with limits; the charm
 //! calls the contract's host functions ([`contract`]), which validate every argument with
 //! Juju's rules and pass it, in Juju's vocabulary, through the [`capabilities`]' policy to one
-//! [`backend::Backend`] — in production Juju's hook commands; the charm's result becomes the
-//! hook's exit status.
+//! [`backend::Backend`] — in production Juju's hook commands, and for the unit's own machine
+//! (files, programs, services, outbound TCP, each only as granted) the [`machine`]; the charm's
+//! result becomes the hook's exit status.
 
 #![warn(missing_docs)]
 
@@ -15,6 +16,7 @@ pub mod capabilities;
 pub mod contract;
 pub mod engine;
 mod error;
+pub mod machine;
 pub mod private_file;
 pub mod unit;
 

@@ -258,6 +258,12 @@ impl Harness {
         self.deploy_charm_dir(app, &dir, units)
     }
 
+    /// Where a unit run through `dispatch` keeps its own view of the machine's changes (per
+    /// overlaid part, `etc`, `srv`, ..., an `upper` layer): tests plant things there.
+    pub fn machine_dir(&self, unit: &str) -> Option<std::path::PathBuf> {
+        self.agent.as_ref().map(|a| a.machine_dir(unit))
+    }
+
     /// Every hook command the charm directories' hooks invoked, in order, argv as given.
     pub fn invocations(&self) -> &[Invocation] {
         &self.invocations

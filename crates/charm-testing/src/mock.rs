@@ -13,23 +13,34 @@ use charm_runtime::backend::Backend;
 use juju_hookcmds::args::{self, level_name, shown};
 use juju_hookcmds::cli::{result_key, storage_directives};
 use juju_hookcmds::ports::{OpenedPort, PortRange, endpoints_flag};
+use juju_hookcmds::workload::{
+    CommandOutput, CommandRun, FileInfo, FileKind, Ownership, ServiceAction, ServiceManager,
+    ServiceState, service_argv,
+};
 use juju_hookcmds::{
     AddOptions, ApplicationStatus, ConfigValue, Databag, GoalState, Grantee, JujuError, LogLevel,
     Lookup, NetworkInfo, ReadMode, Scope, SecretInfo, SetOptions, StatusInfo, StorageDetails,
     WorkloadState,
 };
-use juju_model::{Call, HookContext, keys_summary};
+use juju_model::{Call, HookContext, Machine, MachineError, keys_summary};
 use juju_rules::{SecretContent, SecretId};
 
 /// A backend for one hook; the caller keeps a clone of the context to commit it afterwards.
 pub struct MockBackend {
     context: Arc<Mutex<HookContext>>,
+    /// Open connections: the machine's record of each, and what is left to read.
+    streams: std::collections::BTreeMap<u32, (usize, Vec<u8>)>,
+    next_stream: u32,
 }
 
 impl MockBackend {
     /// A backend acting on `context`, which the caller commits or drops after the hook.
     pub fn new(context: Arc<Mutex<HookContext>>) -> Self {
-        MockBackend { context }
+        MockBackend {
+            context,
+            streams: Default::default(),
+            next_stream: 0,
+        }
     }
 
     fn ctx(&self) -> MutexGuard<'_, HookContext> {
@@ -67,6 +78,42 @@ impl MockBackend {
         });
         result.map_err(|e| e.to_command_error(tool).into())
     }
+}
+
+impl MockBackend {
+    /// Runs `op` on the unit's machine and records it as `operation` with its outcome
+    /// (`operation` and `shown` name paths, modes and sizes, never content).
+    fn on_machine<T>(
+        &mut self,
+        operation: String,
+        shown: impl Fn(&T) -> String,
+        op: impl FnOnce(&mut Machine) -> Result<T, MachineError>,
+    ) -> Result<T, HostError> {
+        let mut ctx = self.ctx();
+        let result = op(ctx.machine());
+        let outcome = match &result {
+            Ok(value) => match shown(value) {
+                s if s.is_empty() => "ok".to_string(),
+                s => format!("ok: {s}"),
+            },
+            Err(e) => format!("error: {e}"),
+        };
+        let unit = ctx.unit.clone();
+        ctx.calls.push(Call {
+            unit,
+            operation,
+            outcome,
+        });
+        result.map_err(|e| match e {
+            MachineError::NotFound(m) => HostError::NotFound(m),
+            MachineError::Invalid(m) => HostError::InvalidArgument(m),
+            MachineError::Failed(m) => HostError::Backend(m),
+        })
+    }
+}
+
+fn owned(mode: u32, owner: &Ownership) -> String {
+    format!("mode {mode:04o} {}:{}", owner.owner(), owner.group())
 }
 
 fn nothing<T>(_: &T) -> String {
@@ -437,5 +484,172 @@ impl Backend for MockBackend {
             |g: &GoalState| format!("{} units", g.units.len()),
             |ctx| Ok(ctx.goal_state()),
         )
+    }
+
+    fn file_read(&mut self, path: &str, max: usize) -> Result<Vec<u8>, HostError> {
+        self.on_machine(
+            format!("file read {path}"),
+            |c: &Vec<u8>| format!("{} bytes", c.len()),
+            |m| m.read(path, max),
+        )
+    }
+
+    fn file_write(
+        &mut self,
+        path: &str,
+        content: &[u8],
+        mode: u32,
+        owner: &Ownership,
+    ) -> Result<(), HostError> {
+        let operation = format!(
+            "file write {path} {} <{} bytes redacted>",
+            owned(mode, owner),
+            content.len()
+        );
+        self.on_machine(operation, nothing, |m| m.write(path, content, mode, owner))
+    }
+
+    fn file_remove(&mut self, path: &str) -> Result<bool, HostError> {
+        self.on_machine(
+            format!("file remove {path}"),
+            |removed: &bool| if *removed { "removed" } else { "absent" }.into(),
+            |m| m.remove(path),
+        )
+    }
+
+    fn file_list(&mut self, path: &str) -> Result<Vec<String>, HostError> {
+        self.on_machine(
+            format!("file list {path}"),
+            |names: &Vec<String>| format!("{} names", names.len()),
+            |m| m.list(path),
+        )
+    }
+
+    fn file_make_dir(
+        &mut self,
+        path: &str,
+        mode: u32,
+        owner: &Ownership,
+    ) -> Result<bool, HostError> {
+        self.on_machine(
+            format!("file make-dir {path} {}", owned(mode, owner)),
+            |made: &bool| if *made { "made" } else { "exists" }.into(),
+            |m| m.make_dir(path, mode, owner),
+        )
+    }
+
+    fn file_stat(&mut self, path: &str) -> Result<Option<FileInfo>, HostError> {
+        self.on_machine(
+            format!("file stat {path}"),
+            |info: &Option<FileInfo>| match info {
+                None => "absent".into(),
+                Some(i) => format!(
+                    "{} {:04o} {}:{}",
+                    if i.kind == FileKind::Directory {
+                        "directory"
+                    } else {
+                        "file"
+                    },
+                    i.mode,
+                    i.owner,
+                    i.group
+                ),
+            },
+            |m| m.stat(path),
+        )
+    }
+
+    fn command_run(&mut self, run: &CommandRun) -> Result<CommandOutput, HostError> {
+        let stdin = run
+            .stdin
+            .as_ref()
+            .map(|s| format!(" <stdin: {} bytes redacted>", s.len()))
+            .unwrap_or_default();
+        let operation = format!("run {} {}{stdin}", run.program, run.args.join(" "));
+        self.on_machine(
+            operation,
+            |o: &CommandOutput| format!("exit {}", o.exit_code.unwrap_or(-1)),
+            |m| m.run(run),
+        )
+    }
+
+    fn service_act(
+        &mut self,
+        manager: ServiceManager,
+        name: &str,
+        action: ServiceAction,
+    ) -> Result<(), HostError> {
+        let argv = service_argv(manager, action, name).join(" ");
+        self.on_machine(argv, nothing, |m| m.service_act(manager, name, action))
+    }
+
+    fn service_query(
+        &mut self,
+        manager: ServiceManager,
+        name: &str,
+    ) -> Result<ServiceState, HostError> {
+        let argv = service_argv(manager, ServiceAction::Query, name).join(" ");
+        self.on_machine(
+            argv,
+            |s: &ServiceState| format!("{} {}", s.active, s.enabled),
+            |m| m.service_query(manager, name),
+        )
+    }
+
+    fn tcp_connect(
+        &mut self,
+        host: &str,
+        port: u16,
+        granted: &charm_runtime::capabilities::Granted,
+    ) -> Result<u32, HostError> {
+        let addrs = self.on_machine(format!("resolve {host}"), nothing, |m| m.resolve(host))?;
+        if let Some(why) = addrs.iter().find_map(|a| granted.refuses(*a)) {
+            return Err(HostError::DeniedByPolicy(format!(
+                "connecting to {host}:{port}: {why}"
+            )));
+        }
+        let (index, answer) = self.on_machine(format!("connect {host}:{port}"), nothing, |m| {
+            m.connect(host, port)
+        })?;
+        self.next_stream += 1;
+        self.streams
+            .insert(self.next_stream, (index, answer.into_bytes()));
+        Ok(self.next_stream)
+    }
+
+    fn tcp_read(&mut self, stream: u32, max: usize) -> Result<Vec<u8>, HostError> {
+        let Some((_, left)) = self.streams.get_mut(&stream) else {
+            return Err(HostError::InvalidArgument(
+                "the connection is closed".into(),
+            ));
+        };
+        let n = left.len().min(max);
+        Ok(left.drain(..n).collect())
+    }
+
+    fn tcp_write(&mut self, stream: u32, data: &[u8]) -> Result<(), HostError> {
+        let Some((index, _)) = self.streams.get(&stream).cloned() else {
+            return Err(HostError::InvalidArgument(
+                "the connection is closed".into(),
+            ));
+        };
+        if let Some(c) = self.ctx().machine().connections.get_mut(index) {
+            c.sent += data.len();
+        }
+        Ok(())
+    }
+
+    fn tcp_shutdown(&mut self, stream: u32) -> Result<(), HostError> {
+        if self.streams.contains_key(&stream) {
+            Ok(())
+        } else {
+            Err(HostError::InvalidArgument(
+                "the connection is closed".into(),
+            ))
+        }
+    }
+
+    fn tcp_close(&mut self, stream: u32) {
+        self.streams.remove(&stream);
     }
 }

@@ -71,6 +71,40 @@ struct Application {
     units: u32,
     #[serde(default)]
     config: BTreeMap<String, YamlValue>,
+    /// What each unit's machine has: programs (with what they answer) and services.
+    #[serde(default)]
+    machine: MachineSpec,
+}
+
+/// A unit's machine as a scenario sets it up.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct MachineSpec {
+    /// Programs by absolute path, and what each answers every time it runs.
+    #[serde(default)]
+    programs: BTreeMap<String, juju_model::Program>,
+    /// Systemd units and snap services by name, and their state (`active`, `inactive`).
+    #[serde(default)]
+    services: BTreeMap<String, String>,
+}
+
+impl MachineSpec {
+    fn machine(&self) -> juju_model::Machine {
+        let mut machine = juju_model::Machine {
+            programs: self.programs.clone(),
+            ..Default::default()
+        };
+        for (name, active) in &self.services {
+            machine.services.insert(
+                name.clone(),
+                juju_model::Service {
+                    active: active.clone(),
+                    enabled: "enabled".into(),
+                },
+            );
+        }
+        machine
+    }
 }
 
 /// Where an application's hooks run from.
@@ -268,6 +302,32 @@ enum Expectation {
         storage: String,
         ids: Vec<String>,
     },
+    /// A file on `unit`'s machine: it exists (or with `absent: true`, not), with this mode
+    /// (octal text, `"0600"`), and as a JSON object it holds `has` (values compared, never
+    /// shown: a file may hold credentials).
+    File {
+        unit: String,
+        path: String,
+        #[serde(default)]
+        mode: Option<String>,
+        #[serde(default)]
+        has: BTreeMap<String, String>,
+        #[serde(default)]
+        absent: bool,
+    },
+    /// `unit`'s machine ran this command line (`times` times exactly, or at least once).
+    Ran {
+        unit: String,
+        argv: Vec<String>,
+        #[serde(default)]
+        times: Option<usize>,
+    },
+    /// A service on `unit`'s machine is in this state (`active`, `inactive`).
+    Service {
+        unit: String,
+        name: String,
+        state: String,
+    },
 }
 
 fn yes() -> bool {
@@ -417,6 +477,11 @@ fn run_steps(
                 }
             }
         };
+        if !app.machine.programs.is_empty() || !app.machine.services.is_empty() {
+            h.model
+                .set_machine(name, app.machine.machine())
+                .map_err(|e| invalid(e.into()))?;
+        }
         if !app.config.is_empty() {
             let values = app
                 .config
@@ -862,7 +927,104 @@ fn check(
                 Err(format!("{unit} has {storage} {have:?}, expected {ids:?}"))
             }
         }
+        Expectation::File {
+            unit,
+            path,
+            mode,
+            has,
+            absent,
+        } => expect_file(h, unit, path, mode.as_deref(), has, *absent),
+        Expectation::Ran { unit, argv, times } => {
+            let machine = h
+                .model
+                .machine_of(unit)
+                .ok_or_else(|| format!("unit {unit:?} not found"))?;
+            let count = machine.ran.iter().filter(|r| r.argv == *argv).count();
+            let shown = argv.join(" ");
+            match times {
+                Some(n) if count == *n => Ok(format!("{unit} ran `{shown}` {count} times")),
+                None if count > 0 => Ok(format!("{unit} ran `{shown}` ({count} times)")),
+                _ => Err(format!(
+                    "{unit} ran `{shown}` {count} times, expected {}",
+                    times.map_or("at least once".into(), |n| n.to_string())
+                )),
+            }
+        }
+        Expectation::Service { unit, name, state } => {
+            let have = h
+                .model
+                .machine_of(unit)
+                .and_then(|m| m.services.get(name))
+                .map(|s| s.active.clone());
+            match have {
+                Some(s) if s == *state => Ok(format!("{unit}'s service {name} is {s}")),
+                Some(s) => Err(format!("{unit}'s service {name} is {s}, expected {state}")),
+                None => Err(format!("{unit} has no service {name:?}")),
+            }
+        }
     }
+}
+
+/// A file expectation: existence, mode, JSON keys and values (never shown).
+fn expect_file(
+    h: &Harness,
+    unit: &str,
+    path: &str,
+    mode: Option<&str>,
+    has: &BTreeMap<String, String>,
+    absent: bool,
+) -> Result<String, String> {
+    let machine = h
+        .model
+        .machine_of(unit)
+        .ok_or_else(|| format!("unit {unit:?} not found"))?;
+    let entry = machine.files.get(path);
+    match (entry, absent) {
+        (None, true) => return Ok(format!("{unit} has no {path}")),
+        (Some(_), true) => return Err(format!("{unit} has {path}, expected none")),
+        (None, false) => return Err(format!("{unit} has no {path}")),
+        (Some(_), false) => {}
+    }
+    let entry = entry.expect("checked above");
+    let shown = format!("{:04o}", entry.mode);
+    if let Some(want) = mode
+        && u32::from_str_radix(want.trim_start_matches("0o"), 8).ok() != Some(entry.mode)
+    {
+        return Err(format!("{unit}'s {path} has mode {shown}, expected {want}"));
+    }
+    if !has.is_empty() {
+        let content = entry.content.as_deref().unwrap_or_default();
+        let object: BTreeMap<String, serde_json::Value> = serde_json::from_slice(content)
+            .map_err(|_| format!("{unit}'s {path} is not a JSON object"))?;
+        let texts = object
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), String::from)))
+            .collect();
+        holds(
+            &texts,
+            has,
+            |k| format!("{unit}'s {path} has no key {k:?}"),
+            |k| format!("{unit}'s {path} has another value for {k:?}"),
+        )?;
+    }
+    let kind = if entry.content.is_some() {
+        "file"
+    } else {
+        "directory"
+    };
+    Ok(format!(
+        "{unit} has {kind} {path} (mode {shown}, {}:{}{})",
+        entry.owner,
+        entry.group,
+        if has.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", with {}",
+                has.keys().cloned().collect::<Vec<_>>().join(", ")
+            )
+        }
+    ))
 }
 
 /// Whether `map` holds every key of `has` with its value; a failure names the key, never a

@@ -17,6 +17,7 @@ pub mod ports;
 pub mod process;
 pub mod queued;
 mod types;
+pub mod workload;
 pub mod yaml;
 
 pub use error::{CommandError, JujuError, neutral};

@@ -22,10 +22,45 @@ pub enum Unfinished {
 /// `poll(2)` over the pipes, then the child's exit through a pidfd. On timeout it kills and
 /// reaps the child and returns at once, even if a grandchild still holds the pipes.
 pub fn wait_bounded(
-    mut child: Child,
+    child: Child,
     stdin: Option<Vec<u8>>,
     timeout: Duration,
 ) -> Result<Output, Unfinished> {
+    let capped = wait_capped(child, stdin, timeout, usize::MAX, false)?;
+    match capped.status {
+        Some(status) => Ok(Output {
+            status,
+            stdout: capped.stdout,
+            stderr: capped.stderr,
+        }),
+        None => Err(Unfinished::TimedOut),
+    }
+}
+
+/// What a child printed (each stream up to a cap) and how it ended.
+#[derive(Debug)]
+pub struct Capped {
+    /// How it exited; `None` if it ran past the timeout and was killed.
+    pub status: Option<ExitStatus>,
+    /// Its stdout, up to the cap.
+    pub stdout: Vec<u8>,
+    /// Its stderr, up to the cap.
+    pub stderr: Vec<u8>,
+    /// Either stream went past the cap: the rest was read and dropped, so the child never
+    /// blocks on a full pipe.
+    pub truncated: bool,
+}
+
+/// [`wait_bounded`] keeping at most `cap` bytes of each stream; on timeout it returns what
+/// came out so far. With `group` the child leads its own process group (spawned with
+/// `process_group(0)`), and a timeout kills the whole group, not only the child.
+pub fn wait_capped(
+    mut child: Child,
+    stdin: Option<Vec<u8>>,
+    timeout: Duration,
+    cap: usize,
+    group: bool,
+) -> Result<Capped, Unfinished> {
     let deadline = Instant::now() + timeout;
     let mut pipes = Pipes {
         input: child
@@ -37,23 +72,34 @@ pub fn wait_bounded(
         stderr: child.stderr.take(),
         out: Vec::new(),
         err: Vec::new(),
+        cap,
+        truncated: false,
     };
     let exchanged = pipes
         .exchange(deadline)
         .and_then(|()| wait_for_exit(&mut child, deadline));
-    match exchanged {
-        Ok(status) => Ok(Output {
-            status,
-            stdout: pipes.out,
-            stderr: pipes.err,
-        }),
+    let status = match exchanged {
+        Ok(status) => Some(status),
         Err(unfinished) => {
+            if group && let Ok(pid) = libc::pid_t::try_from(child.id()) {
+                // SAFETY: kill(2) with a negative pid signals the group this child leads.
+                unsafe { libc::kill(-pid, libc::SIGKILL) };
+            }
             // Killing a child that has just exited is harmless: it is not reaped yet.
             let _ = child.kill();
             let _ = child.wait();
-            Err(unfinished)
+            match unfinished {
+                Unfinished::TimedOut => None,
+                wait => return Err(wait),
+            }
         }
-    }
+    };
+    Ok(Capped {
+        status,
+        stdout: pipes.out,
+        stderr: pipes.err,
+        truncated: pipes.truncated,
+    })
 }
 
 /// The child's pipes still open, and what came out of them.
@@ -64,6 +110,10 @@ struct Pipes {
     stderr: Option<ChildStderr>,
     out: Vec<u8>,
     err: Vec<u8>,
+    /// Bytes kept of each stream.
+    cap: usize,
+    /// Output went past `cap`.
+    truncated: bool,
 }
 
 impl Pipes {
@@ -134,11 +184,21 @@ impl Pipes {
             (_, Some(err)) if err.as_raw_fd() == fd => (err, &mut self.err),
             _ => return Ok(()),
         };
-        // Until the pipe is empty (what was read so far is kept) or closed.
-        match pipe.read_to_end(sink) {
-            Ok(_) => {}
-            Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(()),
-            Err(e) => return Err(e),
+        // Until the pipe is empty (what was read so far is kept) or closed; past the cap
+        // the rest is read and dropped.
+        let mut chunk = [0u8; 16 << 10];
+        loop {
+            match pipe.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let room = self.cap.saturating_sub(sink.len()).min(n);
+                    sink.extend_from_slice(&chunk[..room]);
+                    self.truncated |= room < n;
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
         }
         if self.stdout.as_ref().is_some_and(|p| p.as_raw_fd() == fd) {
             self.stdout = None;

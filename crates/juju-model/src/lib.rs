@@ -17,7 +17,7 @@ mod model;
 pub mod simulator;
 
 pub use model::{
-    ActionSpec, App, Call, Consumer, Endpoint, Grant, HookContext, HookKind, JujuError, LogLine,
-    Model, ModelError, Owner, QueuedHook, Relation, Revision, Secret, Status, Subject, Task,
-    dispatched_name, keys_summary,
+    ActionSpec, App, Call, Connection, Consumer, Endpoint, Entry, Grant, HookContext, HookKind,
+    JujuError, LogLine, Machine, MachineError, Model, ModelError, Owner, Program, QueuedHook, Ran,
+    Relation, Revision, Secret, Service, Status, Subject, Task, dispatched_name, keys_summary,
 };

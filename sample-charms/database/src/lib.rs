@@ -1,14 +1,17 @@
 //! The owner side of the secrets how-to: a database that creates credentials for each
 //! related application, shares them as a Juju secret, rotates them daily and cleans up.
 //!
+//! After creating or rotating the credentials it applies the password to its workload with
+//! `/usr/local/bin/database-set-password admin`, the password on standard input.
+//!
 //! The operator can rotate them at once with the `rotate-password` action (on the leader).
 //! Each unit counts the rotations it performed in its unit state; the leader publishes the
 //! revision it last rotated to in the peer relation, and every unit shows it in its status.
 
 use juju_charm::state::Stored;
 use juju_charm::{
-    Charm, Context, Error, Event, Relation, Result, Rotate, SecretContent, action, log,
-    secret_by_label, status,
+    Charm, Context, Error, Event, Relation, Result, Rotate, SecretContent, action, commands, log,
+    secret_by_id, secret_by_label, status,
 };
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +22,8 @@ const USERNAME: &str = "admin";
 const PEERS: &str = "database-peers";
 /// The peer application data key holding the revision the leader last rotated to.
 const ROTATED: &str = "rotated-revision";
+/// The workload's tool that sets a database user's password, read from its standard input.
+pub const SET_PASSWORD: &str = "/usr/local/bin/database-set-password";
 
 /// The rotations this unit performed, kept in its unit state.
 #[derive(Default, Serialize, Deserialize)]
@@ -54,14 +59,33 @@ fn credentials() -> Result<SecretContent> {
     ])?)
 }
 
+/// Gives the workload the password of `content` (on stdin: never on a command line).
+fn apply_password(content: &SecretContent) -> Result<()> {
+    let password = content.get("password").unwrap_or_default();
+    commands::run(SET_PASSWORD, &[USERNAME], Some(password.as_bytes()))?
+        .check()
+        .map_err(|e| Error::msg(format!("{SET_PASSWORD} {USERNAME}: {e}")))
+}
+
 fn share_credentials(ctx: &Context, relation: &Relation) -> Result<()> {
-    let mut secret = ctx
-        .app()
-        .add_secret(credentials()?)
-        .label(LABEL)
-        .description("database credentials for the webserver application")
-        .rotate(Rotate::Daily)
-        .get_or_create()?;
+    // The secret if it exists (left as it is; `secret-info-get` makes the owner track no
+    // revision), else new credentials, which the workload gets at once.
+    let mut secret = match secret_by_label(LABEL).info() {
+        Ok(info) => secret_by_id(info.id),
+        Err(e) if e.is_not_found() => {
+            let content = credentials()?;
+            let secret = ctx
+                .app()
+                .add_secret(content.clone())
+                .label(LABEL)
+                .description("database credentials for the webserver application")
+                .rotate(Rotate::Daily)
+                .create()?;
+            apply_password(&content)?;
+            secret
+        }
+        Err(e) => return Err(e),
+    };
     secret.grant(relation)?;
     // One id form whatever call produced the handle, so the databag does not churn.
     relation.set_app_data([("secret-id", secret.canonical_id().unwrap_or_default())])?;
@@ -74,7 +98,9 @@ fn share_credentials(ctx: &Context, relation: &Relation) -> Result<()> {
 fn rotate(why: Why) -> Result<u32> {
     let mut secret = secret_by_label(LABEL);
     let revision = secret.info()?.revision + 1;
-    secret.set_content(credentials()?)?;
+    let content = credentials()?;
+    secret.set_content(content.clone())?;
+    apply_password(&content)?;
     let mut rotations: Stored<Rotations> = Stored::load("rotations")?;
     match why {
         Why::Action => rotations.action += 1,

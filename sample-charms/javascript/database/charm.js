@@ -1,18 +1,22 @@
 // The owner side of the secrets how-to, in JavaScript: creates credentials for the related
 // application, shares them as a secret, rotates them daily and cleans up.
 //
+// After creating or rotating the credentials it applies the password to its workload with
+// `/usr/local/bin/database-set-password admin`, the password on standard input.
+//
 // The operator can rotate them at once with the `rotate-password` action (on the leader). Each
 // unit counts the rotations it performed in its unit state; the leader publishes the revision it
 // last rotated to in the peer relation, and every unit shows it in its status. It behaves
 // exactly like the Rust sample (`sample-charms/database`).
-import * as secrets from 'juju:charm/secrets@0.2.1';
-import * as relations from 'juju:charm/relations@0.2.1';
-import * as actions from 'juju:charm/actions@0.2.1';
-import * as state from 'juju:charm/state@0.2.1';
-import { isLeader } from 'juju:charm/leadership@0.2.1';
+import * as secrets from 'juju:charm/secrets@0.2.2';
+import * as relations from 'juju:charm/relations@0.2.2';
+import * as actions from 'juju:charm/actions@0.2.2';
+import * as state from 'juju:charm/state@0.2.2';
+import * as commands from 'juju:charm/commands@0.2.2';
+import { isLeader } from 'juju:charm/leadership@0.2.2';
 import {
   run, call, pairs, JujuError, log, setStatus, appData, setAppData, relationId,
-  actionFail, setActionResults, Stored,
+  actionFail, setActionResults, Stored, runCommand, checkOutput,
 } from '../juju-charm.js';
 
 /** The owner label of the credentials secret. */
@@ -22,6 +26,8 @@ const USERNAME = 'admin';
 const PEERS = 'database-peers';
 /** The peer application data key holding the revision the leader last rotated to. */
 const ROTATED = 'rotated-revision';
+/** The workload's tool that sets a database user's password, read from its standard input. */
+const SET_PASSWORD = '/usr/local/bin/database-set-password';
 
 function credentials() {
   const alphabet = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -40,16 +46,24 @@ function existing() {
   }
 }
 
+/** Gives the workload the password of `content` (on stdin: never on a command line). */
+function applyPassword(content) {
+  const output = runCommand(commands, SET_PASSWORD, [USERNAME], content.password ?? '');
+  checkOutput(output, `${SET_PASSWORD} ${USERNAME}`);
+}
+
 function shareCredentials(relation) {
   let id = existing();
   if (id === undefined) {
-    id = call(secrets.add, pairs(credentials()), {
+    const content = credentials();
+    id = call(secrets.add, pairs(content), {
       owner: 'application',
       label: LABEL,
       description: 'database credentials for the webserver application',
       expire: undefined,
       rotate: 'daily',
     });
+    applyPassword(content);
   }
   // One id form whatever call produced it, so the databag does not churn.
   const canonical = `secret:${id.split('/').pop().replace(/^secret:/, '')}`;
@@ -65,7 +79,9 @@ function shareCredentials(relation) {
 function rotate(why) {
   const info = call(secrets.info, { tag: 'label', val: LABEL });
   const revision = info.revision + 1;
-  call(secrets.set, info.id, pairs(credentials()), {});
+  const content = credentials();
+  call(secrets.set, info.id, pairs(content), {});
+  applyPassword(content);
   const rotations = Stored.load(state, 'rotations', { action: 0, daily: 0 });
   rotations.value[why] += 1;
   rotations.save();

@@ -1,13 +1,19 @@
 // The observer side of the secrets how-to, in JavaScript: reads the credentials the database
-// shares as a secret and follows new revisions (peek, validate, refresh). It opens the TCP port
-// the operator configures, and tells the version it runs and the address it connects from.
-import * as secrets from 'juju:charm/secrets@0.2.1';
-import * as relations from 'juju:charm/relations@0.2.1';
-import * as config from 'juju:charm/config@0.2.1';
-import * as ports from 'juju:charm/ports@0.2.1';
-import * as bindings from 'juju:charm/bindings@0.2.1';
+// shares as a secret and follows new revisions (peek, validate, refresh). It writes them to its
+// workload's configuration (`/etc/webserver/database.json`, readable by root only) and reloads the
+// `webserver` service after each change; when the relation goes, it removes them. It opens the TCP
+// port the operator configures, and tells the version it runs and the address it connects from.
+// It behaves exactly like the Rust sample (`sample-charms/webserver`).
+import * as secrets from 'juju:charm/secrets@0.2.2';
+import * as relations from 'juju:charm/relations@0.2.2';
+import * as config from 'juju:charm/config@0.2.2';
+import * as ports from 'juju:charm/ports@0.2.2';
+import * as bindings from 'juju:charm/bindings@0.2.2';
+import * as files from 'juju:charm/files@0.2.2';
+import * as services from 'juju:charm/services@0.2.2';
 import {
   run, getSecret, appData, log, setStatus, setVersion, getConfig, setTcpPort, bindingAddress, JujuError,
+  statFile, makeDir, updateFile, removeFile, serviceAct,
 } from '../juju-charm.js';
 
 const LABEL = 'database-secret';
@@ -15,10 +21,25 @@ const LABEL = 'database-secret';
 // sample's Cargo version.
 const VERSION = '0.1.0';
 const DEFAULT_PORT = 8080;
+/** The web server's configuration directory, root's only. */
+const CONFIG_DIR = '/etc/webserver';
+/** Where the web server reads the database credentials from. */
+const CREDENTIALS = '/etc/webserver/database.json';
 
+/** The credentials as the web server reads them: a JSON object, username then password. */
+const credentialsFile = (username, password) =>
+  `{"username": ${JSON.stringify(username)}, "password": ${JSON.stringify(password)}}\n`;
+
+/** Writes the credentials where the web server reads them and reloads it if they changed. */
 function configure(content) {
+  const user = content.username ?? '?';
+  const password = content.password ?? '';
+  if (statFile(files, CONFIG_DIR) === undefined) makeDir(files, CONFIG_DIR, 0o700);
+  if (updateFile(files, CREDENTIALS, credentialsFile(user, password), 0o600)) {
+    serviceAct(services, 'systemd', 'webserver', 'reload');
+  }
   const address = bindingAddress(bindings, 'database') ?? '?';
-  setStatus('active', `connected to the database as ${content.username ?? '?'} from ${address}`);
+  setStatus('active', `connected to the database as ${user} from ${address}`);
   log('info', 'configured database credentials');
 }
 
@@ -63,7 +84,8 @@ function onEvent(event) {
       return;
     }
     configure(getSecret(secrets, { id: event.secret.id, mode: 'refresh' }));
-  } else if (event.kind === 'relation-broken') {
+  } else if (event.kind === 'relation-broken' && event.relation.endpoint === 'database') {
+    if (removeFile(files, CREDENTIALS)) serviceAct(services, 'systemd', 'webserver', 'reload');
     setStatus('blocked', 'no database');
   }
 }

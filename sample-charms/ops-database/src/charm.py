@@ -3,6 +3,11 @@
 
 It speaks the same protocol as the wasm `database` sample, so either can serve either web server.
 
+Like it, after creating or rotating the credentials it applies the password to its workload with
+`/usr/local/bin/database-set-password admin`, the password on standard input (never on a command
+line). An ops charm runs as root with every power, so it runs the program itself with the
+standard library (the wasm sample asks its host, within what its manifest grants).
+
 The operator can rotate the credentials at once with the `rotate-password` action (on the
 leader). Each unit counts the rotations it performed in its unit state; the leader publishes
 the revision it last rotated to in the peer relation, and every unit shows it in its status.
@@ -12,6 +17,7 @@ import json
 import logging
 import secrets
 import string
+import subprocess
 
 import ops
 from ops import hookcmds
@@ -19,11 +25,16 @@ from ops import hookcmds
 logger = logging.getLogger(__name__)
 
 LABEL = 'secret-for-webserver-app'
+USERNAME = 'admin'
 PEERS = 'database-peers'
 # The peer application data key holding the revision the leader last rotated to.
 ROTATED = 'rotated-revision'
 # The unit-state key holding this unit's rotations: {"action":N,"daily":M}.
 ROTATIONS = 'rotations'
+# The workload's tool that sets a database user's password, read from its standard input.
+SET_PASSWORD = '/usr/local/bin/database-set-password'
+# The environment the workload's programs run with: a fixed PATH and nothing else.
+WORKLOAD_ENV = {'PATH': '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'}
 
 
 def _generate_new_secure_password() -> str:
@@ -32,7 +43,26 @@ def _generate_new_secure_password() -> str:
 
 
 def _credentials() -> dict[str, str]:
-    return {'username': 'admin', 'password': _generate_new_secure_password()}
+    return {'username': USERNAME, 'password': _generate_new_secure_password()}
+
+
+def _apply_password(password: str):
+    """Gives the workload `password` (on stdin: never on a command line). If the program fails,
+    so does the hook, saying how it ended and the last non-empty line of its stderr, as the Rust
+    sample's error does."""
+    result = subprocess.run(
+        [SET_PASSWORD, USERNAME], input=password.encode(), capture_output=True, env=WORKLOAD_ENV
+    )
+    if result.returncode == 0:
+        return
+    if result.returncode < 0:
+        how = 'was killed'  # by a signal
+    else:
+        how = f'exited with status {result.returncode}'
+    lines = result.stderr.decode('utf-8', 'replace').split('\n')
+    last = next((line.strip() for line in reversed(lines) if line.strip()), None)
+    message = f'{how}: {last}' if last is not None else how
+    raise RuntimeError(f'{SET_PASSWORD} {USERNAME}: {message}')
 
 
 # The rotations this unit performed live in Juju's unit state (state-get/state-set), as the
@@ -79,12 +109,14 @@ class DatabaseCharm(ops.CharmBase):
             return
         if 'secret-id' in event.relation.data[self.app]:
             return  # already shared over this relation (another unit joined)
+        content = _credentials()
         secret = self.app.add_secret(
-            _credentials(),
+            content,
             label=LABEL,
             description='database credentials for the webserver application',
             rotate=ops.SecretRotate.DAILY,
         )
+        _apply_password(content['password'])
         secret.grant(event.relation)
         event.relation.data[self.app]['secret-id'] = secret.id
         logger.info('shared credentials over relation %d', event.relation.id)
@@ -113,7 +145,9 @@ class DatabaseCharm(ops.CharmBase):
     def _on_secret_rotate(self, event: ops.SecretRotateEvent):
         if event.secret.label == LABEL:
             revision = event.secret.get_info().revision + 1
-            event.secret.set_content(_credentials())
+            content = _credentials()
+            event.secret.set_content(content)
+            _apply_password(content['password'])
             self._rotated(revision, 'daily')
 
     def _on_rotate_password_action(self, event: ops.ActionEvent):
@@ -128,7 +162,9 @@ class DatabaseCharm(ops.CharmBase):
         # `secret-info-get --format=json --label ...` then `secret-set <id> ...`.
         info = hookcmds.secret_info_get(label=LABEL)
         revision = info.revision + 1
-        hookcmds.secret_set(info.id, content=_credentials())
+        content = _credentials()
+        hookcmds.secret_set(info.id, content=content)
+        _apply_password(content['password'])
         self._rotated(revision, 'action')
         event.set_results({'revision': str(revision)})
 

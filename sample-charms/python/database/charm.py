@@ -1,6 +1,9 @@
 """The owner side of the secrets how-to, in Python: creates credentials for the related
 application, shares them as a secret, rotates them daily and cleans up.
 
+After creating or rotating the credentials it applies the password to its workload with
+``/usr/local/bin/database-set-password admin``, the password on standard input.
+
 The operator can rotate them at once with the ``rotate-password`` action (on the leader). Each
 unit counts the rotations it performed in its unit state; the leader publishes the revision it
 last rotated to in the peer relation, and every unit shows it in its status. It behaves
@@ -22,6 +25,8 @@ USERNAME = "admin"
 PEERS = "database-peers"
 #: The peer application data key holding the revision the leader last rotated to.
 ROTATED = "rotated-revision"
+#: The workload's tool that sets a database user's password, read from its standard input.
+SET_PASSWORD = "/usr/local/bin/database-set-password"
 ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -37,16 +42,24 @@ def credentials() -> dict:
     return {"username": USERNAME, "password": "".join(secrets.choice(ALPHABET) for _ in range(24))}
 
 
+def apply_password(content: dict) -> None:
+    """Gives the workload the password of ``content`` (on stdin: never on a command line)."""
+    output = juju.run_command(SET_PASSWORD, [USERNAME], stdin=content.get("password", ""))
+    output.check(f"{SET_PASSWORD} {USERNAME}")
+
+
 def share_credentials(relation) -> None:
     try:
         secret_id = juju.secret_info(label=LABEL).id
     except juju.NotFound:
+        content = credentials()
         secret_id = juju.add_app_secret(
-            credentials(),
+            content,
             label=LABEL,
             description="database credentials for the webserver application",
             rotate="daily",
         )
+        apply_password(content)
     # One id form whatever call produced it, so the databag does not churn.
     canonical = "secret:" + secret_id.rsplit("/", 1)[-1].removeprefix("secret:")
     juju.grant_secret(secret_id, relation.relation_id)
@@ -60,7 +73,9 @@ def rotate(why: str) -> int:
     revision to the peers."""
     info = juju.secret_info(label=LABEL)
     revision = info.revision + 1
-    juju.set_secret_content(info.id, credentials())
+    content = credentials()
+    juju.set_secret_content(info.id, content)
+    apply_password(content)
     rotations = juju.Stored.load("rotations", Rotations)
     if why == "action":
         rotations.value.action += 1

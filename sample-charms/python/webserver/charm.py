@@ -1,6 +1,11 @@
 """The observer side of the secrets how-to, in Python: reads the credentials the database
-shares as a secret and follows new revisions (peek, validate, refresh). It opens the TCP port
-the operator configures, and tells the version it runs and the address it connects from."""
+shares as a secret and follows new revisions (peek, validate, refresh). It writes them to its
+workload's configuration (``/etc/webserver/database.json``, readable by root only) and reloads
+the ``webserver`` service after each change; when the relation goes, it removes them. It opens
+the TCP port the operator configures, and tells the version it runs and the address it
+connects from. It behaves exactly like the Rust sample (``sample-charms/webserver``)."""
+
+import json
 
 import wit_world
 
@@ -11,10 +16,26 @@ LABEL = "database-secret"
 #: sample's Cargo version.
 VERSION = "0.1.0"
 DEFAULT_PORT = 8080
+#: The web server's configuration directory, root's only.
+CONFIG_DIR = "/etc/webserver"
+#: Where the web server reads the database credentials from.
+CREDENTIALS = "/etc/webserver/database.json"
+
+
+def credentials_file(username: str, password: str) -> str:
+    """The credentials as the web server reads them: a JSON object, username then password
+    (the same text as the Rust sample's, serde_json leaving non-ASCII unescaped)."""
+    return json.dumps({"username": username, "password": password}, ensure_ascii=False) + "\n"
 
 
 def configure(content: dict) -> None:
+    """Writes the credentials where the web server reads them and reloads it if they changed."""
     user = content.get("username", "?")
+    password = content.get("password", "")
+    if juju.stat_file(CONFIG_DIR) is None:
+        juju.make_dir(CONFIG_DIR, 0o700)
+    if juju.update_file(CREDENTIALS, credentials_file(user, password), 0o600):
+        juju.service_act("systemd", "webserver", "reload")
     address = juju.binding_address("database") or "?"
     juju.set_status("active", f"connected to the database as {user} from {address}")
     juju.log("info", "configured database credentials")
@@ -58,7 +79,9 @@ def handle(event: juju.Event) -> None:
             juju.set_status("blocked", "database sent invalid credentials")
             return
         configure(juju.get_secret(event.secret.id, refresh=True))
-    elif event.kind == "relation-broken":
+    elif event.kind == "relation-broken" and event.relation.endpoint == "database":
+        if juju.remove_file(CREDENTIALS):
+            juju.service_act("systemd", "webserver", "reload")
         juju.set_status("blocked", "no database")
 
 

@@ -1,11 +1,13 @@
 //! The observer side of the secrets how-to: a web server that reads database credentials
-//! from a secret whose id the database publishes, and follows new revisions. It opens the TCP
-//! port the operator configures (and only that one), and tells the version it runs and the
-//! address it connects to the database from.
+//! from a secret whose id the database publishes, and follows new revisions. It writes them
+//! to its workload's configuration (`/etc/webserver/database.json`, readable by root only)
+//! and reloads the `webserver` service after each change; when the relation goes, it removes
+//! them. It opens the TCP port the operator configures (and only that one), and tells the
+//! version it runs and the address it connects to the database from.
 
 use juju_charm::{
-    Charm, Context, Error, Event, Result, SecretContent, binding, config, log, ports,
-    secret_by_id_with_label, status,
+    Charm, Context, Error, Event, Result, SecretContent, binding, config, files, log, ports,
+    secret_by_id_with_label, services, status,
 };
 
 /// The label this charm attaches to the database's secret.
@@ -16,9 +18,36 @@ struct Webserver;
 /// The port the web server listens on unless the operator configures another.
 const DEFAULT_PORT: i64 = 8080;
 
-/// What the web server would write into its configuration; here, the status says it.
+/// The web server's configuration directory, root's only.
+pub const CONFIG_DIR: &str = "/etc/webserver";
+
+/// Where the web server reads the database credentials from.
+pub const CREDENTIALS: &str = "/etc/webserver/database.json";
+
+/// The credentials as the web server reads them: a JSON object, username then password.
+pub fn credentials_file(username: &str, password: &str) -> String {
+    let quote = |s: &str| serde_json::Value::from(s).to_string();
+    format!(
+        "{{\"username\": {}, \"password\": {}}}\n",
+        quote(username),
+        quote(password)
+    )
+}
+
+/// Writes the credentials where the web server reads them and reloads it if they changed.
 fn configure(content: &SecretContent) -> Result<()> {
     let user = content.get("username").unwrap_or("?");
+    let password = content.get("password").unwrap_or_default();
+    if files::stat(CONFIG_DIR)?.is_none() {
+        files::make_dir(CONFIG_DIR, 0o700)?;
+    }
+    if files::update(
+        CREDENTIALS,
+        credentials_file(user, password).as_bytes(),
+        0o600,
+    )? {
+        services::systemd("webserver").reload()?;
+    }
     let network = binding::network("database")?;
     let address = network.ingress_address().unwrap_or("?");
     status::active(&format!(
@@ -74,7 +103,12 @@ impl Charm for Webserver {
                 }
                 configure(&secret.refresh()?)?;
             }
-            Event::RelationBroken(_) => status::blocked("no database")?,
+            Event::RelationBroken(broken) if broken.relation.endpoint == "database" => {
+                if files::remove(CREDENTIALS)? {
+                    services::systemd("webserver").reload()?;
+                }
+                status::blocked("no database")?
+            }
             _ => {}
         }
         Ok(())

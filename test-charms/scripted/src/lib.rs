@@ -1,7 +1,8 @@
 //! A test charm for the host's Juju-fidelity tests: on each hook (or action, by its name) it
 //! makes the secret, action and unit-state calls its config option `script` lists for that
 //! hook, in order, and logs each call's outcome; and the calls about the unit's place in the
-//! deployment (ports, bindings, status, version, storage, goal state).
+//! deployment (ports, bindings, status, version, storage, goal state) and on its machine
+//! (files, commands, services, outbound TCP).
 //!
 //! `script` is a JSON object from hook name to a list of steps, for example
 //!
@@ -26,7 +27,8 @@ use juju::charm::secrets::{
 };
 use juju::charm::types::Datetime;
 use juju::charm::{
-    actions, bindings, config, goal_state, logging, ports, relations, state, status, storage,
+    actions, bindings, commands, config, files, goal_state, logging, network, ports, relations,
+    services, state, status, storage,
 };
 use serde::Deserialize;
 
@@ -130,7 +132,103 @@ enum Step {
         count: u32,
     },
     GoalState,
+    ReadFile {
+        path: String,
+    },
+    WriteFile {
+        path: String,
+        content: String,
+        mode: u32,
+        #[serde(default)]
+        owner: Option<String>,
+        #[serde(default)]
+        group: Option<String>,
+    },
+    RemoveFile {
+        path: String,
+    },
+    ListDir {
+        path: String,
+    },
+    MakeDir {
+        path: String,
+        mode: u32,
+        #[serde(default)]
+        owner: Option<String>,
+    },
+    StatFile {
+        path: String,
+    },
+    Run {
+        program: String,
+        #[serde(default)]
+        args: Vec<String>,
+        #[serde(default)]
+        stdin: Option<String>,
+    },
+    Service {
+        manager: String,
+        name: String,
+        action: String,
+    },
+    /// Connects, sends `send`, ends its side, and reads what comes back until the end.
+    Connect {
+        host: String,
+        port: u16,
+        #[serde(default)]
+        send: String,
+    },
     Fail,
+}
+
+fn file_line(info: &files::FileInfo) -> String {
+    let kind = match info.kind {
+        files::FileKind::File => "file",
+        files::FileKind::Directory => "directory",
+        files::FileKind::Symlink => "symlink",
+        files::FileKind::Other => "other",
+    };
+    format!("{kind} {:04o} {}:{}", info.mode, info.owner, info.group)
+}
+
+fn service_step(manager: &str, name: &str, action: &str) -> Result<String, String> {
+    let manager = match manager {
+        "systemd" => services::Manager::Systemd,
+        "snap" => services::Manager::Snap,
+        other => return Err(format!("unknown manager {other:?}")),
+    };
+    let action = match action {
+        "start" => services::Action::Start,
+        "stop" => services::Action::Stop,
+        "restart" => services::Action::Restart,
+        "reload" => services::Action::Reload,
+        "enable" => services::Action::Enable,
+        "disable" => services::Action::Disable,
+        "query" => {
+            return services::query(manager, name)
+                .map(|s| format!("{} {}", s.active, s.enabled))
+                .map_err(|e| kind(&e));
+        }
+        other => return Err(format!("unknown action {other:?}")),
+    };
+    services::act(manager, name, action)
+        .map(|()| String::new())
+        .map_err(|e| kind(&e))
+}
+
+fn connect_step(host: &str, port: u16, send: &str) -> Result<String, String> {
+    let stream = network::connect(host, port).map_err(|e| kind(&e))?;
+    stream.write(send.as_bytes()).map_err(|e| kind(&e))?;
+    stream.shutdown().map_err(|e| kind(&e))?;
+    let mut got = Vec::new();
+    loop {
+        let data = stream.read(4096).map_err(|e| kind(&e))?;
+        if data.is_empty() {
+            break;
+        }
+        got.extend(data);
+    }
+    Ok(String::from_utf8_lossy(&got).into_owned())
 }
 
 /// A port range as a step names it: `protocol` (`tcp`, `udp`, `icmp`), `first`, `last`
@@ -516,6 +614,61 @@ fn run(step: Step, ids: &[Option<String>]) -> Result<(String, Option<String>), S
             })
             .map_err(|e| kind(&e)),
         Step::StorageAdd { name, count } => done(storage::add(&name, count)),
+        Step::ReadFile { path } => files::read(&path)
+            .map(|c| (String::from_utf8_lossy(&c).into_owned(), None))
+            .map_err(|e| kind(&e)),
+        Step::WriteFile {
+            path,
+            content,
+            mode,
+            owner,
+            group,
+        } => done(files::write(
+            &path,
+            content.as_bytes(),
+            mode,
+            &files::Ownership { owner, group },
+        )),
+        Step::RemoveFile { path } => files::remove(&path)
+            .map(|removed| (removed.to_string(), None))
+            .map_err(|e| kind(&e)),
+        Step::ListDir { path } => files::list(&path)
+            .map(|names| (names.join(", "), None))
+            .map_err(|e| kind(&e)),
+        Step::MakeDir { path, mode, owner } => {
+            files::make_dir(&path, mode, &files::Ownership { owner, group: None })
+                .map(|made| (made.to_string(), None))
+                .map_err(|e| kind(&e))
+        }
+        Step::StatFile { path } => files::stat(&path)
+            .map(|info| (info.as_ref().map_or("absent".into(), file_line), None))
+            .map_err(|e| kind(&e)),
+        Step::Run {
+            program,
+            args,
+            stdin,
+        } => commands::run(&program, &args, stdin.as_ref().map(|s| s.as_bytes()))
+            .map(|o| {
+                let text = |b: &[u8]| String::from_utf8_lossy(b).trim_end().to_string();
+                let code = o.exit_code.map_or("none".into(), |c| c.to_string());
+                (
+                    format!(
+                        "exit={code} timed-out={} truncated={} stdout={} stderr={}",
+                        o.timed_out,
+                        o.truncated,
+                        text(&o.stdout),
+                        text(&o.stderr)
+                    ),
+                    None,
+                )
+            })
+            .map_err(|e| kind(&e)),
+        Step::Service {
+            manager,
+            name,
+            action,
+        } => service_step(&manager, &name, &action).map(|s| (s, None)),
+        Step::Connect { host, port, send } => connect_step(&host, port, &send).map(|s| (s, None)),
         Step::GoalState => goal_state::get()
             .map(|plan| {
                 let units: Vec<String> = plan
@@ -579,6 +732,15 @@ fn op_name(step: &Step) -> &'static str {
         Step::StorageGet { .. } => "storage-get",
         Step::StorageAdd { .. } => "storage-add",
         Step::GoalState => "goal-state",
+        Step::ReadFile { .. } => "read-file",
+        Step::WriteFile { .. } => "write-file",
+        Step::RemoveFile { .. } => "remove-file",
+        Step::ListDir { .. } => "list-dir",
+        Step::MakeDir { .. } => "make-dir",
+        Step::StatFile { .. } => "stat-file",
+        Step::Run { .. } => "run",
+        Step::Service { .. } => "service",
+        Step::Connect { .. } => "connect",
         Step::Fail => "fail",
     }
 }

@@ -367,8 +367,29 @@ pub fn database_and_webserver(d: Deployment, units: u32) -> charm_testing::Harne
                 .unwrap();
         }
     }
+    sample_machines(&mut h);
     h.run_queued().unwrap();
     h
+}
+
+/// The samples' machines: the database's `database-set-password` (which accepts any
+/// password) and the webserver's running `webserver` service.
+pub fn sample_machines(h: &mut charm_testing::Harness) {
+    let mut database = juju_model::Machine::default();
+    database.programs.insert(
+        "/usr/local/bin/database-set-password".into(),
+        juju_model::Program::default(),
+    );
+    h.model.set_machine("database", database).unwrap();
+    let mut webserver = juju_model::Machine::default();
+    webserver.services.insert(
+        "webserver".into(),
+        juju_model::Service {
+            active: "active".into(),
+            enabled: "enabled".into(),
+        },
+    );
+    h.model.set_machine("webserver", webserver).unwrap();
 }
 
 /// One test per deployment of the database/webserver pair, in a module named after the rule:

@@ -1,4 +1,4 @@
-//! The single seam between the charm's host functions and Juju.
+//! The single seam between the charm's host functions and Juju (and the unit's machine).
 //!
 //! Every host function of the contract reaches Juju through [`Backend`], in Juju's own
 //! vocabulary (`juju-hookcmds`), never in the contract's types. Its implementations are
@@ -10,6 +10,9 @@
 pub mod hook_tools;
 
 use juju_hookcmds::ports::{OpenedPort, PortRange};
+use juju_hookcmds::workload::{
+    CommandOutput, CommandRun, FileInfo, Ownership, ServiceAction, ServiceManager, ServiceState,
+};
 use juju_hookcmds::{
     AddOptions, ApplicationStatus, ConfigValue, Databag, GoalState, Grantee, LogLevel, Lookup,
     NetworkInfo, ReadMode, Scope, SecretInfo, SetOptions, StatusInfo, StorageDetails,
@@ -17,6 +20,7 @@ use juju_hookcmds::{
 };
 use juju_rules::{SecretContent, SecretId};
 
+use crate::capabilities::Granted;
 use crate::error::HostError;
 
 /// Bytes of text one `juju-log` call carries: Linux refuses a single argument over 128 KiB,
@@ -170,6 +174,60 @@ pub trait Backend: Send {
 
     /// `goal-state`.
     fn goal_state(&mut self) -> Result<GoalState, HostError>;
+
+    // The unit's machine: not Juju's, but carried out for the charm the same way (one seam),
+    // so the model stands in for the machine as it stands in for Juju. Paths arrive checked
+    // (absolute, plain); the machine must follow no symlink in them.
+
+    /// A regular file's content, at most `max` bytes (`invalid-argument` past it).
+    fn file_read(&mut self, path: &str, max: usize) -> Result<Vec<u8>, HostError>;
+    /// Replaces a file atomically, never more open than `mode` while it is written.
+    fn file_write(
+        &mut self,
+        path: &str,
+        content: &[u8],
+        mode: u32,
+        owner: &Ownership,
+    ) -> Result<(), HostError>;
+    /// Removes a file, symlink or empty directory: whether there was one.
+    fn file_remove(&mut self, path: &str) -> Result<bool, HostError>;
+    /// A directory's names, sorted (names that are not UTF-8 left out).
+    fn file_list(&mut self, path: &str) -> Result<Vec<String>, HostError>;
+    /// Makes a directory unless one is there: whether it made it.
+    fn file_make_dir(
+        &mut self,
+        path: &str,
+        mode: u32,
+        owner: &Ownership,
+    ) -> Result<bool, HostError>;
+    /// What is at `path`, symlinks not followed.
+    fn file_stat(&mut self, path: &str) -> Result<Option<FileInfo>, HostError>;
+    /// Runs a program as granted; its timeout never reaches past the hook's deadline.
+    fn command_run(&mut self, run: &CommandRun) -> Result<CommandOutput, HostError>;
+    /// Carries out a service action (not `query`).
+    fn service_act(
+        &mut self,
+        manager: ServiceManager,
+        name: &str,
+        action: ServiceAction,
+    ) -> Result<(), HostError>;
+    /// A service's state.
+    fn service_query(
+        &mut self,
+        manager: ServiceManager,
+        name: &str,
+    ) -> Result<ServiceState, HostError>;
+    /// Opens a TCP connection to `host` (a name or an address) on `port`, trying only the
+    /// addresses `granted` lets through: a handle for the calls below.
+    fn tcp_connect(&mut self, host: &str, port: u16, granted: &Granted) -> Result<u32, HostError>;
+    /// Up to `max` bytes from the stream; empty at its end.
+    fn tcp_read(&mut self, stream: u32, max: usize) -> Result<Vec<u8>, HostError>;
+    /// Sends all of `data`.
+    fn tcp_write(&mut self, stream: u32, data: &[u8]) -> Result<(), HostError>;
+    /// Ends the sending side.
+    fn tcp_shutdown(&mut self, stream: u32) -> Result<(), HostError>;
+    /// Closes the stream.
+    fn tcp_close(&mut self, stream: u32);
 
     /// The charm's code has finished: write whatever the backend held back (the policy's
     /// count of repeated denials).

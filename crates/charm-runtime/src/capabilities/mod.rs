@@ -32,6 +32,14 @@
 //! bindings: [database]                # bindings whose addresses it may read (network-get)
 //! storage: [data]                     # storages of metadata.yaml it may use
 //! goal-state: true                    # where the deployment is heading
+//! files:                              # paths of the machine, each read or write
+//!   - {path: /etc/webserver/*.json, access: write, max-mode: "0600"}
+//! commands:                           # programs, each argument matching a rule
+//!   - {program: /usr/local/bin/database-set-password, args: [admin]}
+//! services:                           # services and the actions on each
+//!   - {systemd: webserver, actions: [reload]}
+//! network:                            # outbound TCP
+//!   connect: ["db.internal:5432"]
 //! limits:                             # each optional; the host's defaults otherwise
 //!   wall-time: 30s
 //!   memory: 64MiB
@@ -45,7 +53,8 @@
 //! Limits can only be lowered: each is at most this machine's ceiling
 //! ([`crate::engine::ceilings`]), and a manifest asking for more is refused.
 //!
-//! Nothing is granted unless listed: no manifest grants nothing.
+//! Nothing is granted unless listed: no manifest grants nothing. A grant of the machine that
+//! amounts to root ([`dangerous`]) is refused unless it says `dangerous: true`.
 
 use std::path::Path;
 
@@ -55,16 +64,21 @@ use crate::engine::{Limits, LimitsSpec};
 
 mod actions;
 mod bindings;
+mod commands;
 mod config;
+pub mod dangerous;
+mod files;
 mod goal_state;
 mod imports;
 mod leadership;
 mod logging;
+mod network;
 mod policy;
 mod ports;
 mod relations;
 pub mod report;
 mod secrets;
+mod services;
 mod state;
 mod status;
 mod storage;
@@ -72,15 +86,19 @@ mod version;
 
 pub use actions::Actions;
 pub use bindings::Bindings;
+pub use commands::{Arg, Class, CommandGrant, Commands, PATH as COMMAND_PATH};
 pub use config::Config;
+pub use files::{Access, FileGrant, Files, Mode, PathPattern};
 pub use goal_state::GoalState;
 pub use imports::{Mismatch, check_imports};
 pub use leadership::Leadership;
 pub use logging::Logging;
+pub use network::{Granted, Network};
 pub use policy::PolicyBackend;
 pub use ports::Ports;
 pub use relations::Relations;
 pub use secrets::{Readable, SecretOp, Secrets};
+pub use services::{ServiceGrant, Services};
 pub use state::UnitState;
 pub use status::Status;
 pub use storage::Storage;
@@ -104,7 +122,7 @@ pub type ManifestLimits = LimitsSpec;
 pub const MAX_MANIFEST: u64 = 64 << 10;
 
 /// A charm's capability manifest.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Manifest {
     /// Secret operations, labels and readable secrets.
@@ -146,6 +164,18 @@ pub struct Manifest {
     /// `goal-state`.
     #[serde(default)]
     pub goal_state: GoalState,
+    /// Paths of the machine.
+    #[serde(default)]
+    pub files: Files,
+    /// Programs of the machine.
+    #[serde(default)]
+    pub commands: Commands,
+    /// Services of the machine.
+    #[serde(default)]
+    pub services: Services,
+    /// Outbound TCP.
+    #[serde(default)]
+    pub network: Network,
     /// Resource limits.
     #[serde(default)]
     pub limits: ManifestLimits,
@@ -174,6 +204,10 @@ impl Manifest {
             juju_hookcmds::yaml::from_str(text).map_err(err)?
         };
         manifest.limits(Limits::default()).map_err(err)?;
+        manifest.files.validate().map_err(err)?;
+        manifest.commands.validate().map_err(err)?;
+        manifest.services.validate().map_err(err)?;
+        manifest.network.validate().map_err(err)?;
         Ok(manifest)
     }
 
@@ -201,7 +235,7 @@ impl Manifest {
     }
 
     /// Every capability, in the order the report lists them.
-    pub fn capabilities(&self) -> [&dyn Capability; 13] {
+    pub fn capabilities(&self) -> [&dyn Capability; 17] {
         [
             &self.secrets,
             &self.relations,
@@ -216,7 +250,19 @@ impl Manifest {
             &self.bindings,
             &self.storage,
             &self.goal_state,
+            &self.files,
+            &self.commands,
+            &self.services,
+            &self.network,
         ]
+    }
+
+    /// Every grant that amounts to root (each marked `dangerous: true`, or the manifest
+    /// would have been refused), for `check` to list.
+    pub fn dangers(&self) -> Vec<String> {
+        let mut all = self.files.dangers();
+        all.extend(self.commands.dangers());
+        all
     }
 
     /// Whether the manifest grants anything of contract interface `interface` (one the
@@ -360,8 +406,8 @@ mod tests {
 
     #[test]
     fn a_manifest_granting_an_unknown_capability_is_refused_naming_it() {
-        let err = Manifest::parse("network: true\n", "c.yaml").unwrap_err();
-        assert!(err.to_string().contains("network"), "{err}");
+        let err = Manifest::parse("teleport: true\n", "c.yaml").unwrap_err();
+        assert!(err.to_string().contains("teleport"), "{err}");
     }
 
     #[test]

@@ -9,6 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use juju_hookcmds::ports::{OpenedPort, PortRange};
+use juju_hookcmds::workload::{
+    CommandOutput, CommandRun, FileInfo, Ownership, ServiceAction, ServiceManager, ServiceState,
+};
 use juju_hookcmds::{
     AddOptions, ApplicationStatus, ConfigValue, Databag, GoalState, Grantee, LogLevel, Lookup,
     NetworkInfo, ReadMode, Scope, SecretInfo, SetOptions, StatusInfo, StorageDetails,
@@ -31,7 +34,12 @@ pub struct PolicyBackend {
     action: Option<String>,
     /// Storage instances this hook asked for so far.
     storage_requested: u64,
+    /// Connections open now.
+    streams: BTreeSet<u32>,
 }
+
+/// Connections a charm may have open at once: each holds a socket of the host's.
+pub const MAX_STREAMS: usize = 16;
 
 /// What every capability's checks share: the backend behind the policy (for the lookups a
 /// check needs), the hook's relations as looked up so far, and the audit of denials.
@@ -79,6 +87,7 @@ impl PolicyBackend {
             readable: BTreeSet::new(),
             action: None,
             storage_requested: 0,
+            streams: BTreeSet::new(),
         }
     }
 
@@ -468,6 +477,168 @@ impl Backend for PolicyBackend {
     fn goal_state(&mut self) -> Result<GoalState, HostError> {
         self.manifest.goal_state.check(&mut self.gate)?;
         self.gate.inner.goal_state()
+    }
+
+    fn file_read(&mut self, path: &str, max: usize) -> Result<Vec<u8>, HostError> {
+        self.manifest
+            .files
+            .check(&mut self.gate, "reading", path, None)?;
+        self.gate.inner.file_read(path, max)
+    }
+
+    fn file_write(
+        &mut self,
+        path: &str,
+        content: &[u8],
+        mode: u32,
+        owner: &Ownership,
+    ) -> Result<(), HostError> {
+        let written = super::files::Written {
+            mode,
+            owner: owner.owner(),
+            group: owner.group(),
+        };
+        self.manifest
+            .files
+            .check(&mut self.gate, "writing", path, Some(written))?;
+        self.gate.inner.file_write(path, content, mode, owner)
+    }
+
+    fn file_remove(&mut self, path: &str) -> Result<bool, HostError> {
+        self.manifest
+            .files
+            .check(&mut self.gate, "remove", path, None)?;
+        self.gate.inner.file_remove(path)
+    }
+
+    fn file_list(&mut self, path: &str) -> Result<Vec<String>, HostError> {
+        self.manifest
+            .files
+            .check(&mut self.gate, "listing", path, None)?;
+        self.gate.inner.file_list(path)
+    }
+
+    fn file_make_dir(
+        &mut self,
+        path: &str,
+        mode: u32,
+        owner: &Ownership,
+    ) -> Result<bool, HostError> {
+        let written = super::files::Written {
+            mode,
+            owner: owner.owner(),
+            group: owner.group(),
+        };
+        self.manifest
+            .files
+            .check(&mut self.gate, "making directory", path, Some(written))?;
+        self.gate.inner.file_make_dir(path, mode, owner)
+    }
+
+    fn file_stat(&mut self, path: &str) -> Result<Option<FileInfo>, HostError> {
+        self.manifest
+            .files
+            .check(&mut self.gate, "stat", path, None)?;
+        self.gate.inner.file_stat(path)
+    }
+
+    /// Only the program, arguments and stdin are the charm's: the rest is the grant's.
+    fn command_run(&mut self, run: &CommandRun) -> Result<CommandOutput, HostError> {
+        let grant = self
+            .manifest
+            .commands
+            .check(&mut self.gate, &run.program, &run.args)?;
+        let mut env: Vec<(String, String)> = grant
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if !grant.env.contains_key("PATH") {
+            env.push(("PATH".into(), super::commands::PATH.into()));
+        }
+        let granted = CommandRun {
+            program: run.program.clone(),
+            args: run.args.clone(),
+            stdin: run.stdin.clone(),
+            user: grant.user.clone(),
+            env,
+            cwd: grant.cwd.clone(),
+            timeout: grant.timeout,
+            output: grant.output,
+        };
+        // Judged again as the program resolves now: it may have been replaced since the
+        // manifest was read.
+        if !grant.dangerous
+            && let Some(why) = grant.dangers().first()
+        {
+            return self
+                .gate
+                .deny(format!("running {:?}: it {why}", run.program));
+        }
+        self.gate.inner.command_run(&granted)
+    }
+
+    fn service_act(
+        &mut self,
+        manager: ServiceManager,
+        name: &str,
+        action: ServiceAction,
+    ) -> Result<(), HostError> {
+        self.manifest
+            .services
+            .check(&mut self.gate, manager, name, action)?;
+        self.gate.inner.service_act(manager, name, action)
+    }
+
+    fn service_query(
+        &mut self,
+        manager: ServiceManager,
+        name: &str,
+    ) -> Result<ServiceState, HostError> {
+        self.manifest
+            .services
+            .check(&mut self.gate, manager, name, ServiceAction::Query)?;
+        self.gate.inner.service_query(manager, name)
+    }
+
+    /// The grants found here replace whatever the caller passed: only they decide.
+    fn tcp_connect(
+        &mut self,
+        host: &str,
+        port: u16,
+        _caller: &super::Granted,
+    ) -> Result<u32, HostError> {
+        let granted = self.manifest.network.check(&mut self.gate, host, port)?;
+        if self.streams.len() >= MAX_STREAMS {
+            return Err(HostError::InvalidArgument(format!(
+                "{MAX_STREAMS} connections are open already: close one first"
+            )));
+        }
+        match self.gate.inner.tcp_connect(host, port, &granted) {
+            Ok(stream) => {
+                self.streams.insert(stream);
+                Ok(stream)
+            }
+            Err(HostError::DeniedByPolicy(why)) => self.gate.deny(why),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn tcp_read(&mut self, stream: u32, max: usize) -> Result<Vec<u8>, HostError> {
+        self.gate.inner.tcp_read(stream, max)
+    }
+
+    fn tcp_write(&mut self, stream: u32, data: &[u8]) -> Result<(), HostError> {
+        self.gate.inner.tcp_write(stream, data)
+    }
+
+    fn tcp_shutdown(&mut self, stream: u32) -> Result<(), HostError> {
+        self.gate.inner.tcp_shutdown(stream)
+    }
+
+    fn tcp_close(&mut self, stream: u32) {
+        self.streams.remove(&stream);
+        self.gate.inner.tcp_close(stream);
     }
 
     fn set_deadline(&mut self, deadline: Option<std::time::Instant>) {

@@ -68,6 +68,17 @@ pub fn describe(
     for capability in manifest.capabilities() {
         let _ = writeln!(s, "  {}", capability.report());
     }
+    // Each is marked `dangerous: true` (else the manifest was refused): named so the operator
+    // sees what amounts to root before deploying.
+    let dangers = manifest.dangers();
+    if dangers.is_empty() {
+        let _ = writeln!(s, "dangerous grants: none");
+    } else {
+        let _ = writeln!(s, "dangerous grants (each amounts to root):");
+        for danger in dangers {
+            let _ = writeln!(s, "  {danger}");
+        }
+    }
     let _ = writeln!(
         s,
         "limits: {}, fuel {}",

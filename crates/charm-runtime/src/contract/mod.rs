@@ -11,15 +11,19 @@
 mod actions;
 mod binding;
 pub(crate) mod bindings;
+mod commands;
 mod config;
 mod convert;
 pub mod event;
+mod files;
 mod goal_state;
 mod leadership;
 mod logging;
+mod network;
 mod ports;
 mod relations;
 mod secrets;
+mod services;
 mod state;
 mod status;
 mod storage;
@@ -34,13 +38,13 @@ use crate::error::HostError;
 use bindings::juju::charm::{events, types};
 
 /// The version of the contract this host provides, and the one charms should target.
-pub const CONTRACT_VERSION: &str = "0.2.1";
+pub const CONTRACT_VERSION: &str = "0.2.2";
 
 /// Every version this host runs, newest first: a charm built for an older one keeps running.
-/// 0.2.1 only added to 0.2.0, so a 0.2.0 charm links with the current host functions
-/// (wasmtime resolves `@0.2.0` imports to `@0.2.1` definitions, semver-compatible); 0.1.0
-/// has its own forwarding bindings.
-pub const CONTRACT_VERSIONS: &[&str] = &[CONTRACT_VERSION, "0.2.0", "0.1.0"];
+/// 0.2.1 and 0.2.2 only added to 0.2.0, so a 0.2.0 or 0.2.1 charm links with the current
+/// host functions (wasmtime resolves `@0.2.0` imports to `@0.2.2` definitions,
+/// semver-compatible); 0.1.0 has its own forwarding bindings.
+pub const CONTRACT_VERSIONS: &[&str] = &[CONTRACT_VERSION, "0.2.1", "0.2.0", "0.1.0"];
 
 /// The contract's interfaces; `types` and `events` hold only types.
 pub const INTERFACES: &[&str] = &[
@@ -56,6 +60,10 @@ pub const INTERFACES: &[&str] = &[
     "bindings",
     "storage",
     "goal-state",
+    "files",
+    "commands",
+    "services",
+    "network",
     "types",
     "events",
 ];
@@ -66,15 +74,20 @@ const ADDED_IN_0_2: &[&str] = &["actions", "state"];
 /// The interfaces 0.2.1 added: 0.2.0 has the others (and `status` gained functions).
 const ADDED_IN_0_2_1: &[&str] = &["ports", "bindings", "storage", "goal-state"];
 
+/// The interfaces 0.2.2 added: the unit's machine.
+const ADDED_IN_0_2_2: &[&str] = &["files", "commands", "services", "network"];
+
 /// The contract interface `import` names (`secrets` for `juju:charm/secrets@0.2.0`), if it
 /// is one of a contract version this host runs.
 pub fn interface(import: &str) -> Option<&str> {
     let (name, version) = import.split_once('@')?;
     let name = name.strip_prefix("juju:charm/")?;
+    let added = |since: &[&[&str]]| since.iter().any(|added| added.contains(&name));
     let known = match version {
         CONTRACT_VERSION => true,
-        "0.2.0" => !ADDED_IN_0_2_1.contains(&name),
-        "0.1.0" => !ADDED_IN_0_2.contains(&name) && !ADDED_IN_0_2_1.contains(&name),
+        "0.2.1" => !added(&[ADDED_IN_0_2_2]),
+        "0.2.0" => !added(&[ADDED_IN_0_2_1, ADDED_IN_0_2_2]),
+        "0.1.0" => !added(&[ADDED_IN_0_2, ADDED_IN_0_2_1, ADDED_IN_0_2_2]),
         _ => false,
     };
     (known && INTERFACES.contains(&name)).then_some(name)

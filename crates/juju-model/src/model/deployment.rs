@@ -109,6 +109,29 @@ pub(crate) fn opened_list(ports: BTreeMap<PortRange, BTreeSet<String>>) -> Vec<O
 pub const MAX_STORAGE_INSTANCES: u64 = 1000;
 
 impl Model {
+    /// Sets up the machines of `app`'s units: each has `machine`'s programs, services,
+    /// listeners and files (its own copy); a unit added later starts with the same.
+    pub fn set_machine(&mut self, app: &str, machine: super::Machine) -> Result<(), ModelError> {
+        let Some(a) = self.apps.get_mut(app) else {
+            return refuse(format!("application {app:?} not found"));
+        };
+        a.machine = machine.clone();
+        for unit in &a.units {
+            self.unit_machines.insert(unit.clone(), machine.clone());
+        }
+        Ok(())
+    }
+
+    /// The machine of `unit`, if it is a unit of the model.
+    pub fn machine_of(&self, unit: &str) -> Option<&super::Machine> {
+        self.unit_machines.get(unit)
+    }
+
+    /// The machine of `unit`, to change as a test or the simulator finds it.
+    pub fn machine_mut(&mut self, unit: &str) -> Option<&mut super::Machine> {
+        self.unit_machines.get_mut(unit)
+    }
+
     /// Declares `app`'s charm bindings (from its `metadata.yaml`: endpoints and extra
     /// bindings).
     pub fn set_bindings(&mut self, app: &str, names: BTreeSet<String>) -> Result<(), ModelError> {

@@ -256,6 +256,15 @@ impl HookContext {
         (model, outcome)
     }
 
+    /// The unit's machine: what the charm does to it happens at once and stays, whether or
+    /// not the hook succeeds.
+    pub fn machine(&mut self) -> &mut super::Machine {
+        self.controller
+            .unit_machines
+            .entry(self.unit.clone())
+            .or_default()
+    }
+
     /// `CommitHookChanges`: see [`HookContext::finish`].
     fn commit(&mut self) -> Result<(), String> {
         // Storage names are checked while the commit is prepared, before any secret step.

@@ -12,6 +12,7 @@ mod controller;
 mod deployment;
 mod events;
 mod hook;
+mod machine;
 mod recorder;
 mod secret;
 
@@ -26,6 +27,7 @@ use serde::{Deserialize, Serialize};
 pub use deployment::StorageInstance;
 pub use events::{HookKind, dispatched_name};
 pub use hook::{Call, HookContext, keys_summary};
+pub use machine::{Connection, Entry, Machine, MachineError, Program, Ran, Service};
 pub use secret::{Consumer, Grant, Owner, Revision, Secret, Subject};
 
 use juju_hookcmds::ConfigValue;
@@ -93,6 +95,10 @@ pub struct App {
     /// The workload version `juju status` shows (the last `application-version-set`).
     #[serde(default)]
     pub version: String,
+    /// What each of its units' machines has when the unit is added (programs, services,
+    /// listeners, files).
+    #[serde(default)]
+    pub machine: Machine,
     next_unit: u32,
 }
 
@@ -264,6 +270,9 @@ pub struct Model {
     pub machines: BTreeMap<String, u32>,
     /// When each unit's workload status last changed (`goal-state`'s `since`).
     pub status_since: BTreeMap<String, DateTime<Utc>>,
+    /// Each unit's machine: its files, programs, services and what the charm did to them.
+    #[serde(default)]
+    pub unit_machines: BTreeMap<String, Machine>,
     next_machine: u32,
     next_storage: u64,
     next_relation: u32,
@@ -293,6 +302,7 @@ impl Model {
             storage: BTreeMap::new(),
             machines: BTreeMap::new(),
             status_since: BTreeMap::new(),
+            unit_machines: BTreeMap::new(),
             next_machine: 0,
             next_storage: 0,
             next_relation: 0,
@@ -385,6 +395,7 @@ impl Model {
                 bindings: std::collections::BTreeSet::new(),
                 storage: BTreeMap::new(),
                 version: String::new(),
+                machine: Machine::default(),
                 next_unit: 0,
             },
         );
@@ -508,7 +519,9 @@ impl Model {
         if leader {
             a.leader = Some(unit.clone());
         }
+        let machine = a.machine.clone();
         self.machines.insert(unit.clone(), self.next_machine);
+        self.unit_machines.insert(unit.clone(), machine);
         self.next_machine += 1;
         self.status_since.insert(unit.clone(), self.now);
         // On a machine, storage is attached (and its hooks run) before install.

@@ -43,6 +43,8 @@ pub struct UnitAgent {
     dir: TempDir,
     timeout: Duration,
     path: OsString,
+    /// The simulator's binary: the hook commands, and the machine's stand-ins.
+    tool: PathBuf,
 }
 
 impl UnitAgent {
@@ -73,12 +75,27 @@ impl UnitAgent {
             path.push(":");
             path.push(inherited);
         }
-        Ok(UnitAgent { dir, timeout, path })
+        Ok(UnitAgent {
+            dir,
+            timeout,
+            path,
+            tool: hook_tool,
+        })
     }
 
     /// The agent's private directory (charms packed for it go here too).
     pub fn dir(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Where `unit`'s view of the machine keeps what the unit changed: per overlaid part of
+    /// the machine (`etc`, `srv`, `usr-bin`, ...), its `upper` layer.
+    pub fn machine_dir(&self, unit: &str) -> PathBuf {
+        self.dir
+            .path()
+            .join("units")
+            .join(unit.replace('/', "-"))
+            .join("machine")
     }
 
     /// Installs `charm_dir` for `unit` (once): the unit gets its own copy, as on a Juju
@@ -113,6 +130,11 @@ impl UnitAgent {
     ) -> anyhow::Result<Dispatched> {
         let hook = crate::dispatched_name(env);
         let state_path = self.dir.path().join("state.json");
+        let mut context = context;
+        let machine_dir = self.machine_dir(&context.unit);
+        let view =
+            super::view::View::prepare(&machine_dir, context.machine(), &self.tool, &state_path)
+                .context("cannot prepare the unit's view of the machine")?;
         state::write(
             &state_path,
             &SimState {
@@ -139,9 +161,13 @@ impl UnitAgent {
         if let Some(home) = std::env::var_os("HOME") {
             command.env("HOME", home);
         }
-        let child = command
-            .spawn()
-            .with_context(|| format!("cannot run {}/dispatch", unit_dir.display()))?;
+        view.enter(&mut command)?;
+        let child = command.spawn().with_context(|| {
+            format!(
+                "cannot run {}/dispatch in the unit's own view of the machine (a mount namespace with overlays: run as root, with CAP_SYS_ADMIN)",
+                unit_dir.display()
+            )
+        })?;
         let (status, stdout, stderr) = match wait_bounded(child, None, self.timeout) {
             Ok(out) => (
                 Some(out.status),
@@ -170,8 +196,9 @@ impl UnitAgent {
                 "{hook}: dispatch was killed by a signal{last_line}"
             )),
         };
-        let state = state::read(&state_path).context("cannot read the simulator's state")?;
+        let mut state = state::read(&state_path).context("cannot read the simulator's state")?;
         std::fs::remove_file(&state_path)?;
+        state.context.machine().files = view.files()?;
         Ok(Dispatched {
             context: state.context,
             invocations: state.invocations,
@@ -182,8 +209,10 @@ impl UnitAgent {
     }
 }
 
-/// Copies a charm directory: files hard-linked where possible (a bundled host binary is
-/// large), symlinks re-pointed at what they pointed to, permissions kept.
+/// Copies a charm directory: programs hard-linked where possible (a bundled host binary is
+/// large), other files copied (a charm may write to them, as ops does to its
+/// `.unit-state.db`, and a link would share that with the source and the other units),
+/// symlinks re-pointed at what they pointed to, permissions kept.
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
@@ -200,9 +229,33 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
             std::os::unix::fs::symlink(absolute.canonicalize()?, &dst)?;
         } else if kind.is_dir() {
             copy_tree(&src, &dst)?;
-        } else if std::fs::hard_link(&src, &dst).is_err() {
+        } else if entry.metadata()?.permissions().mode() & 0o111 == 0
+            || std::fs::hard_link(&src, &dst).is_err()
+        {
             std::fs::copy(&src, &dst)?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_a_unit_changes_in_its_charm_directory_stays_its_own() {
+        let source = tempfile::tempdir().unwrap();
+        let dispatch = source.path().join("dispatch");
+        std::fs::write(&dispatch, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&dispatch, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(source.path().join(".unit-state.db"), "fresh").unwrap();
+        let agent = UnitAgent::new(Path::new("/usr/bin/true"), Duration::from_secs(5)).unwrap();
+        let first = agent.install("app/0", source.path()).unwrap();
+        let second = agent.install("app/1", source.path()).unwrap();
+        std::fs::write(first.join(".unit-state.db"), "app/0's state").unwrap();
+        for untouched in [source.path(), second.as_path()] {
+            let state = std::fs::read_to_string(untouched.join(".unit-state.db")).unwrap();
+            assert_eq!(state, "fresh", "{}", untouched.display());
+        }
+    }
 }

@@ -13,9 +13,11 @@
 //! Any charm can run on it: a packed wasm charm, or a plain Python `ops` charm.
 
 mod agent;
+pub mod machine_tools;
 mod state;
 mod tools;
 mod unit_tools;
+pub mod view;
 
 use std::io::Write;
 use std::path::PathBuf;

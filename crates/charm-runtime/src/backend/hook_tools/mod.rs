@@ -14,6 +14,9 @@ use juju_hookcmds::output::{
     parse_secret_add, parse_secret_get, parse_secret_info, parse_storage_list,
 };
 use juju_hookcmds::ports::{OpenedPort, PortRange};
+use juju_hookcmds::workload::{
+    CommandOutput, CommandRun, FileInfo, Ownership, ServiceAction, ServiceManager, ServiceState,
+};
 use juju_hookcmds::{
     AddOptions, ApplicationStatus, CommandError, ConfigValue, Databag, GoalState, Grantee,
     LogLevel, Lookup, NetworkInfo, ReadMode, Scope, SecretInfo, SetOptions, StatusInfo,
@@ -31,6 +34,8 @@ use crate::error::HostError;
 /// The production backend, for one hook.
 pub struct HookToolBackend<R: Runner = ProcessRunner> {
     runner: R,
+    /// The unit's machine, for the workload's files, programs, services and connections.
+    machine: crate::machine::Machine,
     /// The configuration, read once: Juju's hook context also reads it once per hook, so
     /// every `config-get` in a hook answers the same and a second one would only cost time.
     config: Option<Vec<(String, ConfigValue)>>,
@@ -55,6 +60,7 @@ impl<R: Runner> HookToolBackend<R> {
     pub fn with_runner(runner: R) -> Self {
         HookToolBackend {
             runner,
+            machine: crate::machine::Machine::default(),
             config: None,
         }
     }
@@ -112,6 +118,91 @@ impl<R: Runner> HookToolBackend<R> {
 impl<R: Runner> Backend for HookToolBackend<R> {
     fn set_deadline(&mut self, deadline: Option<std::time::Instant>) {
         self.runner.set_deadline(deadline);
+        self.machine.deadline = deadline;
+    }
+
+    fn file_read(&mut self, path: &str, max: usize) -> Result<Vec<u8>, HostError> {
+        crate::machine::files::read(path, max)
+    }
+
+    fn file_write(
+        &mut self,
+        path: &str,
+        content: &[u8],
+        mode: u32,
+        owner: &Ownership,
+    ) -> Result<(), HostError> {
+        crate::machine::files::write(path, content, mode, owner)
+    }
+
+    fn file_remove(&mut self, path: &str) -> Result<bool, HostError> {
+        crate::machine::files::remove(path)
+    }
+
+    fn file_list(&mut self, path: &str) -> Result<Vec<String>, HostError> {
+        crate::machine::files::list(path)
+    }
+
+    fn file_make_dir(
+        &mut self,
+        path: &str,
+        mode: u32,
+        owner: &Ownership,
+    ) -> Result<bool, HostError> {
+        crate::machine::files::make_dir(path, mode, owner)
+    }
+
+    fn file_stat(&mut self, path: &str) -> Result<Option<FileInfo>, HostError> {
+        crate::machine::files::stat(path)
+    }
+
+    fn command_run(&mut self, run: &CommandRun) -> Result<CommandOutput, HostError> {
+        self.machine.run(run)
+    }
+
+    fn service_act(
+        &mut self,
+        manager: ServiceManager,
+        name: &str,
+        action: ServiceAction,
+    ) -> Result<(), HostError> {
+        self.machine.service_act(manager, name, action)
+    }
+
+    fn service_query(
+        &mut self,
+        manager: ServiceManager,
+        name: &str,
+    ) -> Result<ServiceState, HostError> {
+        self.machine.service_query(manager, name)
+    }
+
+    fn tcp_connect(
+        &mut self,
+        host: &str,
+        port: u16,
+        granted: &crate::capabilities::Granted,
+    ) -> Result<u32, HostError> {
+        let deadline = self.machine.deadline;
+        self.machine.streams.connect(host, port, granted, deadline)
+    }
+
+    fn tcp_read(&mut self, stream: u32, max: usize) -> Result<Vec<u8>, HostError> {
+        let deadline = self.machine.deadline;
+        self.machine.streams.read(stream, max, deadline)
+    }
+
+    fn tcp_write(&mut self, stream: u32, data: &[u8]) -> Result<(), HostError> {
+        let deadline = self.machine.deadline;
+        self.machine.streams.write(stream, data, deadline)
+    }
+
+    fn tcp_shutdown(&mut self, stream: u32) -> Result<(), HostError> {
+        self.machine.streams.shutdown(stream)
+    }
+
+    fn tcp_close(&mut self, stream: u32) {
+        self.machine.streams.close(stream);
     }
 
     fn secret_add(

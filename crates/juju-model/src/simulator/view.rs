@@ -1,0 +1,204 @@
+//! Each unit's own view of the machine, as the simulated unit agent gives it: `dispatch` runs
+//! in a mount namespace of its own where the parts of the machine a charm may change
+//! ([`OVERLAID`]) are overlays whose upper layer is the unit's, so two units never share one
+//! `/etc/webserver` and the machine the tests run on is never touched. The production host
+//! needs nothing of this: it acts on whatever machine it runs on, here the unit's view.
+//!
+//! The view also holds the stand-ins: `/usr/bin/systemctl`, `/usr/bin/snap` and each program
+//! the scenario puts on the unit's machine are the simulator's binary (see
+//! [`super::machine_tools`]), and `/etc/charm-simulator/state.json` leads them to the hook's
+//! state. After the hook, the files the charm left in the view are read back into the
+//! model's machine, so expectations see them.
+//!
+//! It needs root: a mount namespace and overlays need CAP_SYS_ADMIN.
+
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context as _, bail};
+
+use super::machine_tools::MACHINE_STATE;
+use crate::{Entry, Machine};
+
+/// The parts of the machine each unit sees its own copy of (those that exist here).
+pub const OVERLAID: &[&str] = &["/etc", "/opt", "/srv", "/var", "/usr/bin", "/usr/local/bin"];
+
+/// The stand-ins every view has.
+const SERVICE_MANAGERS: &[&str] = &["/usr/bin/systemctl", "/usr/bin/snap"];
+
+/// A unit's view: per overlaid root, its upper layer and the overlay's work directory.
+pub struct View {
+    layers: Vec<(&'static str, PathBuf, PathBuf)>,
+}
+
+fn layer_dir(root: &str) -> String {
+    root.trim_start_matches('/').replace('/', "-")
+}
+
+/// Replaces whatever is at `link` with a symlink to `target`.
+fn relink(target: &Path, link: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(link) {
+        Ok(_) => std::fs::remove_file(link)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    std::os::unix::fs::symlink(target, link)
+}
+
+impl View {
+    /// The view of the unit whose machine directory is `dir`, with its stand-ins linked to
+    /// `tool` (the simulator's binary) and its state link to `state`.
+    pub fn prepare(
+        dir: &Path,
+        machine: &Machine,
+        tool: &Path,
+        state: &Path,
+    ) -> anyhow::Result<Self> {
+        let mut layers = Vec::new();
+        for root in OVERLAID.iter().filter(|r| Path::new(r).is_dir()) {
+            let base = dir.join(layer_dir(root));
+            let (upper, work) = (base.join("upper"), base.join("work"));
+            for d in [&upper, &work] {
+                std::fs::create_dir_all(d)
+                    .with_context(|| format!("cannot make {}", d.display()))?;
+            }
+            std::fs::set_permissions(&upper, std::fs::Permissions::from_mode(0o755))?;
+            layers.push((*root, upper, work));
+        }
+        let view = View { layers };
+        let state_link = view.upper_of(MACHINE_STATE)?;
+        std::fs::create_dir_all(state_link.parent().unwrap_or(Path::new("/")))?;
+        relink(state, &state_link)?;
+        let programs = SERVICE_MANAGERS
+            .iter()
+            .copied()
+            .chain(machine.programs.keys().map(String::as_str));
+        for program in programs {
+            let link = view.upper_of(program)?;
+            if let Some(parent) = link.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            relink(tool, &link).with_context(|| format!("cannot put {program} on the machine"))?;
+        }
+        Ok(view)
+    }
+
+    /// Where `path` of the view lives in the unit's upper layers.
+    fn upper_of(&self, path: &str) -> anyhow::Result<PathBuf> {
+        for (root, upper, _) in &self.layers {
+            if let Some(rest) = path.strip_prefix(root).and_then(|r| r.strip_prefix('/')) {
+                return Ok(upper.join(rest));
+            }
+        }
+        bail!(
+            "{path} is not in a part of the machine the simulator gives each unit ({})",
+            OVERLAID.join(", ")
+        )
+    }
+
+    /// Makes `command` run in the unit's own mount namespace with the overlays mounted.
+    pub fn enter(&self, command: &mut Command) -> anyhow::Result<()> {
+        let c = |s: &[u8]| CString::new(s).context("a path with a NUL");
+        let mut mounts = Vec::new();
+        for (root, upper, work) in &self.layers {
+            let mut options = b"lowerdir=".to_vec();
+            options.extend_from_slice(root.as_bytes());
+            options.extend_from_slice(b",upperdir=");
+            options.extend_from_slice(upper.as_os_str().as_bytes());
+            options.extend_from_slice(b",workdir=");
+            options.extend_from_slice(work.as_os_str().as_bytes());
+            mounts.push((c(root.as_bytes())?, c(&options)?));
+        }
+        let (overlay, slash) = (c(b"overlay")?, c(b"/")?);
+        // SAFETY: the child makes only system calls on strings built before the fork.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::unshare(libc::CLONE_NEWNS) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // Nothing mounted here may reach the machine's own mounts.
+                let private = libc::MS_REC | libc::MS_PRIVATE;
+                if libc::mount(
+                    std::ptr::null(),
+                    slash.as_ptr(),
+                    std::ptr::null(),
+                    private,
+                    std::ptr::null(),
+                ) != 0
+                {
+                    return Err(std::io::Error::last_os_error());
+                }
+                for (target, options) in &mounts {
+                    let data = options.as_ptr().cast();
+                    if libc::mount(overlay.as_ptr(), target.as_ptr(), overlay.as_ptr(), 0, data)
+                        != 0
+                    {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                Ok(())
+            });
+        }
+        Ok(())
+    }
+
+    /// The files of the view as the charm left them: the machine's own directories, and
+    /// whatever the unit's upper layers hold (a whiteout is a file removed); the stand-ins and
+    /// their state link are left out.
+    pub fn files(&self) -> anyhow::Result<std::collections::BTreeMap<String, Entry>> {
+        let mut files = Machine::default().files;
+        for (root, upper, _) in &self.layers {
+            read_layer(upper, root, &mut files)?;
+        }
+        files.retain(|path, _| {
+            !path.starts_with("/etc/charm-simulator") && !SERVICE_MANAGERS.contains(&path.as_str())
+        });
+        Ok(files)
+    }
+}
+
+fn name_of(id: u32) -> String {
+    if id == 0 {
+        "root".into()
+    } else {
+        id.to_string()
+    }
+}
+
+fn read_layer(
+    dir: &Path,
+    at: &str,
+    files: &mut std::collections::BTreeMap<String, Entry>,
+) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let entry = entry?;
+        let path = format!("{at}/{}", entry.file_name().to_string_lossy());
+        let meta = entry.metadata()?;
+        let kind = meta.file_type();
+        let mut put = |content: Option<Vec<u8>>| {
+            files.insert(
+                path.clone(),
+                Entry {
+                    content,
+                    mode: meta.mode() & 0o7777,
+                    owner: name_of(meta.uid()),
+                    group: name_of(meta.gid()),
+                },
+            );
+        };
+        if kind.is_char_device() && meta.rdev() == 0 {
+            let below = format!("{path}/");
+            files.retain(|p, _| p != &path && !p.starts_with(&below));
+        } else if kind.is_dir() {
+            put(None);
+            read_layer(&entry.path(), &path, files)?;
+        } else if kind.is_file() {
+            put(Some(std::fs::read(entry.path())?));
+        }
+    }
+    Ok(())
+}
