@@ -6,9 +6,16 @@
 //! Then scaling: a charm reading a secret 1, 10 and 100 times per hook, with 1 KB to 1 MB of
 //! content, wasm against native, and the host's overhead per secret operation.
 //!
+//! Then the unit's machine: a file write, a command and a service call through the host
+//! (policy and all) against doing the same natively, in process.
+//!
+//! The benchmark gives itself its own view of the machine first (a mount namespace where
+//! `/usr/local/bin/database-set-password` and `/usr/bin/systemctl` are stand-ins), so it needs
+//! root, and every row runs the same stand-ins.
+//!
 //! Run through `./scripts/bench`, which builds everything first.
 
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -281,6 +288,7 @@ fn main() {
         work: tempfile::tempdir().expect("a work directory"),
     };
     std::fs::create_dir_all(p.tmp("home")).unwrap();
+    own_view(&p);
     let (bin, state) = stubs(&p);
     let warm_cache = p.tmp("cache");
     let samples = p.root.join("sample-charms");
@@ -389,6 +397,183 @@ fn main() {
         &[("Rust", &rust), ("Python", &python), ("JavaScript", &js)],
         runs,
     );
+    workload_against_native(&p, runs);
+}
+
+/// The workload's stand-ins: the database's password tool reads its stdin, `systemctl`
+/// succeeds. Shell scripts, so the host and the native side spawn the same thing.
+const STAND_INS: &[(&str, &str, &str)] = &[
+    (
+        "usr/local/bin",
+        "database-set-password",
+        "#!/bin/sh\ncat >/dev/null\n",
+    ),
+    ("usr/bin", "systemctl", "#!/bin/sh\nexit 0\n"),
+];
+
+/// Moves this process (still one thread) into a mount namespace of its own where the
+/// stand-ins are on the machine, over overlays that leave the machine itself untouched.
+fn own_view(p: &Paths) {
+    use std::ffi::CString;
+    // SAFETY: called before any other thread starts; unshare affects only this process.
+    assert_eq!(
+        unsafe { libc::unshare(libc::CLONE_NEWNS) },
+        0,
+        "the benchmark needs root (a mount namespace of its own): {}",
+        std::io::Error::last_os_error()
+    );
+    let c = |s: &str| CString::new(s).expect("no NUL");
+    let (slash, overlay) = (c("/"), c("overlay"));
+    // SAFETY: plain mount(2) calls on valid strings.
+    let private = unsafe {
+        libc::mount(
+            std::ptr::null(),
+            slash.as_ptr(),
+            std::ptr::null(),
+            libc::MS_REC | libc::MS_PRIVATE,
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(private, 0, "{}", std::io::Error::last_os_error());
+    for (dir, name, script) in STAND_INS {
+        let (upper, work) = (
+            p.tmp(&format!("view/{dir}/upper")),
+            p.tmp(&format!("view/{dir}/work")),
+        );
+        std::fs::create_dir_all(&upper).unwrap();
+        std::fs::create_dir_all(&work).unwrap();
+        executable(&upper.join(name), script);
+        let options = c(&format!(
+            "lowerdir=/{dir},upperdir={},workdir={}",
+            upper.display(),
+            work.display()
+        ));
+        let target = c(&format!("/{dir}"));
+        // SAFETY: as above.
+        let mounted = unsafe {
+            libc::mount(
+                overlay.as_ptr(),
+                target.as_ptr(),
+                overlay.as_ptr(),
+                0,
+                options.as_ptr().cast(),
+            )
+        };
+        assert_eq!(
+            mounted,
+            0,
+            "overlay on /{dir}: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
+/// A file write, a command and a service call through the host (the policy in front of the
+/// production backend, in process) against the same done natively: an atomic replace with
+/// std, spawning the same program with std's `Command`.
+fn workload_against_native(p: &Paths, runs: usize) {
+    use charm_runtime::backend::Backend;
+    use juju_hookcmds::workload::{CommandRun, Ownership, ServiceAction, ServiceManager};
+    let dir = p.tmp("workload");
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = format!(
+        "files:\n  - {{path: \"{}/*\", access: write, max-mode: \"0600\"}}\ncommands:\n  - {{program: /usr/local/bin/database-set-password, args: [admin]}}\nservices:\n  - {{systemd: webserver, actions: [reload]}}\n",
+        dir.display()
+    );
+    let manifest = Arc::new(Manifest::parse(&manifest, "bench").expect("the manifest"));
+    let backend = HookToolBackend::with_runner(InstantAnswers { operations: 0 });
+    let mut host = PolicyBackend::new(manifest, Box::new(backend));
+    let content = vec![b'x'; 1_000];
+    let password = b"abcdefghijkmnpqrstuvwxyz".to_vec();
+    let target = dir.join("database.json");
+    let path = target.to_str().expect("UTF-8").to_string();
+    let run = CommandRun {
+        program: "/usr/local/bin/database-set-password".into(),
+        args: vec!["admin".into()],
+        stdin: Some(password.clone()),
+        user: None,
+        env: Vec::new(),
+        cwd: "/".into(),
+        timeout: std::time::Duration::from_secs(10),
+        output: 64 << 10,
+    };
+    let native_write = || {
+        use std::io::Write as _;
+        let tmp = dir.join(".database.json.tmp");
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .expect("the temporary file");
+        f.write_all(&content).expect("written");
+        f.sync_all().expect("synced");
+        std::fs::rename(&tmp, &target).expect("renamed");
+        std::fs::File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .expect("the directory synced");
+    };
+    let native_spawn = |program: &str, args: &[&str], stdin: Option<&[u8]>| {
+        use std::io::Write as _;
+        let mut child = Command::new(program)
+            .args(args)
+            .env_clear()
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the stand-in runs");
+        if let (Some(mut pipe), Some(data)) = (child.stdin.take(), stdin) {
+            pipe.write_all(data).expect("stdin");
+        }
+        assert!(child.wait_with_output().expect("it ends").status.success());
+    };
+    let timed = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        f();
+        start.elapsed().as_secs_f64() * 1000.0
+    };
+    let mut rows: Vec<(&str, Vec<f64>, Vec<f64>)> = vec![
+        ("write a 1 KB file (atomic, 0600)", Vec::new(), Vec::new()),
+        ("run a program, secret on stdin", Vec::new(), Vec::new()),
+        ("reload a systemd service", Vec::new(), Vec::new()),
+    ];
+    // Call by call, alternating, so neither side always runs first.
+    for _ in 0..runs * 5 {
+        rows[0].1.push(timed(&mut || {
+            host.file_write(&path, &content, 0o600, &Ownership::default())
+                .expect("the host writes")
+        }));
+        rows[0].2.push(timed(&mut || native_write()));
+        rows[1].1.push(timed(&mut || {
+            let out = host.command_run(&run).expect("the host runs it");
+            assert_eq!(out.exit_code, Some(0));
+        }));
+        rows[1].2.push(timed(&mut || {
+            native_spawn(&run.program, &["admin"], Some(&password))
+        }));
+        rows[2].1.push(timed(&mut || {
+            host.service_act(ServiceManager::Systemd, "webserver", ServiceAction::Reload)
+                .expect("the host reloads it")
+        }));
+        rows[2].2.push(timed(&mut || {
+            native_spawn("/usr/bin/systemctl", &["reload", "webserver"], None)
+        }));
+    }
+    println!(
+        "\n### The unit's machine: one operation through the host against natively (in process, median of {})\n",
+        runs * 5
+    );
+    println!("| operation | through the host ms | native ms | × native |");
+    println!("|---|---:|---:|---:|");
+    for (name, host, native) in rows {
+        let (h, n) = (median(host), median(native));
+        println!("| {name} | {h:.3} | {n:.3} | {:.2} |", h / n);
+    }
 }
 
 /// The runtime a packed charm bundles: its size, and one warm hook's whole process with it, a

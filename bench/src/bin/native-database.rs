@@ -1,6 +1,7 @@
 //! The floor: the `database` sample's relation-joined logic as a native program, calling the
 //! same hook commands with the same arguments as charm-host's production backend (values in
-//! 0600 files in a private directory, relation data on stdin).
+//! 0600 files in a private directory, relation data on stdin), and giving the workload the new
+//! password (`database-set-password`, the password on stdin).
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -72,7 +73,11 @@ fn main() {
             "--description=database credentials for the webserver application".to_string(),
             "--rotate=daily".to_string(),
         ];
-        for (key, value) in [("password", password()), ("username", "admin".to_string())] {
+        let password = password();
+        for (key, value) in [
+            ("password", password.clone()),
+            ("username", "admin".to_string()),
+        ] {
             let path = dir.path().join(key);
             std::fs::OpenOptions::new()
                 .write(true)
@@ -86,6 +91,13 @@ fn main() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let (code, uri) = tool("secret-add", &args, None);
         assert_eq!(code, 0, "secret-add failed");
+        // The workload gets the new password, on stdin, as the sample gives it.
+        let (code, _) = tool(
+            "/usr/local/bin/database-set-password",
+            &["admin"],
+            Some(password.as_bytes()),
+        );
+        assert_eq!(code, 0, "database-set-password failed");
         let xid = uri
             .trim()
             .rsplit('/')
