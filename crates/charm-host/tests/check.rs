@@ -235,3 +235,42 @@ fn a_binding_or_storage_grant_the_metadata_does_not_declare_is_a_mismatch() {
         "{text}"
     );
 }
+
+#[test]
+fn check_lists_each_dangerous_grant_and_refuses_one_not_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("capabilities.yaml");
+    let original = std::fs::read_to_string(sample("webserver")).unwrap();
+    let unit_file = "files:\n  - {path: /etc/systemd/system/webserver.service, access: write, max-mode: \"0644\"";
+    std::fs::write(
+        &manifest,
+        original.replace("files:", &format!("{unit_file}}}")),
+    )
+    .unwrap();
+    let out = check(&common::component("webserver"), Some(&manifest));
+    let text = String::from_utf8_lossy(&out.stderr).into_owned() + &stdout(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("dangerous: true"), "{text}");
+    std::fs::write(
+        &manifest,
+        original.replace("files:", &format!("{unit_file}, dangerous: true}}")),
+    )
+    .unwrap();
+    let out = check(&common::component("webserver"), Some(&manifest));
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "dangerous grants (each amounts to root):\n  writes /etc/systemd (unit files run anything as root)"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_readme_publishes_every_dangerous_grant_as_the_host_judges_it() {
+    let readme = std::fs::read_to_string(common::workspace_root().join("README.md")).unwrap();
+    for row in charm_runtime::capabilities::dangerous::readme_rows() {
+        assert!(readme.contains(&row), "README.md lacks: {row}");
+    }
+}

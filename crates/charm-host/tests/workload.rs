@@ -448,6 +448,14 @@ fn each_unit_sees_its_own_machine_and_the_host_sees_neither() {
         );
     }
     assert!(!Path::new("/srv/scripted").exists());
+    // The units share the host's artifact cache (what `pack` compiled), as units on one
+    // machine do: none compiled the charm again into its own view.
+    for unit in ["tool/0", "tool/1"] {
+        let layers = h.machine_dir(unit).unwrap();
+        let cached = layers.join("var/upper/lib/charm-host");
+        let found: Vec<_> = walk(&cached);
+        assert!(found.is_empty(), "{unit}: {found:?}");
+    }
 }
 
 #[test]
@@ -533,4 +541,32 @@ fn a_python_or_javascript_charm_reaches_a_granted_address_and_no_other() {
             "{language}"
         );
     }
+}
+
+#[test]
+fn every_call_on_the_machine_counts_toward_the_host_call_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("capabilities.yaml");
+    let granted = std::fs::read_to_string(charm_file("capabilities.yaml")).unwrap();
+    std::fs::write(&manifest, format!("{granted}limits:\n  host-calls: 8\n")).unwrap();
+    let mut h = deployed_with(false, 1, Machine::default(), &manifest);
+    let stat = json!({"op": "stat-file", "path": "/srv/scripted"});
+    let (steps, outcome) = run(&mut h, "tool/0", json!(vec![stat; 20]));
+    let message = outcome.unwrap_err();
+    assert!(message.contains("host calls"), "{message}");
+    assert!(steps.len() < 8, "{steps:?}");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|e| {
+            let mut all = vec![e.path()];
+            all.extend(walk(&e.path()));
+            all
+        })
+        .collect()
 }

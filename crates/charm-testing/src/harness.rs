@@ -113,7 +113,15 @@ impl Harness {
     pub fn use_hook_commands(&mut self, program: &Path) -> anyhow::Result<()> {
         if self.agent.is_none() {
             let hook_tool = beside(program, juju_model::simulator::HOOK_TOOL);
-            self.agent = Some(UnitAgent::new(&hook_tool, DISPATCH_TIMEOUT)?);
+            let mut agent = UnitAgent::new(&hook_tool, DISPATCH_TIMEOUT)?;
+            // The units share this host's artifact cache, as units on one machine share the
+            // machine's: each hook then loads what `pack` compiled instead of compiling again
+            // in its own view of the machine.
+            if let Some(cache) = &self.cache {
+                let root = cache.dir().parent().unwrap_or(cache.dir()).to_path_buf();
+                agent.share("CHARM_HOST_CACHE_DIR", &root)?;
+            }
+            self.agent = Some(agent);
             self.unit_binary = Some(beside(program, charm_pack::UNIT_BINARY));
         }
         Ok(())

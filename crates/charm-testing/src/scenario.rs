@@ -2,8 +2,19 @@
 //!
 //! ```yaml
 //! applications:
-//!   database: {charm: ../../target/wasm32-wasip2/release/database.wasm, units: 2}
-//!   webserver: {charm: ../../target/wasm32-wasip2/release/webserver.wasm, units: 2}
+//!   database:
+//!     charm: ../../target/wasm32-wasip2/release/database.wasm
+//!     manifest: ../database/capabilities.yaml
+//!     metadata: ../database/metadata.yaml
+//!     units: 2
+//!     machine:                                # each unit's machine
+//!       programs: {/usr/local/bin/database-set-password: {exit: 0}}
+//!   webserver:
+//!     charm: ../../target/wasm32-wasip2/release/webserver.wasm
+//!     manifest: ../webserver/capabilities.yaml
+//!     metadata: ../webserver/metadata.yaml
+//!     units: 2
+//!     machine: {services: {webserver: active}}
 //! steps:
 //!   - settle                                  # run queued hooks until none is left
 //!   - relate: [database:database, webserver:database]
@@ -15,6 +26,9 @@
 //!   - run-action: {unit: database/0, action: rotate-password, params: {}}
 //!   - expect: {action: {unit: database/0, action: rotate-password, status: completed, results: {revision: 3}}}
 //!   - expect: {state: {unit: database/0, has: {rotations: '{"action":1,"daily":1}'}}}
+//!   - expect: {file: {unit: webserver/0, path: /etc/webserver/database.json, mode: "0600", has: {username: admin}}}
+//!   - expect: {ran: {unit: database/0, argv: [/usr/local/bin/database-set-password, admin], times: 3}}
+//!   - expect: {service: {unit: webserver/0, name: webserver, state: active}}
 //! ```
 //!
 //! Charm paths are relative to the scenario file. An application is a wasm component
@@ -22,6 +36,17 @@
 //! packed and run through `dispatch` on the hook-command simulator when the scenario runs with
 //! `dispatch`; or a charm directory (`charm-dir:`, e.g. a plain `ops` charm), always run
 //! through its `dispatch` on the simulator. All of them share one model.
+//!
+//! An application's `machine:` sets up each of its units' machines: `programs: {PATH: {exit,
+//! stdout, stderr}}`, what each program answers every time it runs, and `services: {NAME:
+//! active}`, systemd units and snap services with their state. The expectations on a unit's
+//! machine are `file: {unit, path, mode, has, absent}` (it exists, with this mode as quoted
+//! octal, and as a JSON object holds `has`, values compared and never shown; or with `absent:
+//! true`, it does not), `ran: {unit, argv, times}` (this command line ran exactly `times`
+//! times, or without `times` at least once; a service action counts as the command line the
+//! host runs, `[/usr/bin/systemctl, reload, webserver]`) and `service: {unit, name, state}`.
+//! Run through `dispatch`, each unit has its own view of the machine (a mount namespace with
+//! overlays; it needs root), and the files the charm left there are read back after each hook.
 //!
 //! A scenario fails at the first expectation that does not hold, or at the end if a hook
 //! failed that no `hook-failed` expected.

@@ -37,8 +37,8 @@ pub fn wait_bounded(
     }
 }
 
-/// What a child printed (each stream up to a cap) and how it ended.
-#[derive(Debug)]
+/// What a child printed (each stream up to a cap) and how it ended. Its `Debug` shows sizes
+/// only: a program may print a secret.
 pub struct Capped {
     /// How it exited; `None` if it ran past the timeout and was killed.
     pub status: Option<ExitStatus>,
@@ -49,6 +49,17 @@ pub struct Capped {
     /// Either stream went past the cap: the rest was read and dropped, so the child never
     /// blocks on a full pipe.
     pub truncated: bool,
+}
+
+impl std::fmt::Debug for Capped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Capped")
+            .field("status", &self.status)
+            .field("stdout", &format!("<{} bytes>", self.stdout.len()))
+            .field("stderr", &format!("<{} bytes>", self.stderr.len()))
+            .field("truncated", &self.truncated)
+            .finish()
+    }
 }
 
 /// [`wait_bounded`] keeping at most `cap` bytes of each stream; on timeout it returns what
@@ -77,7 +88,7 @@ pub fn wait_capped(
     };
     let exchanged = pipes
         .exchange(deadline)
-        .and_then(|()| wait_for_exit(&mut child, deadline));
+        .and_then(|()| wait_for_exit(&mut child, deadline, group));
     let status = match exchanged {
         Ok(status) => Some(status),
         Err(unfinished) => {
@@ -187,9 +198,18 @@ impl Pipes {
         // Until the pipe is empty (what was read so far is kept) or closed; past the cap
         // the rest is read and dropped.
         let mut chunk = [0u8; 16 << 10];
-        loop {
+        // At most this much per turn, so a child that never stops writing still lets the
+        // poll loop see the deadline.
+        for _ in 0..64 {
             match pipe.read(&mut chunk) {
-                Ok(0) => break,
+                Ok(0) => {
+                    if self.stdout.as_ref().is_some_and(|p| p.as_raw_fd() == fd) {
+                        self.stdout = None;
+                    } else {
+                        self.stderr = None;
+                    }
+                    return Ok(());
+                }
                 Ok(n) => {
                     let room = self.cap.saturating_sub(sink.len()).min(n);
                     sink.extend_from_slice(&chunk[..room]);
@@ -200,17 +220,18 @@ impl Pipes {
                 Err(e) => return Err(e),
             }
         }
-        if self.stdout.as_ref().is_some_and(|p| p.as_raw_fd() == fd) {
-            self.stdout = None;
-        } else {
-            self.stderr = None;
-        }
         Ok(())
     }
 }
 
 /// Waits for the child to exit, until `deadline`. Its pipes are closed, so it is exiting.
-fn wait_for_exit(child: &mut Child, deadline: Instant) -> Result<ExitStatus, Unfinished> {
+/// With `group`, whatever it left running in its process group is killed before it is reaped
+/// (until then its pid, the group's id, cannot be reused).
+fn wait_for_exit(
+    child: &mut Child,
+    deadline: Instant,
+    group: bool,
+) -> Result<ExitStatus, Unfinished> {
     // A pidfd becomes readable once the process has exited; then reaping it does not block.
     if let Some(pidfd) = pidfd_open(child.id()) {
         let mut polled = [libc::pollfd {
@@ -220,6 +241,10 @@ fn wait_for_exit(child: &mut Child, deadline: Instant) -> Result<ExitStatus, Unf
         }];
         if !poll(&mut polled, deadline).map_err(Unfinished::Wait)? {
             return Err(Unfinished::TimedOut);
+        }
+        if group && let Ok(pid) = libc::pid_t::try_from(child.id()) {
+            // SAFETY: kill(2) on the group the exited, not yet reaped, child leads.
+            unsafe { libc::kill(-pid, libc::SIGKILL) };
         }
         return child.wait().map_err(Unfinished::Wait);
     }

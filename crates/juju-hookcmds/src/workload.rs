@@ -103,8 +103,9 @@ impl fmt::Debug for CommandRun {
     }
 }
 
-/// How a program ended and what it printed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// How a program ended and what it printed. Its `Debug` shows sizes only: a program may
+/// print a secret.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommandOutput {
     /// The exit code; `None` if it was killed.
     pub exit_code: Option<i32>,
@@ -116,6 +117,18 @@ pub struct CommandOutput {
     pub stderr: Vec<u8>,
     /// Output past the cap was dropped.
     pub truncated: bool,
+}
+
+impl fmt::Debug for CommandOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CommandOutput")
+            .field("exit_code", &self.exit_code)
+            .field("timed_out", &self.timed_out)
+            .field("stdout", &format!("<{} bytes>", self.stdout.len()))
+            .field("stderr", &format!("<{} bytes>", self.stderr.len()))
+            .field("truncated", &self.truncated)
+            .finish()
+    }
 }
 
 /// Who runs a service.

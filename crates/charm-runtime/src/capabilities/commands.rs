@@ -97,6 +97,9 @@ fn size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
 /// The PATH a program gets unless its grant gives one.
 pub const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+/// The most output kept of each stream: what one call carries back to the charm by default.
+const MAX_OUTPUT: usize = 16 << 20;
+
 /// The most bytes one argument may have.
 const MAX_ARGUMENT: usize = 4096;
 
@@ -134,6 +137,15 @@ impl<'de> Deserialize<'de> for Arg {
 impl Arg {
     fn parse(text: &str) -> Result<Self, String> {
         if let Some(expr) = text.strip_prefix("re:") {
+            // Alone first: an expression that closes the group around it (`a)|(.*`) would
+            // otherwise escape the anchors.
+            let build = |e: &str| regex::RegexBuilder::new(e).size_limit(1 << 20).build();
+            if let Err(e) = build(expr) {
+                return Err(format!(
+                    "commands: argument pattern {expr:?}: {}",
+                    crate::engine::one_line(&e.to_string())
+                ));
+            }
             return regex::RegexBuilder::new(&format!("^(?:{expr})$"))
                 .size_limit(1 << 20)
                 .build()
@@ -162,6 +174,25 @@ impl Arg {
             return Err("commands: an argument contains a NUL".into());
         }
         Ok(Arg::Literal(text.to_string()))
+    }
+
+    /// The rule as the manifest wrote it, for `check`.
+    fn shown(&self) -> String {
+        match self {
+            Arg::Literal(l) => l.clone(),
+            Arg::Placeholder(Class::Name) => "{name}".into(),
+            Arg::Placeholder(Class::Int) => "{int}".into(),
+            Arg::Placeholder(Class::Path) => "{path}".into(),
+            Arg::Placeholder(Class::Any) => "{any}".into(),
+            Arg::Pattern(re) => {
+                let anchored = re.as_str();
+                let inner = anchored
+                    .strip_prefix("^(?:")
+                    .and_then(|r| r.strip_suffix(")$"))
+                    .unwrap_or(anchored);
+                format!("re:{inner}")
+            }
+        }
     }
 
     fn is_literal(&self) -> bool {
@@ -206,7 +237,9 @@ impl CommandGrant {
             return Err(format!("commands: {program}: {user:?} is not a user name"));
         }
         for (name, value) in &self.env {
-            if name.is_empty() || name.contains(['=', '\0']) || value.contains('\0') {
+            let word = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !word || value.contains('\0') {
                 return Err(format!(
                     "commands: {program}: environment {name:?} is not valid"
                 ));
@@ -214,6 +247,12 @@ impl CommandGrant {
         }
         if self.timeout.is_zero() {
             return Err(format!("commands: {program}: a timeout of zero"));
+        }
+        if self.output > MAX_OUTPUT {
+            return Err(format!(
+                "commands: {program}: output of more than {} MiB per stream",
+                MAX_OUTPUT >> 20
+            ));
         }
         match self.dangers().first() {
             Some(why) if !self.dangerous => Err(format!(
@@ -249,6 +288,25 @@ impl CommandGrant {
                 why.push(format!(
                     "sets {name}, which changes how programs load or run code"
                 ));
+            }
+        }
+        // A literal path the program is given (`/etc/sudoers.d/x`, `of=/etc/cron.d/x`) is a
+        // path it may write: judged as a write grant of it would be.
+        for arg in &self.args {
+            let Arg::Literal(text) = arg else { continue };
+            let path = match text.find('/') {
+                Some(0) => text.as_str(),
+                Some(n) if text[..n].ends_with('=') => &text[n..],
+                _ => continue,
+            };
+            match super::files::PathPattern::parse(path) {
+                Ok(pattern) => why.extend(
+                    pattern
+                        .dangers(super::files::Access::Write)
+                        .into_iter()
+                        .map(|d| format!("is given {path}, under {} ({})", d.path, d.why)),
+                ),
+                Err(_) => why.push(format!("is given {path:?}, which is not a plain path")),
             }
         }
         why
@@ -297,16 +355,28 @@ fn judged(program: &Path) -> Vec<(String, &'static dangerous::DangerousProgram, 
 }
 
 /// The interpreter a script's `#!` line names (the program `env` runs, for `#!/usr/bin/env x`).
+/// Only a regular file is read, without blocking: a program path naming a FIFO or a device
+/// must not hang or arm anything.
 fn interpreter(path: &Path) -> Option<std::path::PathBuf> {
     use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
     let mut head = [0u8; 256];
-    let n = std::fs::File::open(path).ok()?.read(&mut head).ok()?;
+    let n = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .ok()?
+        .read(&mut head)
+        .ok()?;
     let line = head[..n].strip_prefix(b"#!")?;
     let line = String::from_utf8_lossy(line.split(|b| *b == b'\n').next()?).into_owned();
     let mut words = line.split_whitespace();
     let first = words.next()?;
     let named = if first.ends_with("/env") {
-        words.find(|w| !w.starts_with('-'))?
+        words.find(|w| !w.starts_with('-') && !w.contains('='))?
     } else {
         first
     };
@@ -368,7 +438,8 @@ impl super::Capability for Commands {
         }
         let grants = self.0.iter().map(|g| {
             let user = g.user.as_deref().unwrap_or("root");
-            format!("{} ({} arguments, as {user})", g.program, g.args.len())
+            let args: Vec<String> = g.args.iter().map(Arg::shown).collect();
+            format!("{} [{}] (as {user})", g.program, args.join(" "))
         });
         format!("commands: {}", super::report::list(grants))
     }
@@ -432,6 +503,70 @@ mod tests {
     fn an_unknown_placeholder_or_a_bad_pattern_is_refused() {
         assert!(Arg::parse("{user}").is_err());
         assert!(Arg::parse("re:(").is_err());
+        assert!(Arg::parse("re:start)|(.*").is_err(), "escapes its anchors");
+    }
+
+    fn refused(yaml: &str) -> String {
+        crate::capabilities::Manifest::parse(yaml, "c.yaml")
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn a_literal_argument_naming_a_dangerous_path_is_dangerous() {
+        for args in [
+            "[/etc/sudoers.d/x]",
+            "[\"of=/etc/cron.d/x\"]",
+            "[\"--output=/etc/shadow\"]",
+            "[/etc/../etc/cron.d/x]",
+        ] {
+            let err = refused(&format!(
+                "commands:\n  - {{program: /usr/bin/mytool, args: {args}}}\n"
+            ));
+            assert!(err.contains("dangerous: true"), "{args}: {err}");
+        }
+        crate::capabilities::Manifest::parse(
+            "commands:\n  - {program: /usr/bin/mytool, args: [/srv/app/config]}\n",
+            "c.yaml",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn an_environment_name_that_is_not_a_plain_word_or_changes_what_runs_is_refused() {
+        for name in ["'BASH_FUNC_x%%'", "'A-B'", "'1A'"] {
+            let err = refused(&format!(
+                "commands:\n  - {{program: /usr/bin/mytool, env: {{{name}: x}}}}\n"
+            ));
+            assert!(err.contains("environment"), "{name}: {err}");
+        }
+        for name in [
+            "PATH",
+            "HOME",
+            "PERLLIB",
+            "OPENSSL_CONF",
+            "LESSOPEN",
+            "JAVA_TOOL_OPTIONS",
+            "XDG_CONFIG_HOME",
+        ] {
+            let err = refused(&format!(
+                "commands:\n  - {{program: /usr/bin/mytool, env: {{{name}: x}}}}\n"
+            ));
+            assert!(err.contains("dangerous: true"), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn judging_a_program_never_opens_a_fifo_or_a_device() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("tool");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid path; mkfifo only creates the node.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o700) }, 0);
+        let started = std::time::Instant::now();
+        assert!(judged(&fifo).is_empty());
+        assert!(judged(Path::new("/dev/watchdog")).is_empty());
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

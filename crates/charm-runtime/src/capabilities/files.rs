@@ -314,11 +314,12 @@ impl FileGrant {
     }
 }
 
-/// How a write asks to leave the file.
-pub(super) struct Written<'a> {
-    pub mode: u32,
-    pub owner: &'a str,
-    pub group: &'a str,
+/// What a call does to its path: only reads, removes, or writes leaving it with this mode
+/// and owner.
+pub(super) enum Use<'a> {
+    Read,
+    Remove,
+    Write(u32, &'a juju_hookcmds::workload::Ownership),
 }
 
 impl Files {
@@ -334,13 +335,13 @@ impl Files {
         gate: &mut Gate,
         op: &str,
         path: &str,
-        written: Option<Written<'_>>,
+        usage: Use<'_>,
     ) -> Result<(), HostError> {
         let parts = match components(path) {
             Ok(parts) => parts,
             Err(why) => return gate.deny(format!("{op}: {why}")),
         };
-        let write = written.is_some() || matches!(op, "remove");
+        let write = !matches!(usage, Use::Read);
         let covering: Vec<&FileGrant> = self.0.iter().filter(|g| g.allows(write, &parts)).collect();
         let access = if write { "write" } else { "read" };
         if covering.is_empty() {
@@ -348,7 +349,10 @@ impl Files {
                 "{op} {path:?}: no {access} grant covers it (capabilities.yaml: files)"
             ));
         }
-        let Some(w) = written else { return Ok(()) };
+        let Use::Write(mode, owner) = usage else {
+            return Ok(());
+        };
+        let (user, group) = (owner.owner(), owner.group());
         let fits = |g: &&FileGrant| {
             let max = g.max_mode.map_or(0, |m| m.0);
             let allowed = |names: &BTreeSet<String>, name: &str| {
@@ -358,14 +362,13 @@ impl Files {
                     names.contains(name)
                 }
             };
-            w.mode & !max == 0 && allowed(&g.owners, w.owner) && allowed(&g.groups, w.group)
+            mode & !max == 0 && allowed(&g.owners, user) && allowed(&g.groups, group)
         };
         if covering.iter().any(fits) {
             return Ok(());
         }
         gate.deny(format!(
-            "{op} {path:?} with mode {:04o}, owner {}:{}: beyond what its grant allows (capabilities.yaml: files max-mode, owners, groups)",
-            w.mode, w.owner, w.group
+            "{op} {path:?} with mode {mode:04o}, owner {user}:{group}: beyond what its grant allows (capabilities.yaml: files max-mode, owners, groups)"
         ))
     }
 

@@ -262,6 +262,7 @@ impl Manifest {
     pub fn dangers(&self) -> Vec<String> {
         let mut all = self.files.dangers();
         all.extend(self.commands.dangers());
+        all.extend(self.services.dangers());
         all
     }
 

@@ -116,14 +116,14 @@ impl Destination {
             let addr: IpAddr = addr
                 .parse()
                 .map_err(|_| format!("network: {text:?}: not an address range"))?;
-            let max = if addr.is_ipv4() { 32 } else { 128 };
-            match bits.parse::<u8>() {
-                Ok(bits) if bits <= max => HostPattern::Net(canonical(addr), bits),
-                _ => return bad("has no valid prefix length"),
+            match bits.parse::<u8>().ok().and_then(|b| net(addr, b)) {
+                Some((addr, bits)) => HostPattern::Net(addr, bits),
+                None => return bad("has no valid prefix length"),
             }
         } else if let Ok(addr) = host.parse::<IpAddr>() {
-            let bits = if addr.is_ipv4() { 32 } else { 128 };
-            HostPattern::Net(canonical(addr), bits)
+            let canonical = canonical(addr);
+            let bits = if canonical.is_ipv4() { 32 } else { 128 };
+            HostPattern::Net(canonical, bits)
         } else if let Some(below) = host.strip_prefix("*.") {
             match name(below) {
                 Some(n) => HostPattern::Below(n),
@@ -156,15 +156,38 @@ pub fn canonical(addr: IpAddr) -> IpAddr {
     addr.to_canonical()
 }
 
-fn in_net(addr: IpAddr, net: IpAddr, bits: u8) -> bool {
-    match (addr, net) {
-        (IpAddr::V4(a), IpAddr::V4(n)) => {
-            let mask = u32::MAX.checked_shl(32 - u32::from(bits)).unwrap_or(0);
-            u32::from(a) & mask == u32::from(n) & mask
+/// The range `addr/bits` in canonical form: an IPv4-mapped range becomes the IPv4 range it
+/// covers (its prefix less 96 bits; one shorter than 96 covers more than IPv4, refused).
+fn net(addr: IpAddr, bits: u8) -> Option<(IpAddr, u8)> {
+    match (addr, canonical(addr)) {
+        (IpAddr::V4(_), v4) if bits <= 32 => Some((v4, bits)),
+        (IpAddr::V6(_), IpAddr::V4(v4)) => {
+            Some((IpAddr::V4(v4), bits.checked_sub(96).filter(|b| *b <= 32)?))
         }
-        (IpAddr::V6(a), IpAddr::V6(n)) => {
-            let mask = u128::MAX.checked_shl(128 - u32::from(bits)).unwrap_or(0);
-            u128::from(a) & mask == u128::from(n) & mask
+        (IpAddr::V6(v6), IpAddr::V6(_)) if bits <= 128 => Some((IpAddr::V6(v6), bits)),
+        _ => None,
+    }
+}
+
+fn in_net(addr: IpAddr, net: IpAddr, bits: u8) -> bool {
+    // A mask of `bits` leading ones; `bits` is at most the width (checked when parsed), and
+    // a shift by the whole width (a zero-length prefix) gives no bits.
+    let mask32 = |bits: u8| {
+        u32::MAX
+            .checked_shl(32u32.saturating_sub(u32::from(bits)))
+            .unwrap_or(0)
+    };
+    let mask128 = |bits: u8| {
+        u128::MAX
+            .checked_shl(128u32.saturating_sub(u32::from(bits)))
+            .unwrap_or(0)
+    };
+    match (addr, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) if bits <= 32 => {
+            u32::from(a) & mask32(bits) == u32::from(n) & mask32(bits)
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) if bits <= 128 => {
+            u128::from(a) & mask128(bits) == u128::from(n) & mask128(bits)
         }
         _ => false,
     }
@@ -180,12 +203,22 @@ fn never(addr: IpAddr) -> bool {
     }
 }
 
-/// An address reached only through a grant of it, never through a name.
+/// Cloud metadata and platform services outside the link-local ranges: AWS over IPv6, Azure's
+/// wire server, Alibaba's metadata service.
+const PLATFORM: &[IpAddr] = &[
+    IpAddr::V6(std::net::Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)),
+    IpAddr::V4(std::net::Ipv4Addr::new(168, 63, 129, 16)),
+    IpAddr::V4(std::net::Ipv4Addr::new(100, 100, 100, 200)),
+];
+
+/// An address reached only through a grant of it, never through a name: loopback, link-local
+/// (the metadata service at 169.254.169.254) and the platform services.
 fn only_literally(addr: IpAddr) -> bool {
-    match addr {
-        IpAddr::V4(a) => a.is_loopback() || a.is_link_local(),
-        IpAddr::V6(a) => a.is_loopback() || (a.segments()[0] & 0xffc0) == 0xfe80,
-    }
+    PLATFORM.contains(&addr)
+        || match addr {
+            IpAddr::V4(a) => a.is_loopback() || a.is_link_local(),
+            IpAddr::V6(a) => a.is_loopback() || (a.segments()[0] & 0xffc0) == 0xfe80,
+        }
 }
 
 /// What a connect was granted: the checks its addresses must pass.
@@ -372,6 +405,36 @@ mod tests {
         assert_eq!(g.refuses("10.200.3.4".parse().unwrap()), None);
         assert!(g.refuses("127.0.0.2".parse().unwrap()).is_some());
         assert!(g.refuses("11.0.0.1".parse().unwrap()).is_some());
+    }
+
+    #[test]
+    fn an_ipv4_mapped_range_covers_exactly_its_ipv4_range() {
+        for mapped in ["[::ffff:10.0.0.5]:80", "[::ffff:10.0.0.0/104]:80"] {
+            let g = granted(&[mapped], None);
+            assert!(
+                g.refuses("127.0.0.1".parse().unwrap()).is_some(),
+                "{mapped}"
+            );
+            assert!(
+                g.refuses("169.254.169.254".parse().unwrap()).is_some(),
+                "{mapped}"
+            );
+        }
+        let g = granted(&["[::ffff:10.0.0.0/104]:80"], None);
+        assert_eq!(g.refuses("10.200.0.1".parse().unwrap()), None);
+        assert!(Destination::parse("[::ffff:10.0.0.0/95]:80").is_err());
+        let everything = granted(&["0.0.0.0/0:80"], None);
+        assert_eq!(everything.refuses("8.8.8.8".parse().unwrap()), None);
+    }
+
+    #[test]
+    fn platform_services_are_reached_only_through_a_grant_of_their_address() {
+        let g = granted(&["*.vendor.example:80"], Some("api.vendor.example"));
+        for platform in ["fd00:ec2::254", "168.63.129.16", "100.100.100.200"] {
+            assert!(g.refuses(platform.parse().unwrap()).is_some(), "{platform}");
+        }
+        let literal = granted(&["168.63.129.16:80"], None);
+        assert_eq!(literal.refuses("168.63.129.16".parse().unwrap()), None);
     }
 
     #[test]

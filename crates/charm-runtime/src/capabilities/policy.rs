@@ -482,7 +482,7 @@ impl Backend for PolicyBackend {
     fn file_read(&mut self, path: &str, max: usize) -> Result<Vec<u8>, HostError> {
         self.manifest
             .files
-            .check(&mut self.gate, "reading", path, None)?;
+            .check(&mut self.gate, "reading", path, super::files::Use::Read)?;
         self.gate.inner.file_read(path, max)
     }
 
@@ -493,28 +493,26 @@ impl Backend for PolicyBackend {
         mode: u32,
         owner: &Ownership,
     ) -> Result<(), HostError> {
-        let written = super::files::Written {
-            mode,
-            owner: owner.owner(),
-            group: owner.group(),
-        };
-        self.manifest
-            .files
-            .check(&mut self.gate, "writing", path, Some(written))?;
+        self.manifest.files.check(
+            &mut self.gate,
+            "writing",
+            path,
+            super::files::Use::Write(mode, owner),
+        )?;
         self.gate.inner.file_write(path, content, mode, owner)
     }
 
     fn file_remove(&mut self, path: &str) -> Result<bool, HostError> {
         self.manifest
             .files
-            .check(&mut self.gate, "remove", path, None)?;
+            .check(&mut self.gate, "removing", path, super::files::Use::Remove)?;
         self.gate.inner.file_remove(path)
     }
 
     fn file_list(&mut self, path: &str) -> Result<Vec<String>, HostError> {
         self.manifest
             .files
-            .check(&mut self.gate, "listing", path, None)?;
+            .check(&mut self.gate, "listing", path, super::files::Use::Read)?;
         self.gate.inner.file_list(path)
     }
 
@@ -524,21 +522,19 @@ impl Backend for PolicyBackend {
         mode: u32,
         owner: &Ownership,
     ) -> Result<bool, HostError> {
-        let written = super::files::Written {
-            mode,
-            owner: owner.owner(),
-            group: owner.group(),
-        };
-        self.manifest
-            .files
-            .check(&mut self.gate, "making directory", path, Some(written))?;
+        self.manifest.files.check(
+            &mut self.gate,
+            "making directory",
+            path,
+            super::files::Use::Write(mode, owner),
+        )?;
         self.gate.inner.file_make_dir(path, mode, owner)
     }
 
     fn file_stat(&mut self, path: &str) -> Result<Option<FileInfo>, HostError> {
         self.manifest
             .files
-            .check(&mut self.gate, "stat", path, None)?;
+            .check(&mut self.gate, "stat", path, super::files::Use::Read)?;
         self.gate.inner.file_stat(path)
     }
 

@@ -37,9 +37,23 @@ pub struct ServiceGrant {
     pub snap: Option<String>,
     /// What the charm may do to it.
     pub actions: BTreeSet<ServiceAction>,
+    /// The service's control amounts to root, and the manifest says so.
+    #[serde(default)]
+    pub dangerous: bool,
 }
 
 impl ServiceGrant {
+    /// Why controlling the service amounts to root, if it does.
+    pub fn dangers(&self) -> Vec<String> {
+        match self.service() {
+            Ok((ServiceManager::Systemd, unit)) => super::dangerous::service(unit)
+                .map(|d| format!("controls {unit} ({})", d.why))
+                .into_iter()
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     fn service(&self) -> Result<(ServiceManager, &str), String> {
         match (&self.systemd, &self.snap) {
             (Some(unit), None) => Ok((ServiceManager::Systemd, unit)),
@@ -60,8 +74,30 @@ impl Services {
             if grant.actions.is_empty() {
                 return Err(format!("services: {manager} {name}: no actions granted"));
             }
+            // A target, slice, mount or scope reaches the whole machine (reboot.target,
+            // system.slice): only services, sockets and timers are granted.
+            if manager == ServiceManager::Systemd
+                && let Some((_, kind)) = name.rsplit_once('.')
+                && !matches!(kind, "service" | "socket" | "timer")
+            {
+                return Err(format!(
+                    "services: systemd {name}: only services, sockets and timers are granted, not .{kind} units"
+                ));
+            }
+            if let Some(why) = grant.dangers().first()
+                && !grant.dangerous
+            {
+                return Err(format!(
+                    "services: {manager} {name}: {why}; add `dangerous: true` to this grant if that is intended"
+                ));
+            }
         }
         Ok(())
+    }
+
+    /// Every grant's dangers, for `check`.
+    pub fn dangers(&self) -> Vec<String> {
+        self.0.iter().flat_map(ServiceGrant::dangers).collect()
     }
 
     /// `action` on the service: granted exactly.
@@ -125,6 +161,9 @@ mod tests {
             "services:\n  - {systemd: a, snap: b.c, actions: [start]}\n",
             "services:\n  - {systemd: a, actions: []}\n",
             "services:\n  - {systemd: a, actions: [mask]}\n",
+            "services:\n  - {systemd: reboot.target, actions: [start]}\n",
+            "services:\n  - {systemd: system.slice, actions: [stop]}\n",
+            "services:\n  - {systemd: home.mount, actions: [stop]}\n",
         ] {
             assert!(Manifest::parse(bad, "c.yaml").is_err(), "{bad}");
         }

@@ -23,6 +23,11 @@ fn trusted(program: &str) -> Result<PathBuf, HostError> {
         std::io::ErrorKind::NotFound => HostError::NotFound(format!("{program}: no such program")),
         _ => HostError::Backend(format!("{program}: {e}")),
     })?;
+    if !std::fs::metadata(&resolved).is_ok_and(|m| m.is_file()) {
+        return Err(HostError::InvalidArgument(format!(
+            "{program}: not a regular file"
+        )));
+    }
     let mut at: Option<&Path> = Some(&resolved);
     while let Some(path) = at {
         let meta = std::fs::metadata(path)

@@ -189,8 +189,12 @@ pub fn remove(path: &str) -> Result<bool, HostError> {
     }
 }
 
+/// The most names a listing returns.
+pub const MAX_NAMES: usize = 10_000;
+
 /// The names in a directory, sorted; names that are not UTF-8 are left out (the contract's
-/// strings cannot carry them, and a lossy one would name another file).
+/// strings cannot carry them, and a lossy one would name another file). A directory of more
+/// than [`MAX_NAMES`] is refused.
 pub fn list(path: &str) -> Result<Vec<String>, HostError> {
     let fd = open(CWD, path, OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty())
         .map_err(|e| failed(path, e))?;
@@ -202,6 +206,11 @@ pub fn list(path: &str) -> Result<Vec<String>, HostError> {
             continue;
         };
         if name != "." && name != ".." {
+            if names.len() == MAX_NAMES {
+                return Err(HostError::InvalidArgument(format!(
+                    "{path}: more than {MAX_NAMES} names"
+                )));
+            }
             names.push(name.to_string());
         }
     }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -33,6 +34,13 @@ fn left(timeout: Duration, deadline: Option<Instant>) -> Result<Duration, HostEr
     }
 }
 
+/// Name lookups in flight in this process: one that outlives its timeout keeps its thread
+/// until the resolver answers, so a charm cannot pile them up.
+static LOOKUPS: AtomicUsize = AtomicUsize::new(0);
+
+/// The most name lookups in flight at once.
+const MAX_LOOKUPS: usize = 4;
+
 /// The addresses of `host`: an address as it is, a name through the machine's resolver (in
 /// a thread, so a slow resolver costs at most `timeout`).
 fn resolve(host: &str, port: u16, timeout: Duration) -> Result<Vec<IpAddr>, HostError> {
@@ -40,14 +48,25 @@ fn resolve(host: &str, port: u16, timeout: Duration) -> Result<Vec<IpAddr>, Host
     if let Ok(addr) = bare.parse::<IpAddr>() {
         return Ok(vec![addr]);
     }
+    if LOOKUPS.fetch_add(1, Ordering::SeqCst) >= MAX_LOOKUPS {
+        LOOKUPS.fetch_sub(1, Ordering::SeqCst);
+        return Err(HostError::Backend(format!(
+            "{host}: {MAX_LOOKUPS} name lookups are still waiting for the resolver"
+        )));
+    }
     let (send, receive) = mpsc::channel();
     let name = host.to_string();
-    std::thread::spawn(move || {
+    let spawned = std::thread::Builder::new().spawn(move || {
         let found = (name.as_str(), port)
             .to_socket_addrs()
             .map(|addrs| addrs.map(|a| a.ip()).collect::<Vec<_>>());
+        LOOKUPS.fetch_sub(1, Ordering::SeqCst);
         let _ = send.send(found);
     });
+    if let Err(e) = spawned {
+        LOOKUPS.fetch_sub(1, Ordering::SeqCst);
+        return Err(HostError::Backend(format!("{host}: cannot resolve: {e}")));
+    }
     match receive.recv_timeout(timeout) {
         Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
         Ok(_) => Err(HostError::NotFound(format!(

@@ -45,6 +45,9 @@ pub struct UnitAgent {
     path: OsString,
     /// The simulator's binary: the hook commands, and the machine's stand-ins.
     tool: PathBuf,
+    /// Directories of the real machine every unit's view shares, each with the variable that
+    /// names it to `dispatch`.
+    shared: Vec<(String, PathBuf)>,
 }
 
 impl UnitAgent {
@@ -80,12 +83,24 @@ impl UnitAgent {
             timeout,
             path,
             tool: hook_tool,
+            shared: Vec::new(),
         })
     }
 
     /// The agent's private directory (charms packed for it go here too).
     pub fn dir(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Lets every unit's view share `dir` of the real machine (writes there reach it), named
+    /// to `dispatch` by the variable `name`: for what units on one machine share, such as the
+    /// host's artifact cache.
+    pub fn share(&mut self, name: &str, dir: &Path) -> anyhow::Result<()> {
+        let dir = dir
+            .canonicalize()
+            .with_context(|| format!("cannot share {}", dir.display()))?;
+        self.shared.push((name.to_string(), dir));
+        Ok(())
     }
 
     /// Where `unit`'s view of the machine keeps what the unit changed: per overlaid part of
@@ -132,9 +147,15 @@ impl UnitAgent {
         let state_path = self.dir.path().join("state.json");
         let mut context = context;
         let machine_dir = self.machine_dir(&context.unit);
-        let view =
-            super::view::View::prepare(&machine_dir, context.machine(), &self.tool, &state_path)
-                .context("cannot prepare the unit's view of the machine")?;
+        let shared: Vec<&Path> = self.shared.iter().map(|(_, dir)| dir.as_path()).collect();
+        let view = super::view::View::prepare(
+            &machine_dir,
+            context.machine(),
+            &self.tool,
+            &state_path,
+            &shared,
+        )
+        .context("cannot prepare the unit's view of the machine")?;
         state::write(
             &state_path,
             &SimState {
@@ -161,6 +182,7 @@ impl UnitAgent {
         if let Some(home) = std::env::var_os("HOME") {
             command.env("HOME", home);
         }
+        command.envs(self.shared.iter().map(|(name, dir)| (name, dir)));
         view.enter(&mut command)?;
         let child = command.spawn().with_context(|| {
             format!(

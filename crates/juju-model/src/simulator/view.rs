@@ -24,15 +24,22 @@ use anyhow::{Context as _, bail};
 use super::machine_tools::MACHINE_STATE;
 use crate::{Entry, Machine};
 
-/// The parts of the machine each unit sees its own copy of (those that exist here).
-pub const OVERLAID: &[&str] = &["/etc", "/opt", "/srv", "/var", "/usr/bin", "/usr/local/bin"];
+/// The parts of the machine each unit sees its own copy of (those that exist here): every
+/// place a charm could be granted to write but the kernel's (`/proc`, `/sys`, `/dev`), `/run`
+/// and `/tmp` (where the agent itself keeps the hook's state).
+pub const OVERLAID: &[&str] = &[
+    "/boot", "/etc", "/home", "/opt", "/root", "/srv", "/usr", "/var",
+];
 
 /// The stand-ins every view has.
 const SERVICE_MANAGERS: &[&str] = &["/usr/bin/systemctl", "/usr/bin/snap"];
 
-/// A unit's view: per overlaid root, its upper layer and the overlay's work directory.
+/// A unit's view: per overlaid root, its upper layer and the overlay's work directory; and
+/// the directories of the real machine it shares, each with the place (outside the overlays)
+/// it is bound to while the overlays hide it.
 pub struct View {
     layers: Vec<(&'static str, PathBuf, PathBuf)>,
+    shared: Vec<(PathBuf, PathBuf)>,
 }
 
 fn layer_dir(root: &str) -> String {
@@ -51,12 +58,14 @@ fn relink(target: &Path, link: &Path) -> std::io::Result<()> {
 
 impl View {
     /// The view of the unit whose machine directory is `dir`, with its stand-ins linked to
-    /// `tool` (the simulator's binary) and its state link to `state`.
+    /// `tool` (the simulator's binary) and its state link to `state`. `shared` are
+    /// directories of the real machine the view leaves as they are (writes reach them).
     pub fn prepare(
         dir: &Path,
         machine: &Machine,
         tool: &Path,
         state: &Path,
+        shared: &[&Path],
     ) -> anyhow::Result<Self> {
         let mut layers = Vec::new();
         for root in OVERLAID.iter().filter(|r| Path::new(r).is_dir()) {
@@ -69,7 +78,16 @@ impl View {
             std::fs::set_permissions(&upper, std::fs::Permissions::from_mode(0o755))?;
             layers.push((*root, upper, work));
         }
-        let view = View { layers };
+        let mut staged = Vec::new();
+        for (n, path) in shared.iter().enumerate() {
+            let staging = dir.join("shared").join(n.to_string());
+            std::fs::create_dir_all(&staging)?;
+            staged.push((staging, path.to_path_buf()));
+        }
+        let view = View {
+            layers,
+            shared: staged,
+        };
         let state_link = view.upper_of(MACHINE_STATE)?;
         std::fs::create_dir_all(state_link.parent().unwrap_or(Path::new("/")))?;
         relink(state, &state_link)?;
@@ -87,8 +105,16 @@ impl View {
         Ok(view)
     }
 
-    /// Where `path` of the view lives in the unit's upper layers.
+    /// Where `path` of the view lives in the unit's upper layers (a plain absolute path: a
+    /// scenario's program named `/usr/bin/../../tmp/x` is refused, not followed out).
     fn upper_of(&self, path: &str) -> anyhow::Result<PathBuf> {
+        let plain = path.starts_with('/')
+            && path[1..]
+                .split('/')
+                .all(|c| !c.is_empty() && c != "." && c != "..");
+        if !plain {
+            bail!("{path:?} is not a plain absolute path");
+        }
         for (root, upper, _) in &self.layers {
             if let Some(rest) = path.strip_prefix(root).and_then(|r| r.strip_prefix('/')) {
                 return Ok(upper.join(rest));
@@ -114,6 +140,13 @@ impl View {
             mounts.push((c(root.as_bytes())?, c(&options)?));
         }
         let (overlay, slash) = (c(b"overlay")?, c(b"/")?);
+        let mut binds = Vec::new();
+        for (staging, path) in &self.shared {
+            binds.push((
+                c(staging.as_os_str().as_bytes())?,
+                c(path.as_os_str().as_bytes())?,
+            ));
+        }
         // SAFETY: the child makes only system calls on strings built before the fork.
         unsafe {
             command.pre_exec(move || {
@@ -132,10 +165,37 @@ impl View {
                 {
                     return Err(std::io::Error::last_os_error());
                 }
+                // Each shared directory is bound aside before the overlays hide it (a mount
+                // of another namespace cannot be bound), then back in its place on top.
+                let bind = libc::MS_BIND | libc::MS_REC;
+                for (staging, shared) in &binds {
+                    if libc::mount(
+                        shared.as_ptr(),
+                        staging.as_ptr(),
+                        std::ptr::null(),
+                        bind,
+                        std::ptr::null(),
+                    ) != 0
+                    {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
                 for (target, options) in &mounts {
                     let data = options.as_ptr().cast();
                     if libc::mount(overlay.as_ptr(), target.as_ptr(), overlay.as_ptr(), 0, data)
                         != 0
+                    {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                for (staging, shared) in &binds {
+                    if libc::mount(
+                        staging.as_ptr(),
+                        shared.as_ptr(),
+                        std::ptr::null(),
+                        bind,
+                        std::ptr::null(),
+                    ) != 0
                     {
                         return Err(std::io::Error::last_os_error());
                     }
@@ -201,4 +261,41 @@ fn read_layer(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shared_directory_is_the_real_one_and_the_rest_of_the_view_is_the_units() {
+        let unit = tempfile::tempdir().unwrap();
+        let real = tempfile::tempdir_in("/var/tmp").unwrap();
+        let state = unit.path().join("state.json");
+        let view = View::prepare(
+            unit.path(),
+            &Machine::default(),
+            Path::new("/usr/bin/true"),
+            &state,
+            &[real.path()],
+        )
+        .unwrap();
+        let script = format!(
+            "touch {0}/shared && touch /var/tmp/private-{1}",
+            real.path().display(),
+            std::process::id()
+        );
+        let mut command = Command::new("/bin/sh");
+        command.args(["-c", &script]);
+        view.enter(&mut command).unwrap();
+        assert!(command.status().unwrap().success());
+        assert!(
+            real.path().join("shared").exists(),
+            "written through to the machine"
+        );
+        let private = format!("/var/tmp/private-{}", std::process::id());
+        assert!(!Path::new(&private).exists(), "kept in the unit's view");
+        let files = view.files().unwrap();
+        assert!(files.contains_key(&private));
+    }
 }
