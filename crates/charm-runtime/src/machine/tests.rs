@@ -267,3 +267,53 @@ fn a_program_someone_else_could_replace_is_refused() {
         Err(HostError::NotFound(_))
     ));
 }
+
+#[test]
+fn a_program_that_never_stops_writing_still_stops_at_its_timeout() {
+    let mut yes = run("/usr/bin/yes", &[]);
+    yes.timeout = Duration::from_millis(500);
+    yes.output = 1000;
+    let started = Instant::now();
+    let out = exec::run(&yes, None).unwrap();
+    assert!(out.timed_out && out.truncated, "{out:?}");
+    assert_eq!(out.stdout.len(), 1000);
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn what_a_program_leaves_running_in_its_group_is_killed_when_it_exits() {
+    let sh = run("/usr/bin/sh", &["-c", "sleep 30 >/dev/null 2>&1 & echo $!"]);
+    let out = exec::run(&sh, None).unwrap();
+    assert_eq!(out.exit_code, Some(0));
+    let pid = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    std::thread::sleep(Duration::from_millis(200));
+    let status = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    assert!(
+        status.is_empty() || status.contains(") Z "),
+        "{pid}: {status}"
+    );
+}
+
+#[test]
+fn a_programs_output_is_never_shown_in_debug_output() {
+    let mut cat = run("/usr/bin/cat", &[]);
+    cat.stdin = Some(b"s3cret".to_vec());
+    let out = exec::run(&cat, None).unwrap();
+    let shown = format!("{out:?}");
+    assert!(
+        !shown.contains("s3cret") && shown.contains("<6 bytes>"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_directory_of_too_many_names_is_refused() {
+    let (d, base) = dir();
+    for n in 0..=files::MAX_NAMES {
+        std::fs::File::create(d.path().join(n.to_string())).unwrap();
+    }
+    assert!(matches!(
+        files::list(&base),
+        Err(HostError::InvalidArgument(_))
+    ));
+}

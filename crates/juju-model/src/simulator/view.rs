@@ -298,4 +298,22 @@ mod tests {
         let files = view.files().unwrap();
         assert!(files.contains_key(&private));
     }
+
+    #[test]
+    fn a_scenario_program_outside_the_view_is_refused_not_linked() {
+        let unit = tempfile::tempdir().unwrap();
+        let mut machine = Machine::default();
+        machine
+            .programs
+            .insert("/usr/bin/../../tmp/planted".into(), Default::default());
+        let prepared = View::prepare(
+            unit.path(),
+            &machine,
+            Path::new("/usr/bin/true"),
+            &unit.path().join("state.json"),
+            &[],
+        );
+        assert!(prepared.is_err());
+        assert!(!Path::new("/tmp/planted").exists());
+    }
 }
