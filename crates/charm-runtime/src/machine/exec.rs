@@ -1,7 +1,7 @@
 //! Running the workload's programs: by resolved path, whose file and every directory above
 //! it only root can change; with exactly the environment, directory and user granted; in a
 //! process group of its own that a timeout kills whole; no core dumps, no inherited
-//! descriptors, no blocked signals.
+//! descriptors, no blocked signals ([`before_spawning`]).
 
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
@@ -44,6 +44,29 @@ fn trusted(program: &str) -> Result<PathBuf, HostError> {
     Ok(resolved)
 }
 
+/// What every program the host starts must not inherit, set on the host itself (no hook
+/// before it needs otherwise) rather than in the child between fork and exec, so that std
+/// can start the program with `posix_spawn` instead of forking the whole host: no core dumps
+/// (a dump could hold a secret; the host must not dump either), and none of the host's
+/// descriptors past stdio (std opens its own close-on-exec; this catches any inherited from
+/// the unit agent or opened by C code). The signal mask is reset by std's spawn.
+fn before_spawning() {
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: setrlimit reads a valid rlimit; close_range only sets flags on descriptors.
+    unsafe {
+        libc::setrlimit(libc::RLIMIT_CORE, &none);
+        libc::syscall(
+            libc::SYS_close_range,
+            3u32,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        );
+    }
+}
+
 /// Runs `run` for at most its timeout and never past `deadline`.
 pub fn run(run: &CommandRun, deadline: Option<Instant>) -> Result<CommandOutput, HostError> {
     let resolved = trusted(&run.program)?;
@@ -66,25 +89,7 @@ pub fn run(run: &CommandRun, deadline: Option<Instant>) -> Result<CommandOutput,
         let (uid, gid) = users::user(user)?;
         command.uid(uid).gid(gid);
     }
-    // SAFETY: only async-signal-safe system calls on values prepared before the fork.
-    unsafe {
-        command.pre_exec(|| {
-            let empty: libc::sigset_t = std::mem::zeroed();
-            libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
-            let none = libc::rlimit {
-                rlim_cur: 0,
-                rlim_max: 0,
-            };
-            libc::setrlimit(libc::RLIMIT_CORE, &none);
-            libc::syscall(
-                libc::SYS_close_range,
-                3u32,
-                u32::MAX,
-                libc::CLOSE_RANGE_CLOEXEC,
-            );
-            Ok(())
-        });
-    }
+    before_spawning();
     let child = command.spawn().map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => HostError::NotFound(format!(
             "{}: no such program or directory {}",

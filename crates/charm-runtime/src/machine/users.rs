@@ -62,10 +62,17 @@ pub fn group(name: &str) -> Result<u32, HostError> {
     Ok(grp.gr_gid)
 }
 
-/// The owner and group a write asks for, as numbers.
+/// The owner and group a write asks for, as numbers (root is 0 without asking the account
+/// database).
 pub fn ids(owner: &Ownership) -> Result<(Uid, Gid), HostError> {
-    let (uid, _) = user(owner.owner())?;
-    let gid = group(owner.group())?;
+    let uid = match owner.owner.as_deref() {
+        None | Some("root") => 0,
+        Some(name) => user(name)?.0,
+    };
+    let gid = match owner.group.as_deref() {
+        None | Some("root") => 0,
+        Some(name) => group(name)?,
+    };
     Ok((Uid::from_raw(uid), Gid::from_raw(gid)))
 }
 
