@@ -152,7 +152,7 @@ impl Destination {
 }
 
 /// An IPv4 address written as IPv6 (`::ffff:a.b.c.d`) as IPv4.
-pub fn canonical(addr: IpAddr) -> IpAddr {
+fn canonical(addr: IpAddr) -> IpAddr {
     addr.to_canonical()
 }
 

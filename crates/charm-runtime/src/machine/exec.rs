@@ -1,7 +1,7 @@
 //! Running the workload's programs: by resolved path, whose file and every directory above
 //! it only root can change; with exactly the environment, directory and user granted; in a
 //! process group of its own that a timeout kills whole; no core dumps, no inherited
-//! descriptors, no blocked signals ([`before_spawning`]).
+//! descriptors, no blocked signals (see `before_spawning`).
 
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;

@@ -127,11 +127,6 @@ impl Model {
         self.unit_machines.get(unit)
     }
 
-    /// The machine of `unit`, to change as a test or the simulator finds it.
-    pub fn machine_mut(&mut self, unit: &str) -> Option<&mut super::Machine> {
-        self.unit_machines.get_mut(unit)
-    }
-
     /// Declares `app`'s charm bindings (from its `metadata.yaml`: endpoints and extra
     /// bindings).
     pub fn set_bindings(&mut self, app: &str, names: BTreeSet<String>) -> Result<(), ModelError> {
