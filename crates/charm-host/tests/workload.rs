@@ -399,6 +399,30 @@ fn outbound_tcp_reaches_a_granted_address_and_no_other() {
 }
 
 #[test]
+fn a_peer_that_never_answers_costs_the_charm_at_most_the_grants_timeout() {
+    let (silent, port) = listener(41000..=41999);
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("capabilities.yaml");
+    let granted = std::fs::read_to_string(charm_file("capabilities.yaml")).unwrap();
+    std::fs::write(&manifest, format!("{granted}  timeout: 1s\n")).unwrap();
+    let mut h = deployed_with(true, 1, Machine::default(), &manifest);
+    let started = std::time::Instant::now();
+    let (steps, outcome) = run(
+        &mut h,
+        "tool/0",
+        json!([{"op": "connect", "host": "localhost", "port": port, "send": "ping"}]),
+    );
+    assert_eq!(outcome, Ok(()));
+    assert!(
+        steps[0].starts_with("error backend: ") && steps[0].contains("timed out"),
+        "{}",
+        steps[0]
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    drop(silent);
+}
+
+#[test]
 fn in_process_connections_reach_the_models_listeners_only_as_granted() {
     let mut machine = Machine::default();
     machine

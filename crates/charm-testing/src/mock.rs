@@ -59,23 +59,9 @@ impl MockBackend {
     ) -> Result<T, HostError> {
         let mut ctx = self.ctx();
         let result = op(&mut ctx);
-        let outcome = match &result {
-            Ok(value) => {
-                let shown = shown(value);
-                if shown.is_empty() {
-                    "ok".to_string()
-                } else {
-                    format!("ok: {shown}")
-                }
-            }
-            Err(e) => format!("error: {}", e.message),
-        };
-        let unit = ctx.unit.clone();
-        ctx.calls.push(Call {
-            unit,
-            operation: format!("{tool}{}{args}", if args.is_empty() { "" } else { " " }),
-            outcome,
-        });
+        let outcome = result.as_ref().map(&shown).map_err(|e| e.message.clone());
+        let operation = format!("{tool}{}{args}", if args.is_empty() { "" } else { " " });
+        record(&mut ctx, operation, outcome);
         result.map_err(|e| e.to_command_error(tool).into())
     }
 }
@@ -91,25 +77,29 @@ impl MockBackend {
     ) -> Result<T, HostError> {
         let mut ctx = self.ctx();
         let result = op(ctx.machine());
-        let outcome = match &result {
-            Ok(value) => match shown(value) {
-                s if s.is_empty() => "ok".to_string(),
-                s => format!("ok: {s}"),
-            },
-            Err(e) => format!("error: {e}"),
-        };
-        let unit = ctx.unit.clone();
-        ctx.calls.push(Call {
-            unit,
-            operation,
-            outcome,
-        });
+        let outcome = result.as_ref().map(&shown).map_err(ToString::to_string);
+        record(&mut ctx, operation, outcome);
         result.map_err(|e| match e {
             MachineError::NotFound(m) => HostError::NotFound(m),
             MachineError::Invalid(m) => HostError::InvalidArgument(m),
             MachineError::Failed(m) => HostError::Backend(m),
         })
     }
+}
+
+/// Records a call in the hook's trace: `ok`, `ok: <what came back>` or `error: <why>`.
+fn record(ctx: &mut HookContext, operation: String, outcome: Result<String, String>) {
+    let outcome = match outcome {
+        Ok(shown) if shown.is_empty() => "ok".to_string(),
+        Ok(shown) => format!("ok: {shown}"),
+        Err(why) => format!("error: {why}"),
+    };
+    let unit = ctx.unit.clone();
+    ctx.calls.push(Call {
+        unit,
+        operation,
+        outcome,
+    });
 }
 
 fn owned(mode: u32, owner: &Ownership) -> String {

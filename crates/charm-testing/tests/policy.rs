@@ -585,3 +585,26 @@ fn a_grant_named_network_is_not_a_capability() {
     let err = Manifest::parse("network: [database]\n", "capabilities.yaml").unwrap_err();
     assert!(err.to_string().contains("network"), "{err}");
 }
+
+#[test]
+fn a_charm_holds_at_most_sixteen_connections_at_once() {
+    let mut m = model();
+    let unit = m.apps["webserver"].units[0].clone();
+    let mut machine = juju_model::Machine::default();
+    machine
+        .listeners
+        .insert("localhost:41000".into(), "pong".into());
+    m.set_machine("webserver", machine).unwrap();
+    let grant = "network:\n  connect: [\"localhost:41000\"]\n";
+    let (mut backend, _ctx) = policy(&m, &unit, grant);
+    let nothing = charm_runtime::capabilities::Granted::nothing();
+    let open: Vec<u32> = (0..16)
+        .map(|_| backend.tcp_connect("localhost", 41000, &nothing).unwrap())
+        .collect();
+    assert!(matches!(
+        backend.tcp_connect("localhost", 41000, &nothing),
+        Err(HostError::InvalidArgument(_))
+    ));
+    backend.tcp_close(open[0]);
+    backend.tcp_connect("localhost", 41000, &nothing).unwrap();
+}
